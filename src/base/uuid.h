@@ -1,0 +1,29 @@
+// UUIDs (RFC 9562): random version 4 from the OS CSPRNG, parsing of the canonical 36-character
+// form (any case; other forms are refused) and lowercase printing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rafiki {
+
+struct Uuid {
+  std::array<std::uint8_t, 16> bytes{};
+
+  static Uuid v4();
+  static std::optional<Uuid> parse(std::string_view text);
+  std::string str() const;
+  bool is_nil() const;
+  int version() const { return bytes[6] >> 4; }
+
+  friend bool operator==(const Uuid&, const Uuid&) = default;
+  friend auto operator<=>(const Uuid&, const Uuid&) = default;
+};
+
+// True when `text` is a canonical UUID of any version (as upstream's isValidUuid / uuid.validate).
+bool is_uuid(std::string_view text);
+
+}  // namespace rafiki
