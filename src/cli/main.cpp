@@ -1,1 +1,175 @@
-int main() { return 0; }
+// rafiki: one binary, one subcommand per service.
+//   rafiki backend | auth | frontend | all | migrate | version | --help
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/app.h"
+#include "auth/config.h"
+#include "backend/app.h"
+#include "backend/config.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "frontend/app.h"
+#include "frontend/config.h"
+#include "service/runtime.h"
+
+namespace {
+
+using namespace rafiki;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+constexpr std::string_view kUsage = R"(rafiki — Open Payments and Interledger for Account Servicing Entities
+
+Usage: rafiki <command>
+
+Commands:
+  backend    Open Payments resource server, Admin API, ILP connector and workers
+  auth       GNAP authorization server, token introspection and auth Admin API
+  frontend   the operator's admin web UI
+  all        backend, auth and frontend in one process
+  migrate    apply the backend and auth database migrations, then exit
+  version    print the version
+  help       print this help
+
+Configuration comes from environment variables with upstream Rafiki's names (see
+docs/configuration.md). Under `rafiki all`, a variable can be set for one service only by
+prefixing it with BACKEND_, AUTH_ or FRONTEND_ (e.g. AUTH_ADMIN_PORT=3003).
+)";
+
+struct Selected {
+  bool backend = false, auth = false, frontend = false;
+};
+
+// Loads and validates the configuration of every selected service; prints every problem in
+// one message and returns nullopt when anything is wrong.
+struct Loaded {
+  std::optional<backend::Config> backend;
+  std::optional<auth::Config> auth;
+  std::optional<frontend::Config> frontend;
+};
+
+std::optional<Loaded> load(Selected s, bool all_in_one, std::string_view command) {
+  Loaded out;
+  std::vector<std::string> errors;
+  auto collect = [&](config::EnvReader& r, std::string_view who) {
+    for (const auto& e : r.errors())
+      errors.push_back(all_in_one ? fmt::format("{}: {}", who, e) : e);
+  };
+  if (s.backend) {
+    config::EnvReader r(config::process_env(), all_in_one ? "BACKEND_" : "");
+    out.backend = backend::load_config(r, all_in_one);
+    collect(r, "backend");
+  }
+  if (s.auth) {
+    config::EnvReader r(config::process_env(), all_in_one ? "AUTH_" : "");
+    out.auth = auth::load_config(r);
+    collect(r, "auth");
+  }
+  if (s.frontend) {
+    config::EnvReader r(config::process_env(), all_in_one ? "FRONTEND_" : "");
+    out.frontend = frontend::load_config(r);
+    collect(r, "frontend");
+  }
+  if (all_in_one) {
+    // One process cannot listen twice on a port: name every clash.
+    std::map<std::uint16_t, std::string> used;
+    auto claim = [&](std::uint16_t port, std::string what) {
+      if (port == 0) return;
+      auto [it, inserted] = used.emplace(port, what);
+      if (!inserted) errors.push_back(fmt::format("{} and {} both use port {}", it->second, what, port));
+    };
+    if (out.backend) {
+      claim(out.backend->open_payments_port, "backend OPEN_PAYMENTS_PORT");
+      claim(out.backend->admin_port, "backend ADMIN_PORT");
+      claim(out.backend->connector_port, "backend CONNECTOR_PORT");
+    }
+    if (out.auth) {
+      claim(out.auth->auth_port, "auth AUTH_PORT");
+      claim(out.auth->interaction_port, "auth INTERACTION_PORT");
+      claim(out.auth->introspection_port, "auth INTROSPECTION_PORT");
+      claim(out.auth->admin_port, "auth ADMIN_PORT");
+      claim(out.auth->service_api_port, "auth SERVICE_API_PORT");
+    }
+    if (out.frontend) claim(out.frontend->port, "frontend PORT");
+  }
+  if (!errors.empty()) {
+    fmt::print(stderr, "rafiki {}: invalid configuration:\n", command);
+    for (const auto& e : errors) fmt::print(stderr, "  - {}\n", e);
+    return std::nullopt;
+  }
+  return out;
+}
+
+int serve(Selected s, bool all_in_one, std::string_view command) {
+  auto loaded = load(s, all_in_one, command);
+  if (!loaded) return kExitFailure;
+
+  // Logging and threads follow the first selected service's settings.
+  std::string level = loaded->backend ? loaded->backend->log_level
+                      : loaded->auth  ? loaded->auth->log_level
+                                      : loaded->frontend->log_level;
+  std::string node_env = loaded->backend ? loaded->backend->node_env
+                         : loaded->auth  ? loaded->auth->node_env
+                                         : loaded->frontend->node_env;
+  const char* format_env = std::getenv("LOG_FORMAT");
+  std::string format = format_env ? format_env : (node_env == "production" ? "json" : "text");
+  if (auto r = log::init(level, format); !r) {
+    fmt::print(stderr, "rafiki {}: invalid configuration:\n  - {}\n", command, r.error().message);
+    return kExitFailure;
+  }
+  std::size_t threads = loaded->backend ? loaded->backend->threads
+                        : loaded->auth  ? loaded->auth->threads
+                                        : loaded->frontend->threads;
+
+  service::Runtime runtime(threads);
+  if (loaded->backend) backend::install(runtime, *loaded->backend);
+  if (loaded->auth) auth::install(runtime, *loaded->auth);
+  if (loaded->frontend) frontend::install(runtime, *loaded->frontend);
+  if (auto bound = runtime.bind(); !bound) {
+    spdlog::critical("cannot start: {}", bound.error().message);
+    return kExitFailure;
+  }
+  spdlog::info("rafiki {} {} started ({} threads)", command, RAFIKI_VERSION, threads);
+  return runtime.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string_view command = argc > 1 ? argv[1] : "";
+  if (argc > 2) {
+    fmt::print(stderr, "rafiki: unexpected argument \"{}\"\n\n{}", argv[2], kUsage);
+    return kExitUsage;
+  }
+  if (command == "--help" || command == "-h" || command == "help") {
+    fmt::print("{}", kUsage);
+    return kExitOk;
+  }
+  if (command == "version" || command == "--version") {
+    fmt::print("rafiki {}\n", RAFIKI_VERSION);
+    return kExitOk;
+  }
+  if (command == "backend") return serve({.backend = true}, false, command);
+  if (command == "auth") return serve({.auth = true}, false, command);
+  if (command == "frontend") return serve({.frontend = true}, false, command);
+  if (command == "all") return serve({true, true, true}, true, command);
+  if (command == "migrate") {
+    fmt::print(stderr, "rafiki migrate: not available yet\n");
+    return kExitFailure;
+  }
+  if (command.empty()) {
+    fmt::print(stderr, "{}", kUsage);
+    return kExitUsage;
+  }
+  fmt::print(stderr, "rafiki: unknown command \"{}\"\n\n{}", command, kUsage);
+  return kExitUsage;
+}

@@ -1,0 +1,81 @@
+// The process around a service: one io_context run by N threads, the HTTP listeners a service
+// declares, readiness probes, and the life cycle — bind everything (reporting every failure),
+// serve, and on SIGINT/SIGTERM stop accepting, let in-flight requests finish within a bound,
+// run shutdown hooks, and return exit code 0.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/errors.h"
+#include "net/router.h"
+#include "net/server.h"
+
+namespace rafiki::service {
+
+// A readiness check (a database or Redis answering). Fails with a message naming the problem.
+using Probe = std::function<boost::asio::awaitable<Result<void>>()>;
+using ShutdownHook = std::function<boost::asio::awaitable<void>()>;
+
+struct Listener {
+  std::string name;     // "backend admin", used in logs
+  std::string address;  // bind address, e.g. "0.0.0.0" or "127.0.0.1"
+  std::uint16_t port = 0;
+  std::shared_ptr<net::Router> router;
+  net::ServerLimits limits;
+};
+
+class Runtime {
+ public:
+  // How long readiness probes may take before /readyz answers 503.
+  static constexpr std::chrono::milliseconds kProbeTimeout{2'000};
+  // How often shutdown checks whether every listener has drained.
+  static constexpr std::chrono::milliseconds kShutdownPollPeriod{10};
+
+  explicit Runtime(std::size_t threads);
+  ~Runtime();
+
+  boost::asio::io_context& io() { return io_; }
+  std::size_t threads() const { return threads_; }
+
+  void add_listener(Listener listener);
+  void add_probe(std::string name, Probe probe);
+  void on_shutdown(ShutdownHook hook);
+
+  // Adds GET /healthz (200 while the process serves) and GET /readyz (200 when every probe
+  // answers, else 503 naming the failing ones) to `router`.
+  void add_health_routes(net::Router& router);
+
+  // Binds every listener; on failure reports all of them in one error and binds nothing.
+  Result<void> bind();
+  // Runs until SIGINT/SIGTERM (or stop()), then shuts down gracefully. Returns the exit code.
+  int run();
+  // Starts a graceful shutdown from any thread.
+  void stop();
+
+  // Bound ports in listener order (after bind()).
+  std::vector<std::uint16_t> ports() const;
+  const std::vector<Listener>& listeners() const { return listeners_; }
+
+ private:
+  boost::asio::awaitable<void> shutdown();
+  boost::asio::awaitable<std::vector<std::string>> failing_probes();
+
+  boost::asio::io_context io_;
+  std::size_t threads_;
+  std::vector<Listener> listeners_;
+  std::vector<std::unique_ptr<net::HttpServer>> servers_;
+  std::vector<std::pair<std::string, Probe>> probes_;
+  std::vector<ShutdownHook> hooks_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace rafiki::service
