@@ -1,0 +1,169 @@
+// End-to-end tests of the `rafiki` binary: configuration errors, listeners, health, signals.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <set>
+
+#include "support/http_get.h"
+#include "support/process.h"
+#include "support/test_env.h"
+
+using namespace rafiki::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kStartTimeout = 15s;
+constexpr auto kStopTimeout = 15s;
+
+std::map<std::string, std::string> backend_env() {
+  return {
+      {"OPEN_PAYMENTS_URL", "http://127.0.0.1:3000"},
+      {"ILP_ADDRESS", "test.cloud-nine-wallet"},
+      {"ILP_CONNECTOR_URL", "http://127.0.0.1:3002"},
+      {"INSTANCE_NAME", "CLOUD-NINE"},
+      {"STREAM_SECRET", "BjPXtnd00G2mRQwP/8ZpwyZASOch5sUXT5o0iR5b5wU="},
+      {"AUTH_SERVER_GRANT_URL", "http://127.0.0.1:3006"},
+      {"AUTH_SERVER_INTROSPECTION_URL", "http://127.0.0.1:3007"},
+      {"AUTH_SERVICE_API_URL", "http://127.0.0.1:3011"},
+      {"WEBHOOK_URL", "http://127.0.0.1:3030/webhooks"},
+      {"ADMIN_API_SECRET", "iyIgCprjb9uL8wFckR+pLEkJWMB7FJhgkvqhTQR/964="},
+      {"KEY_ID", "7097F83B-CB84-469E-96C6-2141C72E22C0"},
+      {"OPERATOR_TENANT_ID", "438fa74a-fa7d-4317-9ced-dde32ece1787"},
+      {"BIND_ADDRESS", "127.0.0.1"},
+      {"RAFIKI_THREADS", "2"},
+  };
+}
+
+std::map<std::string, std::string> auth_env() {
+  return {
+      {"AUTH_SERVER_URL", "http://127.0.0.1:3006"},
+      {"IDENTITY_SERVER_URL", "http://127.0.0.1:3030/mock-idp/"},
+      {"IDENTITY_SERVER_SECRET", "2pEcn2kkCclbOHQiGNEwhJ0rucATZhrA807HTm2rNXE="},
+      {"COOKIE_KEY", "42397d1f371dd4b8b7d0308a689a57c882effd4ea909d792302542af47e2cd37"},
+      {"ADMIN_API_SECRET", "iyIgCprjb9uL8wFckR+pLEkJWMB7FJhgkvqhTQR/964="},
+      {"OPERATOR_TENANT_ID", "438fa74a-fa7d-4317-9ced-dde32ece1787"},
+      {"BIND_ADDRESS", "127.0.0.1"},
+      {"RAFIKI_THREADS", "2"},
+  };
+}
+
+// Every listener on an ephemeral port, with services pointed at the test PostgreSQL and Redis.
+std::map<std::string, std::string> all_env_ephemeral() {
+  auto env = backend_env();
+  for (auto& [k, v] : auth_env()) env.emplace(k, v);
+  for (auto name : {"BACKEND_ADMIN_PORT", "OPEN_PAYMENTS_PORT", "CONNECTOR_PORT", "AUTH_PORT",
+                    "INTERACTION_PORT", "INTROSPECTION_PORT", "AUTH_ADMIN_PORT", "SERVICE_API_PORT",
+                    "FRONTEND_PORT"})
+    env[name] = "0";
+  return env;
+}
+
+// Waits for `count` "listening on" lines and returns the ports.
+std::vector<std::uint16_t> listening_ports(ChildProcess& p, std::size_t count) {
+  std::vector<std::uint16_t> ports;
+  std::regex re(R"(listening on http://[0-9.]+:([0-9]+))");
+  while (ports.size() < count) {
+    auto m = p.wait_for_line(re, kStartTimeout);
+    if (!m) break;
+    ports.push_back(static_cast<std::uint16_t>(std::stoi((*m)[1])));
+  }
+  return ports;
+}
+
+}  // namespace
+
+TEST(Cli, PrintsHelpAndVersion) {
+  ChildProcess help({rafiki_binary(), "--help"}, {});
+  EXPECT_EQ(help.wait(kStopTimeout), 0);
+  ChildProcess version({rafiki_binary(), "version"}, {});
+  EXPECT_EQ(version.wait(kStopTimeout), 0);
+}
+
+TEST(Cli, RefusesUnknownCommandsAndExtraArguments) {
+  ChildProcess unknown({rafiki_binary(), "frobnicate"}, {});
+  EXPECT_EQ(unknown.wait(kStopTimeout), 2);
+  EXPECT_NE(unknown.output().find("unknown command \"frobnicate\""), std::string::npos);
+  ChildProcess extra({rafiki_binary(), "backend", "now"}, {});
+  EXPECT_EQ(extra.wait(kStopTimeout), 2);
+  ChildProcess none({rafiki_binary()}, {});
+  EXPECT_EQ(none.wait(kStopTimeout), 2);
+}
+
+TEST(Cli, ReportsEveryMissingVariableInOneMessage) {
+  ChildProcess p({rafiki_binary(), "backend"}, {});
+  EXPECT_EQ(p.wait(kStopTimeout), 1);
+  for (auto name : {"OPEN_PAYMENTS_URL", "ILP_ADDRESS", "ILP_CONNECTOR_URL", "INSTANCE_NAME",
+                    "STREAM_SECRET", "AUTH_SERVER_GRANT_URL", "AUTH_SERVER_INTROSPECTION_URL",
+                    "AUTH_SERVICE_API_URL", "WEBHOOK_URL", "ADMIN_API_SECRET", "KEY_ID",
+                    "OPERATOR_TENANT_ID"})
+    EXPECT_NE(p.output().find(name), std::string::npos) << name;
+  ChildProcess a({rafiki_binary(), "auth"}, {});
+  EXPECT_EQ(a.wait(kStopTimeout), 1);
+  for (auto name : {"AUTH_SERVER_URL", "IDENTITY_SERVER_URL", "IDENTITY_SERVER_SECRET", "COOKIE_KEY",
+                    "ADMIN_API_SECRET", "OPERATOR_TENANT_ID"})
+    EXPECT_NE(a.output().find(name), std::string::npos) << name;
+}
+
+TEST(Cli, ReportsEveryBadValueWithoutEchoingSecrets) {
+  auto env = backend_env();
+  env["STREAM_SECRET"] = "dG9vLXNob3J0";  // "too-short"
+  env["ILP_ADDRESS"] = "nope";
+  env["ADMIN_PORT"] = "99999";
+  env["OPERATOR_TENANT_ID"] = "not-a-uuid";
+  env["WEBHOOK_URL"] = "ftp://example";
+  env["SLIPPAGE"] = "lots";
+  ChildProcess p({rafiki_binary(), "backend"}, env);
+  EXPECT_EQ(p.wait(kStopTimeout), 1);
+  for (auto name : {"STREAM_SECRET", "ILP_ADDRESS", "ADMIN_PORT", "OPERATOR_TENANT_ID", "WEBHOOK_URL", "SLIPPAGE"})
+    EXPECT_NE(p.output().find(name), std::string::npos) << name;
+  EXPECT_EQ(p.output().find("dG9vLXNob3J0"), std::string::npos);
+}
+
+TEST(Cli, AllInOneRefusesPortClashes) {
+  auto env = all_env_ephemeral();
+  env["FRONTEND_PORT"] = "45123";
+  env["AUTH_ADMIN_PORT"] = "45123";
+  ChildProcess p({rafiki_binary(), "all"}, env);
+  EXPECT_EQ(p.wait(kStopTimeout), 1);
+  EXPECT_NE(p.output().find("both use port 45123"), std::string::npos) << p.output();
+}
+
+TEST(Cli, AllServesHealthOnEveryListenerAndStopsOnSigterm) {
+  ChildProcess p({rafiki_binary(), "all"}, all_env_ephemeral());
+  auto ports = listening_ports(p, 9);
+  ASSERT_EQ(ports.size(), 9u) << p.output();
+  EXPECT_EQ(std::set<std::uint16_t>(ports.begin(), ports.end()).size(), 9u);
+  for (auto port : ports) {
+    auto h = http_request(port, "GET", "/healthz");
+    EXPECT_EQ(h.status, 200) << port;
+    auto r = http_request(port, "GET", "/readyz");
+    EXPECT_EQ(r.status, 200) << port << " " << r.body;
+  }
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(kStopTimeout), 0) << p.output();
+  EXPECT_EQ(http_request(ports[0], "GET", "/healthz").status, 0) << "no longer listening";
+}
+
+TEST(Cli, StopsOnSigintToo) {
+  auto env = auth_env();
+  for (auto name : {"AUTH_PORT", "INTERACTION_PORT", "INTROSPECTION_PORT", "ADMIN_PORT", "SERVICE_API_PORT"})
+    env[name] = "0";
+  ChildProcess p({rafiki_binary(), "auth"}, env);
+  ASSERT_EQ(listening_ports(p, 5).size(), 5u) << p.output();
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(kStopTimeout), 0) << p.output();
+}
+
+TEST(Cli, FailsClearlyWhenAPortIsTaken) {
+  auto env = std::map<std::string, std::string>{{"PORT", "0"}, {"BIND_ADDRESS", "127.0.0.1"}};
+  ChildProcess first({rafiki_binary(), "frontend"}, env);
+  auto ports = listening_ports(first, 1);
+  ASSERT_EQ(ports.size(), 1u);
+  env["PORT"] = std::to_string(ports[0]);
+  ChildProcess second({rafiki_binary(), "frontend"}, env);
+  EXPECT_EQ(second.wait(kStopTimeout), 1);
+  EXPECT_NE(second.output().find("cannot listen"), std::string::npos) << second.output();
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait(kStopTimeout), 0);
+}
