@@ -134,11 +134,7 @@ int serve(Selected s, bool all_in_one, std::string_view command) {
   if (loaded->backend) backend::install(runtime, *loaded->backend);
   if (loaded->auth) auth::install(runtime, *loaded->auth);
   if (loaded->frontend) frontend::install(runtime, *loaded->frontend);
-  if (auto bound = runtime.bind(); !bound) {
-    spdlog::critical("cannot start: {}", bound.error().message);
-    return kExitFailure;
-  }
-  spdlog::info("rafiki {} {} started ({} threads)", command, RAFIKI_VERSION, threads);
+  spdlog::info("rafiki {} {} starting ({} threads)", command, RAFIKI_VERSION, threads);
   return runtime.run();
 }
 

@@ -19,7 +19,8 @@ namespace rafiki::service {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
-Runtime::Runtime(std::size_t threads) : io_(static_cast<int>(threads)), threads_(threads) {}
+Runtime::Runtime(std::size_t threads)
+    : io_(static_cast<int>(threads)), lifecycle_(io_.get_executor()), threads_(threads) {}
 
 Runtime::~Runtime() = default;
 
@@ -28,6 +29,9 @@ void Runtime::add_probe(std::string name, Probe probe) {
   probes_.emplace_back(std::move(name), std::move(probe));
 }
 void Runtime::on_shutdown(ShutdownHook hook) { hooks_.push_back(std::move(hook)); }
+void Runtime::on_startup(std::string name, StartupTask task) {
+  startup_.emplace_back(std::move(name), std::move(task));
+}
 
 asio::awaitable<std::vector<std::string>> Runtime::failing_probes() {
   std::vector<std::string> failing;
@@ -105,14 +109,34 @@ asio::awaitable<void> Runtime::shutdown() {
 
 void Runtime::stop() {
   if (stopping_.exchange(true)) return;
-  asio::co_spawn(io_, shutdown(), asio::detached);
+  asio::co_spawn(lifecycle_, shutdown(), asio::detached);
 }
 
-int Runtime::run() {
+asio::awaitable<void> Runtime::boot() {
+  for (auto& [name, task] : startup_) {
+    if (stopping_.load()) co_return;
+    auto r = co_await task();
+    if (!r) {
+      spdlog::critical("cannot start: {}: {}", name, r.error().message);
+      exit_code_.store(1);
+      stop();
+      co_return;
+    }
+  }
+  if (stopping_.load()) co_return;
+  if (auto bound = bind(); !bound) {
+    spdlog::critical("cannot start: {}", bound.error().message);
+    exit_code_.store(1);
+    stop();
+    co_return;
+  }
   for (auto& s : servers_) s->start();
   for (std::size_t i = 0; i < listeners_.size() && i < servers_.size(); ++i)
     spdlog::info("{} listening on http://{}:{}", listeners_[i].name, listeners_[i].address,
                  servers_[i]->port());
+}
+
+int Runtime::run() {
   asio::signal_set signals(io_, SIGINT, SIGTERM);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int sig) {
@@ -127,11 +151,12 @@ int Runtime::run() {
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
+  asio::co_spawn(lifecycle_, boot(), asio::detached);
   std::vector<std::thread> pool;
   for (std::size_t i = 1; i < threads_; ++i) pool.emplace_back([this] { io_.run(); });
   io_.run();
   for (auto& t : pool) t.join();
-  return 0;
+  return exit_code_.load();
 }
 
 }  // namespace rafiki::service

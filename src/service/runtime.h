@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -24,6 +25,9 @@ namespace rafiki::service {
 // A readiness check (a database or Redis answering). Fails with a message naming the problem.
 using Probe = std::function<boost::asio::awaitable<Result<void>>()>;
 using ShutdownHook = std::function<boost::asio::awaitable<void>()>;
+// Work that must succeed before the listeners open (database migrations). A failure stops the
+// process with exit code 1.
+using StartupTask = std::function<boost::asio::awaitable<Result<void>>()>;
 
 struct Listener {
   std::string name;     // "backend admin", used in logs
@@ -49,32 +53,39 @@ class Runtime {
   void add_listener(Listener listener);
   void add_probe(std::string name, Probe probe);
   void on_shutdown(ShutdownHook hook);
+  void on_startup(std::string name, StartupTask task);
 
   // Adds GET /healthz (200 while the process serves) and GET /readyz (200 when every probe
   // answers, else 503 naming the failing ones) to `router`.
   void add_health_routes(net::Router& router);
 
-  // Binds every listener; on failure reports all of them in one error and binds nothing.
-  Result<void> bind();
-  // Runs until SIGINT/SIGTERM (or stop()), then shuts down gracefully. Returns the exit code.
+  // Runs the startup tasks in order, binds every listener (reporting every bind failure in one
+  // message), serves until SIGINT/SIGTERM (or stop()), then shuts down gracefully. Returns the
+  // exit code: 0 after a graceful stop, 1 when a startup task or a bind failed.
   int run();
   // Starts a graceful shutdown from any thread.
   void stop();
 
-  // Bound ports in listener order (after bind()).
+  // Bound ports in listener order (once serving).
   std::vector<std::uint16_t> ports() const;
   const std::vector<Listener>& listeners() const { return listeners_; }
 
  private:
+  Result<void> bind();
+  boost::asio::awaitable<void> boot();
   boost::asio::awaitable<void> shutdown();
   boost::asio::awaitable<std::vector<std::string>> failing_probes();
 
   boost::asio::io_context io_;
+  // Boot and shutdown run on this strand, so they never touch servers_ at the same time.
+  boost::asio::strand<boost::asio::io_context::executor_type> lifecycle_;
   std::size_t threads_;
   std::vector<Listener> listeners_;
   std::vector<std::unique_ptr<net::HttpServer>> servers_;
   std::vector<std::pair<std::string, Probe>> probes_;
   std::vector<ShutdownHook> hooks_;
+  std::vector<std::pair<std::string, StartupTask>> startup_;
+  std::atomic<int> exit_code_{0};
   std::atomic<bool> stopping_{false};
 };
 
