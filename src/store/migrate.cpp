@@ -1,7 +1,5 @@
 #include "store/migrate.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -12,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/encoding.h"
+#include "crypto/hash.h"
 
 namespace rafiki::store {
 
@@ -50,12 +49,21 @@ std::optional<int> version_of(std::string_view file_name) {
 }
 
 std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");  // broken OpenSSL: infrastructure
+  crypto::Sha256Digest digest = crypto::sha256(data);
+  return encoding::hex_encode(ByteView(digest));
+}
+
+// Orders by version and refuses two files with one version.
+Result<void> sort_and_check(std::vector<Migration>& files) {
+  std::sort(files.begin(), files.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  for (std::size_t i = 1; i < files.size(); ++i) {
+    if (files[i].version == files[i - 1].version) {
+      return file_error(fmt::format("migrations {} and {} have the same number",
+                                    files[i - 1].file_name, files[i].file_name));
+    }
   }
-  return encoding::hex_encode(ByteView(digest, size));
+  return {};
 }
 
 struct Applied {
@@ -88,11 +96,11 @@ Result<std::vector<const Migration*>> pending_of(const std::vector<Migration>& f
                               m.file_name, it->second.file_name));
     }
     if (it->second.checksum != m.checksum) {
-      return fail(std::string(kMigrationErrorChanged),
-                  fmt::format("migration {} changed after it was applied (checksum {} applied, "
-                              "{} now); restore it and put the change in a new migration",
-                              m.file_name, it->second.checksum.substr(0, 12),
-                              m.checksum.substr(0, 12)));
+      return fail(
+          std::string(kMigrationErrorChanged),
+          fmt::format("migration {} changed after it was applied (checksum {} applied, "
+                      "{} now); restore it and put the change in a new migration",
+                      m.file_name, it->second.checksum.substr(0, 12), m.checksum.substr(0, 12)));
     }
   }
   return pending;
@@ -118,8 +126,8 @@ awaitable<Result<std::vector<int>>> apply_locked(PgConn& conn,
   if (!pending) co_return std::unexpected(pending.error());
 
   std::vector<int> done;
-  std::string record = fmt::format(
-      "INSERT INTO {} (version, name, checksum) VALUES ($1, $2, $3)", kMigrationsTable);
+  std::string record =
+      fmt::format("INSERT INTO {} (version, name, checksum) VALUES ($1, $2, $3)", kMigrationsTable);
   for (const Migration* m : *pending) {
     auto step = [&]() -> awaitable<Result<void>> {
       if (auto r = co_await conn.execute_script("BEGIN"); !r) co_return r;
@@ -145,6 +153,22 @@ awaitable<Result<std::vector<int>>> apply_locked(PgConn& conn,
 
 }  // namespace
 
+Result<Migration> parse_migration(std::string_view file_name, std::string sql) {
+  auto version = version_of(file_name);
+  if (!version) {
+    return file_error(fmt::format(
+        "migration file {} is not named NNNN_name.sql (four digits from 0001, then a name of "
+        "a-z, 0-9 and _)",
+        file_name));
+  }
+  if (sql.size() > kMigrationFileBytesMax) {
+    return file_error(
+        fmt::format("migration {} is larger than {} bytes", file_name, kMigrationFileBytesMax));
+  }
+  std::string checksum = sha256_hex(sql);
+  return Migration{*version, std::string(file_name), std::move(sql), std::move(checksum)};
+}
+
 Result<std::vector<Migration>> load_migrations(const fs::path& dir) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
@@ -154,16 +178,10 @@ Result<std::vector<Migration>> load_migrations(const fs::path& dir) {
     if (ec) return file_error(fmt::format("cannot read {}: {}", dir.string(), ec.message()));
     std::string file_name = it->path().filename().string();
     if (!file_name.ends_with(".sql")) continue;
-    auto version = version_of(file_name);
-    if (!version) {
-      return file_error(fmt::format(
-          "migration file {} is not named NNNN_name.sql (four digits from 0001, then a name of "
-          "a-z, 0-9 and _)",
-          file_name));
-    }
+    if (!version_of(file_name)) return std::unexpected(parse_migration(file_name, "").error());
     if (out.size() >= kMigrationFilesMax) {
-      return file_error(fmt::format("more than {} migration files in {}", kMigrationFilesMax,
-                                    dir.string()));
+      return file_error(
+          fmt::format("more than {} migration files in {}", kMigrationFilesMax, dir.string()));
     }
     std::error_code size_ec;
     auto size = fs::file_size(it->path(), size_ec);
@@ -171,33 +189,23 @@ Result<std::vector<Migration>> load_migrations(const fs::path& dir) {
       return file_error(fmt::format("migration {} is not a readable file", file_name));
     }
     if (size > kMigrationFileBytesMax) {
-      return file_error(fmt::format("migration {} is larger than {} bytes", file_name,
-                                    kMigrationFileBytesMax));
+      return file_error(
+          fmt::format("migration {} is larger than {} bytes", file_name, kMigrationFileBytesMax));
     }
     std::ifstream in(it->path(), std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
     if (!in && !in.eof()) return file_error(fmt::format("cannot read migration {}", file_name));
-    std::string sql = std::move(text).str();
-    if (sql.size() > kMigrationFileBytesMax) {
-      return file_error(fmt::format("migration {} is larger than {} bytes", file_name,
-                                    kMigrationFileBytesMax));
-    }
-    std::string checksum = sha256_hex(sql);
-    out.push_back(Migration{*version, std::move(file_name), std::move(sql), std::move(checksum)});
+    auto migration = parse_migration(file_name, std::move(text).str());
+    if (!migration) return std::unexpected(migration.error());
+    out.push_back(std::move(*migration));
   }
-  std::sort(out.begin(), out.end(),
-            [](const Migration& a, const Migration& b) { return a.version < b.version; });
-  for (std::size_t i = 1; i < out.size(); ++i) {
-    if (out[i].version == out[i - 1].version) {
-      return file_error(fmt::format("migrations {} and {} have the same number",
-                                    out[i - 1].file_name, out[i].file_name));
-    }
-  }
+  if (auto ordered = sort_and_check(out); !ordered) return std::unexpected(ordered.error());
   return out;
 }
 
 awaitable<Result<std::vector<int>>> apply_migrations(PgPool& pool, std::vector<Migration> files) {
+  if (auto ordered = sort_and_check(files); !ordered) co_return std::unexpected(ordered.error());
   auto conn = co_await pool.acquire();
   if (!conn) co_return std::unexpected(conn.error());
   // Waits (up to the statement timeout) while another runner works on this database.

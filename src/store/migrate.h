@@ -37,21 +37,26 @@ struct Migration {
   int version = 0;        // NNNN
   std::string file_name;  // "0001_create_assets.sql"
   std::string sql;
-  std::string checksum;   // SHA-256 of the file, lowercase hex
+  std::string checksum;  // SHA-256 of the file, lowercase hex
 };
 
-// Reads `dir`: every `*.sql` file must be named NNNN_name.sql (four digits, version >= 1, name
-// of [a-z0-9_]) with a version no other file has, and be at most kMigrationFileBytesMax; other
-// files are ignored. Sorted by version. Fails with kMigrationErrorFile naming the file.
-// Reads the disk synchronously (start-up only).
+// One migration from its file name and content (e.g. embedded in the binary): the name must be
+// NNNN_name.sql (four digits, version >= 1, name of [a-z0-9_]) and the content at most
+// kMigrationFileBytesMax. Fails with kMigrationErrorFile naming the file.
+Result<Migration> parse_migration(std::string_view file_name, std::string sql);
+
+// Reads `dir`: every `*.sql` file must pass parse_migration and have a version no other file
+// has; other files are ignored. Sorted by version. Fails with kMigrationErrorFile naming the
+// file. Reads the disk synchronously (start-up only).
 Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dir);
 
 // Applies the migrations not yet recorded in the pool's database and returns their versions
-// (empty when there was nothing to do). Fails with kMigrationErrorChanged or kMigrationErrorOrder
+// (empty when there was nothing to do). `files` may come in any order; two with one version
+// fail with kMigrationErrorFile. Fails with kMigrationErrorChanged or kMigrationErrorOrder
 // before applying anything, or with the error of the first failing file (message prefixed with
 // its name); files applied before that one stay applied.
 boost::asio::awaitable<Result<std::vector<int>>> apply_migrations(PgPool& pool,
-                                                                   std::vector<Migration> files);
+                                                                  std::vector<Migration> files);
 
 // load_migrations(dir) then apply_migrations.
 boost::asio::awaitable<Result<std::vector<int>>> migrate(PgPool& pool,

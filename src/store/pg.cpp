@@ -41,9 +41,9 @@ constexpr int kPgTimeoutMaxMs = 24 * 60 * 60 * 1000;
 
 struct PgResultAccess {
   static PgResult wrap(PGresult* res) {
-    return PgResult(std::shared_ptr<const void>(
-        static_cast<const PGresult*>(res),
-        [](const PGresult* p) { PQclear(const_cast<PGresult*>(p)); }));
+    return PgResult(
+        std::shared_ptr<const void>(static_cast<const PGresult*>(res),
+                                    [](const PGresult* p) { PQclear(const_cast<PGresult*>(p)); }));
   }
 };
 
@@ -86,8 +86,8 @@ struct PgConnection {
   asio::posix::stream_descriptor socket;  // a dup of PQsocket(conn)
   asio::steady_timer timer;               // deadline of the operation under way
   int query_timeout_ms;
-  bool broken = false;          // never reuse: lost, timed out, or left mid-protocol
-  bool saw_retryable = false;   // a 40001 / 40P01 since the last BEGIN
+  bool broken = false;         // never reuse: lost, timed out, or left mid-protocol
+  bool saw_retryable = false;  // a 40001 / 40P01 since the last BEGIN
 
   Clock::time_point query_deadline() const {
     return Clock::now() + std::chrono::milliseconds(query_timeout_ms + kPgClientTimeoutSlackMs);
@@ -127,8 +127,8 @@ struct PgConnection {
     socket.assign(mine, ec);
     if (ec) {
       ::close(mine);
-      return fail(std::string(kPgErrorConnection), "cannot watch the PostgreSQL socket: " +
-                                                       ec.message());
+      return fail(std::string(kPgErrorConnection),
+                  "cannot watch the PostgreSQL socket: " + ec.message());
     }
     return {};
   }
@@ -261,7 +261,8 @@ struct PgConnection {
                           values.data(), nullptr, nullptr, 0) == 0) {
       co_return lost();
     }
-    if (Result<void> sent = co_await flush(deadline); !sent) co_return std::unexpected(sent.error());
+    if (Result<void> sent = co_await flush(deadline); !sent)
+      co_return std::unexpected(sent.error());
     co_return co_await collect(deadline);
   }
 
@@ -269,7 +270,8 @@ struct PgConnection {
     if (Result<void> ok = usable(); !ok) co_return std::unexpected(ok.error());
     auto deadline = query_deadline();
     if (PQsendQuery(conn, sql.c_str()) == 0) co_return lost();
-    if (Result<void> sent = co_await flush(deadline); !sent) co_return std::unexpected(sent.error());
+    if (Result<void> sent = co_await flush(deadline); !sent)
+      co_return std::unexpected(sent.error());
     Result<PgResult> done = co_await collect(deadline);
     if (!done) co_return std::unexpected(done.error());
     co_return Result<void>{};
@@ -298,7 +300,8 @@ struct PgConnection {
       }
     }
     if (PQpipelineSync(conn) == 0) co_return lost();
-    if (Result<void> sent = co_await flush(deadline); !sent) co_return std::unexpected(sent.error());
+    if (Result<void> sent = co_await flush(deadline); !sent)
+      co_return std::unexpected(sent.error());
 
     std::vector<PgResult> results(statements.size());
     std::optional<Error> error;
@@ -355,8 +358,8 @@ struct PgConnection {
   static void notice_receiver(void* arg, const PGresult* res) {
     auto* self = static_cast<PgConnection*>(arg);
     const char* severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-    if (severity != nullptr && (std::strcmp(severity, "FATAL") == 0 ||
-                                std::strcmp(severity, "PANIC") == 0)) {
+    if (severity != nullptr &&
+        (std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0)) {
       self->broken = true;  // the server is about to close this connection
     }
     spdlog::debug("postgres: {}", one_line(PQresultErrorMessage(res)));
@@ -481,7 +484,9 @@ PgConn& PgConn::operator=(PgConn&& other) noexcept {
   return *this;
 }
 
-PgConn::~PgConn() { release(); }
+PgConn::~PgConn() {
+  release();
+}
 
 void PgConn::release() {
   if (pool_ && conn_) pool_->give_back(std::move(conn_));
@@ -568,8 +573,7 @@ Result<PgPool> PgPool::create(asio::any_io_executor executor, PgConfig config) {
   }
   auto pool = std::make_shared<PgPoolState>();
   pool->executor = std::move(executor);
-  pool->options =
-      fmt::format("-c statement_timeout={} -c TimeZone=UTC", config.query_timeout_ms);
+  pool->options = fmt::format("-c statement_timeout={} -c TimeZone=UTC", config.query_timeout_ms);
   pool->config = std::move(config);
   return PgPool(std::move(pool));
 }
@@ -651,6 +655,8 @@ PgPoolStats PgPool::stats() const {
                      static_cast<int>(pool_->waiters.size())};
 }
 
-const PgConfig& PgPool::config() const { return pool_->config; }
+const PgConfig& PgPool::config() const {
+  return pool_->config;
+}
 
 }  // namespace rafiki::store

@@ -32,22 +32,22 @@
 namespace rafiki::store {
 
 // Limits.
-constexpr int kPgPoolConnectionsMax = 1000;        // max_connections above this is refused
-constexpr std::size_t kPgPoolWaitersMax = 10000;   // callers queued for a connection
-constexpr int kPgTransactionAttemptsMax = 5;       // first try + retries on 40001 / 40P01
-constexpr int kPgRetryPauseMs = 5;                 // pause before retry n is up to n * this
-constexpr std::size_t kPgParamsMax = 65535;        // the protocol's bound per statement
+constexpr int kPgPoolConnectionsMax = 1000;       // max_connections above this is refused
+constexpr std::size_t kPgPoolWaitersMax = 10000;  // callers queued for a connection
+constexpr int kPgTransactionAttemptsMax = 5;      // first try + retries on 40001 / 40P01
+constexpr int kPgRetryPauseMs = 5;                // pause before retry n is up to n * this
+constexpr std::size_t kPgParamsMax = 65535;       // the protocol's bound per statement
 constexpr std::size_t kPgPipelineStatementsMax = 10000;
 // The server cancels a statement after query_timeout_ms (statement_timeout); we give up on the
 // connection this much later, for a server or network that stopped answering.
 constexpr int kPgClientTimeoutSlackMs = 1000;
 
 // Codes for failures on our side of the wire.
-inline constexpr std::string_view kPgErrorConfig = "pg.config";            // bad PgConfig
-inline constexpr std::string_view kPgErrorConnection = "pg.connection";    // connect failed or lost
-inline constexpr std::string_view kPgErrorTimeout = "pg.timeout";          // no answer in time
+inline constexpr std::string_view kPgErrorConfig = "pg.config";          // bad PgConfig
+inline constexpr std::string_view kPgErrorConnection = "pg.connection";  // connect failed or lost
+inline constexpr std::string_view kPgErrorTimeout = "pg.timeout";        // no answer in time
 inline constexpr std::string_view kPgErrorPoolExhausted = "pg.pool_exhausted";
-inline constexpr std::string_view kPgErrorUsage = "pg.usage";              // e.g. too many params
+inline constexpr std::string_view kPgErrorUsage = "pg.usage";  // e.g. too many params
 inline constexpr std::string_view kPgErrorTransactionAborted = "pg.transaction_aborted";
 // Server errors callers commonly branch on.
 inline constexpr std::string_view kPgUniqueViolation = "pg.23505";
@@ -60,9 +60,9 @@ inline constexpr std::string_view kPgQueryCanceled = "pg.57014";  // incl. state
 struct PgConfig {
   std::string url;  // postgresql://user:password@host:port/dbname?...
   int max_connections = 10;
-  int acquire_timeout_ms = 5000;   // wait for a free connection, then kPgErrorPoolExhausted
-  int connect_timeout_ms = 5000;   // per new connection
-  int query_timeout_ms = 30000;    // per statement (server-side statement_timeout)
+  int acquire_timeout_ms = 5000;  // wait for a free connection, then kPgErrorPoolExhausted
+  int connect_timeout_ms = 5000;  // per new connection
+  int query_timeout_ms = 30000;   // per statement (server-side statement_timeout)
 };
 
 enum class PgIsolation { kReadCommitted, kRepeatableRead, kSerializable };
@@ -79,8 +79,9 @@ class PgParam {
   PgParam(std::string&& v) : text_(std::move(v)) {}
   PgParam(bool v) : text_(v ? "t" : "f") {}
   template <class I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
-  PgParam(I v) : text_(std::to_string(v)) {}
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
+      PgParam(I v)
+      : text_(std::to_string(v)) {}
   PgParam(double v);
   PgParam(money::u128 v);
   PgParam(const Uuid& v);

@@ -1,8 +1,8 @@
 // Text forms of statement parameters and typed reads of result columns (libpq's text format).
 #include <libpq-fe.h>
 
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -15,7 +15,9 @@
 namespace rafiki::store {
 namespace {
 
-const PGresult* pg(const void* res) { return static_cast<const PGresult*>(res); }
+const PGresult* pg(const void* res) {
+  return static_cast<const PGresult*>(res);
+}
 
 template <class I>
 bool parse_number(std::string_view text, I& out) {
@@ -170,8 +172,12 @@ void PgRow::read(int col, Bytes& out) const {
 
 // ---- PgResult
 
-int PgResult::rows() const { return res_ ? PQntuples(pg(res_.get())) : 0; }
-int PgResult::columns() const { return res_ ? PQnfields(pg(res_.get())) : 0; }
+int PgResult::rows() const {
+  return res_ ? PQntuples(pg(res_.get())) : 0;
+}
+int PgResult::columns() const {
+  return res_ ? PQnfields(pg(res_.get())) : 0;
+}
 
 std::optional<int> PgResult::column(std::string_view name) const {
   for (int i = 0; i < columns(); ++i) {

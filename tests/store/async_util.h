@@ -20,21 +20,23 @@
 
 #include "base/errors.h"
 
-#define CO_ASSERT(cond)                                  \
-  do {                                                   \
-    if (!(cond)) {                                       \
-      ADD_FAILURE() << "assertion failed: " #cond;       \
-      co_return;                                         \
-    }                                                    \
+#define CO_ASSERT(cond)                            \
+  do {                                             \
+    if (!(cond)) {                                 \
+      ADD_FAILURE() << "assertion failed: " #cond; \
+      co_return;                                   \
+    }                                              \
   } while (0)
 
-#define CO_ASSERT_OK(result)                                                              \
-  do {                                                                                    \
-    if (!(result)) {                                                                      \
-      ADD_FAILURE() << #result " failed: " << (result).error().code << ": "               \
-                    << (result).error().message;                                          \
-      co_return;                                                                          \
-    }                                                                                     \
+// Evaluates `expr` (e.g. a co_await) once; fails the test and leaves the coroutine on error.
+#define CO_ASSERT_OK(expr)                                                        \
+  do {                                                                            \
+    auto&& co_assert_result = (expr);                                             \
+    if (!co_assert_result) {                                                      \
+      ADD_FAILURE() << #expr " failed: " << co_assert_result.error().code << ": " \
+                    << co_assert_result.error().message;                          \
+      co_return;                                                                  \
+    }                                                                             \
   } while (0)
 
 namespace rafiki::testing {
@@ -59,7 +61,7 @@ void run_async(F body, int threads = 1) {
 inline asio::awaitable<void> join_all(std::vector<asio::awaitable<void>> tasks) {
   auto executor = co_await asio::this_coro::executor;
   asio::experimental::concurrent_channel<void(boost::system::error_code)> done(executor,
-                                                                              tasks.size());
+                                                                               tasks.size());
   std::mutex mutex;
   std::exception_ptr first;
   for (auto& task : tasks) {

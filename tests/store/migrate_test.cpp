@@ -120,9 +120,9 @@ TEST(Migrate, RefusesAnAppliedFileThatChanged) {
 }
 
 TEST(Migrate, RefusesBadFileNamesAndDuplicateNumbers) {
-  for (const char* bad : {"1_init.sql", "0001-init.sql", "0001_.sql", "0001_Init.sql",
-                          "0000_zero.sql", "00001_five_digits.sql", "init.sql",
-                          "0001_has space.sql"}) {
+  for (const char* bad :
+       {"1_init.sql", "0001-init.sql", "0001_.sql", "0001_Init.sql", "0000_zero.sql",
+        "00001_five_digits.sql", "init.sql", "0001_has space.sql"}) {
     MigrationDir dir;
     dir.write("0002_fine.sql", "SELECT 1;");
     dir.write(bad, "SELECT 1;");
@@ -156,8 +156,7 @@ TEST(Migrate, AFailingMigrationLeavesNothingOfItselfApplied) {
   TestDatabase db;
   MigrationDir dir;
   dir.write("0001_ok.sql", "CREATE TABLE a (x int);");
-  dir.write("0002_broken.sql",
-            "CREATE TABLE b (x int);\nINSERT INTO a VALUES (1);\nSELECT 1/0;\n");
+  dir.write("0002_broken.sql", "CREATE TABLE b (x int);\nINSERT INTO a VALUES (1);\nSELECT 1/0;\n");
   dir.write("0003_after.sql", "CREATE TABLE c (x int);");
   auto r = run_migrate(db, dir.path());
   ASSERT_FALSE(r.has_value());
@@ -225,4 +224,37 @@ TEST(Migrate, ConcurrentRunnersApplyEachFileOnce) {
   EXPECT_EQ(one->size() + two->size(), 2u);
   EXPECT_TRUE(one->empty() || two->empty());
   EXPECT_EQ(db.query_value("SELECT count(*) FROM a"), "1");
+}
+
+TEST(Migrate, ParsesMigrationsGivenAsNameAndContent) {
+  auto m = parse_migration("0042_add_fees.sql", "CREATE TABLE fees (id int);");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->version, 42);
+  EXPECT_EQ(m->file_name, "0042_add_fees.sql");
+  // SHA-256 of the content, so the same file gives the same checksum on every machine.
+  EXPECT_EQ(parse_migration("0001_x.sql", "abc")->checksum,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_FALSE(parse_migration("42_add_fees.sql", "SELECT 1").has_value());
+  auto big = parse_migration("0001_big.sql", std::string(kMigrationFileBytesMax + 1, ' '));
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code, kMigrationErrorFile);
+}
+
+TEST(Migrate, ApplyTakesFilesInAnyOrderButRefusesTwoOfOneVersion) {
+  TestDatabase db;
+  Result<std::vector<int>> applied = fail("test", "did not run");
+  Result<std::vector<int>> duplicate = fail("test", "did not run");
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    PgPool pool = make_pool(ex, db);
+    std::vector<Migration> files;
+    files.push_back(*parse_migration("0002_b.sql", "INSERT INTO a VALUES (2);"));
+    files.push_back(*parse_migration("0001_a.sql", "CREATE TABLE a (x int);"));
+    applied = co_await apply_migrations(pool, files);
+    files.push_back(*parse_migration("0002_c.sql", "SELECT 1;"));
+    duplicate = co_await apply_migrations(pool, files);
+  });
+  ASSERT_TRUE(applied.has_value()) << applied.error().message;
+  EXPECT_EQ(*applied, (std::vector<int>{1, 2}));
+  ASSERT_FALSE(duplicate.has_value());
+  EXPECT_EQ(duplicate.error().code, kMigrationErrorFile);
 }

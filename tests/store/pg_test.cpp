@@ -49,17 +49,17 @@ TEST(PgPool, ParametersOfEveryTypeRoundTrip) {
     const TimePoint at = *parse_rfc3339("2024-02-29T23:59:58.123Z");
     const Bytes raw{0x00, 0xff, 0x10, 0x7f};
     const std::string text = "it's \"quoted\", \\ and ünïcode";
-    auto inserted = co_await pool.query(
-        "INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", text,
-        std::int64_t{INT64_MIN}, 2147483647, true, 0.1, money::kU128Max, id, at, raw);
+    auto inserted = co_await pool.query("INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                        text, std::int64_t{INT64_MIN}, 2147483647, true, 0.1,
+                                        money::kU128Max, id, at, raw);
     CO_ASSERT_OK(inserted);
     EXPECT_EQ(inserted->affected_rows(), 1);
 
     auto nulls = co_await pool.query("INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                                      std::optional<std::string>{}, std::optional<std::int64_t>{},
-                                      std::nullopt, std::optional<bool>{}, std::nullopt,
-                                      std::optional<money::u128>{}, std::optional<Uuid>{},
-                                      std::optional<TimePoint>{}, std::nullopt);
+                                     std::optional<std::string>{}, std::optional<std::int64_t>{},
+                                     std::nullopt, std::optional<bool>{}, std::nullopt,
+                                     std::optional<money::u128>{}, std::optional<Uuid>{},
+                                     std::optional<TimePoint>{}, std::nullopt);
     CO_ASSERT_OK(nulls);
 
     auto rows = co_await pool.query("SELECT * FROM t ORDER BY s NULLS LAST");
@@ -271,7 +271,8 @@ TEST(PgPool, ConflictingSerializableTransactionsAreRetriedUntilBothCommit) {
                 if (first) {
                   // Both first attempts read before either writes: a write-write conflict.
                   read_first_time->fetch_add(1);
-                  for (int i = 0; i < 1000 && read_first_time->load() < 2; ++i) co_await sleep_ms(2);
+                  for (int i = 0; i < 1000 && read_first_time->load() < 2; ++i)
+                    co_await sleep_ms(2);
                 }
                 auto w = co_await c.query("UPDATE counter SET value = $1 WHERE id = 1", value + 1);
                 if (!w) co_return std::unexpected(w.error());
@@ -321,7 +322,8 @@ TEST(PgPool, DeadlockedTransactionIsRetried) {
         tasks.push_back(transfer(pool, 1, 2, &locked_first, &attempts));
         tasks.push_back(transfer(pool, 2, 1, &locked_first, &attempts));
         co_await join_all(std::move(tasks));
-        auto v = co_await pool.query("SELECT sum(balance), count(*) FILTER (WHERE balance = 0) FROM acct");
+        auto v = co_await pool.query(
+            "SELECT sum(balance), count(*) FILTER (WHERE balance = 0) FROM acct");
         CO_ASSERT_OK(v);
         EXPECT_EQ((*v)[0].get<std::int64_t>(0), 0);
         EXPECT_EQ((*v)[0].get<std::int64_t>(1), 2);  // +1 -1 on each side
@@ -370,8 +372,8 @@ TEST(PgPool, AWaitingCallerGetsTheNextReleasedConnection) {
           }
           *answered = true;
         };
-        auto releaser = [](PgPool pool, PgConn conn, std::atomic<bool>* answered)
-            -> awaitable<void> {
+        auto releaser = [](PgPool pool, PgConn conn,
+                           std::atomic<bool>* answered) -> awaitable<void> {
           for (int i = 0; i < 1000 && pool.stats().waiting < 3; ++i) co_await sleep_ms(1);
           EXPECT_EQ(pool.stats().waiting, 3);
           EXPECT_FALSE(answered->load());
