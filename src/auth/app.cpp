@@ -2,9 +2,15 @@
 
 #include <memory>
 
+#include "service/stores.h"
+
 namespace rafiki::auth {
 
-void install(service::Runtime& runtime, const Config& config) {
+Result<void> install(service::Runtime& runtime, const Config& config) {
+  auto stores = service::open_stores(
+      runtime, {"auth", config.database_url, config.database_pool_max, config.redis_url,
+                service::Database::kAuth, !config.enable_manual_migrations});
+  if (!stores) return std::unexpected(stores.error());
   auto listener = [&](std::string name, std::uint16_t port) {
     auto router = std::make_shared<net::Router>();
     runtime.add_health_routes(*router);
@@ -16,6 +22,7 @@ void install(service::Runtime& runtime, const Config& config) {
   listener("auth introspection", config.introspection_port);
   listener("auth admin", config.admin_port);
   listener("auth service-api", config.service_api_port);
+  return {};
 }
 
 }  // namespace rafiki::auth

@@ -7,6 +7,7 @@
 
 namespace rafiki::auth {
 
-void install(service::Runtime& runtime, const Config& config);
+// Fails (before anything connects) when the database or Redis URL is malformed.
+Result<void> install(service::Runtime& runtime, const Config& config);
 
 }  // namespace rafiki::auth

@@ -8,6 +8,7 @@
 
 namespace rafiki::backend {
 
-void install(service::Runtime& runtime, const Config& config);
+// Fails (before anything connects) when the database or Redis URL is malformed.
+Result<void> install(service::Runtime& runtime, const Config& config);
 
 }  // namespace rafiki::backend

@@ -17,7 +17,12 @@
 #include "base/log.h"
 #include "frontend/app.h"
 #include "frontend/config.h"
+#include "service/migrations.h"
 #include "service/runtime.h"
+#include "store/pg.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
 namespace {
 
@@ -36,7 +41,8 @@ Commands:
   auth       GNAP authorization server, token introspection and auth Admin API
   frontend   the operator's admin web UI
   all        backend, auth and frontend in one process
-  migrate    apply the backend and auth database migrations, then exit
+  migrate [backend|auth]
+             apply the database migrations (DATABASE_URL, AUTH_DATABASE_URL), then exit
   version    print the version
   help       print this help
 
@@ -131,18 +137,72 @@ int serve(Selected s, bool all_in_one, std::string_view command) {
                                         : loaded->frontend->threads;
 
   service::Runtime runtime(threads);
-  if (loaded->backend) backend::install(runtime, *loaded->backend);
-  if (loaded->auth) auth::install(runtime, *loaded->auth);
+  if (loaded->backend) {
+    if (auto r = backend::install(runtime, *loaded->backend); !r) {
+      fmt::print(stderr, "rafiki {}: invalid configuration:\n  - {}\n", command, r.error().message);
+      return kExitFailure;
+    }
+  }
+  if (loaded->auth) {
+    if (auto r = auth::install(runtime, *loaded->auth); !r) {
+      fmt::print(stderr, "rafiki {}: invalid configuration:\n  - {}\n", command, r.error().message);
+      return kExitFailure;
+    }
+  }
   if (loaded->frontend) frontend::install(runtime, *loaded->frontend);
   spdlog::info("rafiki {} {} starting ({} threads)", command, RAFIKI_VERSION, threads);
   return runtime.run();
+}
+
+// `rafiki migrate [backend|auth]`: applies the embedded migrations and exits.
+int migrate(std::string_view which) {
+  const char* level = std::getenv("LOG_LEVEL");
+  (void)log::init(level ? level : "info", "text");
+  config::EnvReader env(config::process_env());
+  std::vector<std::pair<service::Database, std::string>> targets;
+  if (which.empty() || which == "backend")
+    targets.emplace_back(service::Database::kBackend,
+                         env.string("DATABASE_URL", "postgresql://postgres:password@localhost:5432/development"));
+  if (which.empty() || which == "auth")
+    targets.emplace_back(service::Database::kAuth,
+                         env.string("AUTH_DATABASE_URL",
+                                    "postgresql://postgres:password@localhost:5432/auth_development"));
+  boost::asio::io_context io;
+  int code = kExitOk;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<int> {
+        for (auto& [db, url] : targets) {
+          store::PgConfig pg_config;
+          pg_config.url = url;
+          pg_config.max_connections = 1;
+          auto pool = store::PgPool::create(io.get_executor(), pg_config);
+          if (!pool) {
+            spdlog::error("migrate: {}", pool.error().message);
+            co_return kExitFailure;
+          }
+          auto r = co_await service::migrate(*pool, db);
+          if (!r) {
+            spdlog::error("migrate {}: {}", db == service::Database::kBackend ? "backend" : "auth",
+                          r.error().message);
+            co_return kExitFailure;
+          }
+        }
+        co_return kExitOk;
+      },
+      [&](std::exception_ptr e, int result) {
+        code = e ? kExitFailure : result;
+        io.stop();
+      });
+  io.run();
+  return code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string_view command = argc > 1 ? argv[1] : "";
-  if (argc > 2) {
+  if (argc > 2 && !(command == "migrate" && argc == 3)) {
     fmt::print(stderr, "rafiki: unexpected argument \"{}\"\n\n{}", argv[2], kUsage);
     return kExitUsage;
   }
@@ -159,8 +219,12 @@ int main(int argc, char** argv) {
   if (command == "frontend") return serve({.frontend = true}, false, command);
   if (command == "all") return serve({true, true, true}, true, command);
   if (command == "migrate") {
-    fmt::print(stderr, "rafiki migrate: not available yet\n");
-    return kExitFailure;
+    std::string_view which = argc == 3 ? argv[2] : "";
+    if (!which.empty() && which != "backend" && which != "auth") {
+      fmt::print(stderr, "rafiki migrate: unknown database \"{}\" (backend or auth)\n", which);
+      return kExitUsage;
+    }
+    return migrate(which);
   }
   if (command.empty()) {
     fmt::print(stderr, "{}", kUsage);

@@ -49,9 +49,13 @@ std::map<std::string, std::string> auth_env() {
 }
 
 // Every listener on an ephemeral port, with services pointed at the test PostgreSQL and Redis.
-std::map<std::string, std::string> all_env_ephemeral() {
+std::map<std::string, std::string> all_env_ephemeral(const TestDatabase& backend_db,
+                                                     const TestDatabase& auth_db) {
   auto env = backend_env();
   for (auto& [k, v] : auth_env()) env.emplace(k, v);
+  env["DATABASE_URL"] = backend_db.url();
+  env["AUTH_DATABASE_URL"] = auth_db.url();
+  env["REDIS_URL"] = redis_url();
   for (auto name : {"BACKEND_ADMIN_PORT", "OPEN_PAYMENTS_PORT", "CONNECTOR_PORT", "AUTH_PORT",
                     "INTERACTION_PORT", "INTROSPECTION_PORT", "AUTH_ADMIN_PORT", "SERVICE_API_PORT",
                     "FRONTEND_PORT"})
@@ -121,7 +125,8 @@ TEST(Cli, ReportsEveryBadValueWithoutEchoingSecrets) {
 }
 
 TEST(Cli, AllInOneRefusesPortClashes) {
-  auto env = all_env_ephemeral();
+  TestDatabase backend_db, auth_db;
+  auto env = all_env_ephemeral(backend_db, auth_db);
   env["FRONTEND_PORT"] = "45123";
   env["AUTH_ADMIN_PORT"] = "45123";
   ChildProcess p({rafiki_binary(), "all"}, env);
@@ -129,8 +134,9 @@ TEST(Cli, AllInOneRefusesPortClashes) {
   EXPECT_NE(p.output().find("both use port 45123"), std::string::npos) << p.output();
 }
 
-TEST(Cli, AllServesHealthOnEveryListenerAndStopsOnSigterm) {
-  ChildProcess p({rafiki_binary(), "all"}, all_env_ephemeral());
+TEST(Cli, AllMigratesServesHealthOnEveryListenerAndStopsOnSigterm) {
+  TestDatabase backend_db, auth_db;
+  ChildProcess p({rafiki_binary(), "all"}, all_env_ephemeral(backend_db, auth_db));
   auto ports = listening_ports(p, 9);
   ASSERT_EQ(ports.size(), 9u) << p.output();
   EXPECT_EQ(std::set<std::uint16_t>(ports.begin(), ports.end()).size(), 9u);
@@ -140,13 +146,54 @@ TEST(Cli, AllServesHealthOnEveryListenerAndStopsOnSigterm) {
     auto r = http_request(port, "GET", "/readyz");
     EXPECT_EQ(r.status, 200) << port << " " << r.body;
   }
+  // Both databases were migrated before the listeners opened.
+  EXPECT_EQ(backend_db.query_value("SELECT to_regclass('rafiki_migrations') IS NOT NULL"), "t");
+  EXPECT_EQ(auth_db.query_value("SELECT to_regclass('rafiki_migrations') IS NOT NULL"), "t");
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(kStopTimeout), 0) << p.output();
   EXPECT_EQ(http_request(ports[0], "GET", "/healthz").status, 0) << "no longer listening";
 }
 
-TEST(Cli, StopsOnSigintToo) {
+TEST(Cli, ReadyzNamesTheDependencyThatDoesNotAnswer) {
+  TestDatabase auth_db;
   auto env = auth_env();
+  for (auto name : {"AUTH_PORT", "INTERACTION_PORT", "INTROSPECTION_PORT", "ADMIN_PORT", "SERVICE_API_PORT"})
+    env[name] = "0";
+  env["AUTH_DATABASE_URL"] = auth_db.url();
+  env["REDIS_URL"] = "redis://127.0.0.1:1/0";  // nothing listens there
+  ChildProcess p({rafiki_binary(), "auth"}, env);
+  auto ports = listening_ports(p, 5);
+  ASSERT_EQ(ports.size(), 5u) << p.output();
+  EXPECT_EQ(http_request(ports[0], "GET", "/healthz").status, 200);
+  auto r = http_request(ports[0], "GET", "/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("auth redis"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("auth postgres"), std::string::npos) << r.body;
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(kStopTimeout), 0) << p.output();
+}
+
+TEST(Cli, MigrateAppliesAndIsANoOpTheSecondTime) {
+  TestDatabase backend_db, auth_db;
+  std::map<std::string, std::string> env{{"DATABASE_URL", backend_db.url()},
+                                         {"AUTH_DATABASE_URL", auth_db.url()}};
+  ChildProcess first({rafiki_binary(), "migrate"}, env);
+  EXPECT_EQ(first.wait(kStopTimeout), 0) << first.output();
+  EXPECT_EQ(backend_db.query_value("SELECT to_regclass('rafiki_migrations') IS NOT NULL"), "t");
+  EXPECT_EQ(auth_db.query_value("SELECT to_regclass('rafiki_migrations') IS NOT NULL"), "t");
+  ChildProcess again({rafiki_binary(), "migrate", "backend"}, env);
+  EXPECT_EQ(again.wait(kStopTimeout), 0) << again.output();
+  ChildProcess bad({rafiki_binary(), "migrate", "ledger"}, env);
+  EXPECT_EQ(bad.wait(kStopTimeout), 2);
+  ChildProcess unreachable({rafiki_binary(), "migrate", "auth"},
+                           {{"AUTH_DATABASE_URL", "postgresql://rafiki:rafiki@127.0.0.1:1/nope"}});
+  EXPECT_EQ(unreachable.wait(kStopTimeout), 1);
+}
+
+TEST(Cli, StopsOnSigintToo) {
+  TestDatabase auth_db;
+  auto env = auth_env();
+  env["AUTH_DATABASE_URL"] = auth_db.url();
   for (auto name : {"AUTH_PORT", "INTERACTION_PORT", "INTROSPECTION_PORT", "ADMIN_PORT", "SERVICE_API_PORT"})
     env[name] = "0";
   ChildProcess p({rafiki_binary(), "auth"}, env);
