@@ -12,9 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -38,6 +40,8 @@ using boost::system::error_code;
 
 // Longest timeout a PgConfig may ask for (one day): a guard against unit mistakes.
 constexpr int kPgTimeoutMaxMs = 24 * 60 * 60 * 1000;
+// Addresses of a resolved host name that libpq is given to try, in order.
+constexpr std::size_t kPgHostAddressesMax = 8;
 
 struct PgResultAccess {
   static PgResult wrap(PGresult* res) {
@@ -368,15 +372,76 @@ struct PgConnection {
 
 namespace {
 
+// The URL's host, resolved here (asynchronously) when it is one name, so that libpq, given the
+// addresses as hostaddr, does not block this thread in getaddrinfo. Empty when there is nothing
+// to resolve (an IP address, a socket directory, several hosts, or hostaddr already given).
+struct ResolvedHost {
+  std::string host;      // the name, once per address (libpq pairs host and hostaddr lists)
+  std::string hostaddr;  // the addresses, comma-separated
+};
+
+awaitable<Result<std::optional<ResolvedHost>>> resolve_host(asio::any_io_executor executor,
+                                                            const std::string& url) {
+  std::string host, hostaddr, port;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), nullptr);
+  if (options == nullptr) co_return std::nullopt;  // create() checked it; libpq will say
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    std::string_view key = o->keyword;
+    if (key == "host") host = o->val;
+    if (key == "hostaddr") hostaddr = o->val;
+    if (key == "port") port = o->val;
+  }
+  PQconninfoFree(options);
+  error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  if (host.empty() || !hostaddr.empty() || host.front() == '/' || host.front() == '@' ||
+      host.find(',') != std::string::npos || port.find(',') != std::string::npos || !not_ip) {
+    co_return std::nullopt;
+  }
+  asio::ip::tcp::resolver resolver(executor);
+  // (No temporaries inside the co_await below: g++ 12 destroys some of them twice.)
+  const std::string service = port.empty() ? std::string("5432") : port;
+  auto [resolve_ec, results] =
+      co_await resolver.async_resolve(host, service, asio::as_tuple(asio::use_awaitable));
+  if (resolve_ec) {
+    co_return fail(
+        std::string(kPgErrorConnection),
+        fmt::format("cannot resolve PostgreSQL host {}: {}", host, resolve_ec.message()));
+  }
+  ResolvedHost out;
+  std::size_t count = 0;
+  for (const auto& entry : results) {
+    if (count++ == kPgHostAddressesMax) break;
+    if (!out.host.empty()) {
+      out.host += ',';
+      out.hostaddr += ',';
+    }
+    out.host += host;
+    out.hostaddr += entry.endpoint().address().to_string();
+  }
+  if (out.host.empty()) co_return std::nullopt;
+  co_return out;
+}
+
 // Opens one connection, polling libpq's connect state machine on socket readiness.
 awaitable<Result<std::unique_ptr<PgConnection>>> open_connection(asio::any_io_executor executor,
                                                                  const PgConfig& config,
                                                                  const std::string& options) {
+  auto resolved = co_await resolve_host(executor, config.url);
+  if (!resolved) co_return std::unexpected(resolved.error());
   auto c = std::make_unique<PgConnection>(executor, config.query_timeout_ms);
-  // Our defaults come before the URL so that settings in the URL win.
-  const char* keys[] = {"options", "dbname", nullptr};
-  const char* values[] = {options.c_str(), config.url.c_str(), nullptr};
-  c->conn = PQconnectStartParams(keys, values, 1);
+  // Our defaults come before the URL so that settings in the URL win; the resolved addresses
+  // come after it, to replace its host.
+  std::vector<const char*> keys{"options", "dbname"};
+  std::vector<const char*> values{options.c_str(), config.url.c_str()};
+  if (*resolved) {
+    keys.insert(keys.end(), {"host", "hostaddr"});
+    values.insert(values.end(), {(*resolved)->host.c_str(), (*resolved)->hostaddr.c_str()});
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  c->conn = PQconnectStartParams(keys.data(), values.data(), 1);
   if (c->conn == nullptr) co_return fail(std::string(kPgErrorConnection), "libpq out of memory");
   auto cannot_connect = [&] {
     return fail(std::string(kPgErrorConnection),

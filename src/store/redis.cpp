@@ -337,8 +337,9 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     if (!ec) {
       endpoints.emplace_back(address, endpoint.port);
     } else {
-      auto [resolve_ec, results] = co_await attempt->resolver.async_resolve(
-          endpoint.host, std::to_string(endpoint.port), kAwait);
+      const std::string service = std::to_string(endpoint.port);
+      auto [resolve_ec, results] =
+          co_await attempt->resolver.async_resolve(endpoint.host, service, kAwait);
       ec = resolve_ec;
       for (const auto& r : results) endpoints.push_back(r.endpoint());
     }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+
+#include <fmt/format.h>
+#include <boost/asio/ip/tcp.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -556,5 +559,58 @@ TEST(PgPool, ScriptsRunSeveralStatements) {
     auto sum = co_await conn->query("SELECT sum(x) FROM a");
     CO_ASSERT_OK(sum);
     EXPECT_EQ((*sum)[0].get<std::int64_t>(0), 3);  // the failed script was all-or-nothing
+  });
+}
+
+TEST(PgPool, ASilentServerTimesOutTheConnect) {
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    using asio::ip::tcp;
+    tcp::acceptor silent(ex, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::socket accepted(ex);
+    silent.async_accept(accepted, [](boost::system::error_code) {});
+    PgConfig config;
+    config.url =
+        fmt::format("postgresql://rafiki:rafiki@127.0.0.1:{}/db", silent.local_endpoint().port());
+    config.max_connections = 1;
+    config.connect_timeout_ms = 200;
+    PgPool pool = make_pool(ex, config);
+    auto r = co_await pool.query("SELECT 1");
+    CO_ASSERT(!r);
+    EXPECT_EQ(r.error().code, kPgErrorTimeout) << r.error().message;
+    EXPECT_EQ(pool.stats().open, 0);
+  });
+}
+
+TEST(PgPool, APipelineLargerThanTheSocketBuffersCompletes) {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id int PRIMARY KEY, body text NOT NULL)");
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    PgPool pool = make_pool(ex, config_for(db, 1));
+    // Megabytes each way: both sides' buffers fill, so sending and reading must interleave.
+    const std::string body(2000, 'x');
+    std::vector<PgStatement> batch;
+    for (int i = 0; i < 3000; ++i) {
+      batch.push_back({"INSERT INTO t VALUES ($1, $2) RETURNING body", {i, body}});
+    }
+    auto results = co_await pool.pipeline(std::move(batch));
+    CO_ASSERT_OK(results);
+    CO_ASSERT(results->size() == 3000);
+    EXPECT_EQ((*results)[2999][0].get<std::string>(0), body);
+    auto count = co_await pool.query("SELECT count(*) FROM t");
+    CO_ASSERT_OK(count);
+    EXPECT_EQ((*count)[0].get<std::int64_t>(0), 3000);
+  });
+}
+
+TEST(PgPool, AHostNameIsResolvedAndEachAddressTried) {
+  TestDatabase db;
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    // localhost may resolve to ::1 first, where nothing listens: libpq moves to 127.0.0.1.
+    PgConfig config = config_for(db, 1);
+    config.url.replace(config.url.find("127.0.0.1"), 9, "localhost");
+    PgPool pool = make_pool(ex, config);
+    auto r = co_await pool.query("SELECT current_database()");
+    CO_ASSERT_OK(r);
+    EXPECT_EQ((*r)[0].get<std::string>(0), db.name());
   });
 }
