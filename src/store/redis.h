@@ -6,7 +6,8 @@
 // authenticates and selects the database from the URL; when it drops, the commands in flight
 // fail with kKvErrorConnection (they may or may not have run) and the next command reconnects.
 // A command not answered within command_timeout_ms fails with kKvErrorTimeout and resets the
-// connection, since every reply behind it is late too.
+// connection, since every reply behind it is late too. A client (and every copy) must go before
+// the io_context it runs on.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
