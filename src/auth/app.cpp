@@ -11,17 +11,11 @@ Result<void> install(service::Runtime& runtime, const Config& config) {
       runtime, {"auth", config.database_url, config.database_pool_max, config.redis_url,
                 service::Database::kAuth, !config.enable_manual_migrations});
   if (!stores) return std::unexpected(stores.error());
-  auto listener = [&](std::string name, std::uint16_t port) {
-    auto router = std::make_shared<net::Router>();
-    runtime.add_health_routes(*router);
-    runtime.add_listener(service::Listener{std::move(name), config.bind_address, port, router, {}});
-    return router;
-  };
-  listener("auth gnap", config.auth_port);
-  listener("auth interaction", config.interaction_port);
-  listener("auth introspection", config.introspection_port);
-  listener("auth admin", config.admin_port);
-  listener("auth service-api", config.service_api_port);
+  runtime.add_http_listener("auth gnap", config.bind_address, config.auth_port);
+  runtime.add_http_listener("auth interaction", config.bind_address, config.interaction_port);
+  runtime.add_http_listener("auth introspection", config.bind_address, config.introspection_port);
+  runtime.add_http_listener("auth admin", config.bind_address, config.admin_port);
+  runtime.add_http_listener("auth service-api", config.bind_address, config.service_api_port);
   return {};
 }
 

@@ -25,6 +25,14 @@ Runtime::Runtime(std::size_t threads)
 Runtime::~Runtime() = default;
 
 void Runtime::add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
+std::shared_ptr<net::Router> Runtime::add_http_listener(std::string name, std::string address,
+                                                        std::uint16_t port) {
+  auto router = std::make_shared<net::Router>();
+  add_health_routes(*router);
+  add_listener(Listener{std::move(name), std::move(address), port, router, {}});
+  return router;
+}
+
 void Runtime::add_probe(std::string name, Probe probe) {
   probes_.emplace_back(std::move(name), std::move(probe));
 }

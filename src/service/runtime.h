@@ -51,6 +51,10 @@ class Runtime {
   std::size_t threads() const { return threads_; }
 
   void add_listener(Listener listener);
+  // Adds a listener with default limits whose router already answers /healthz and /readyz;
+  // returns the router for the service's own routes.
+  std::shared_ptr<net::Router> add_http_listener(std::string name, std::string address,
+                                                 std::uint16_t port);
   void add_probe(std::string name, Probe probe);
   void on_shutdown(ShutdownHook hook);
   void on_startup(std::string name, StartupTask task);
