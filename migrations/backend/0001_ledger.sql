@@ -1,0 +1,529 @@
+-- The ledger: double-entry accounts and transfers with TigerBeetle's model (src/ledger/).
+-- Balances are kept as running totals on the account rows; every change goes through
+-- ledger_create_transfers (one call per batch of transfers, one transaction) or
+-- ledger_expire_pending (the sweeper). Both lock the account rows they touch in id order
+-- before reading anything that decides an outcome, so concurrent batches from any number of
+-- processes serialise per account and never deadlock.
+--
+-- Result codes are the values of rafiki::ledger::CreateTransferResult / CreateAccountResult
+-- (src/ledger/model.h); keep the two in step.
+-- Transfer flags: 1 linked, 2 pending, 4 post_pending_transfer, 8 void_pending_transfer.
+-- Account flags: 1 linked, 2 debits_must_not_exceed_credits, 4 credits_must_not_exceed_debits.
+-- Transfer state: 0 final record (single-phase, post or void), 1 pending, 2 pending and
+-- posted, 3 pending and voided, 4 pending and expired.
+
+CREATE TABLE ledger_accounts (
+  id uuid PRIMARY KEY,
+  ledger bigint NOT NULL CHECK (ledger > 0),
+  code integer NOT NULL CHECK (code > 0),
+  flags integer NOT NULL,
+  debits_pending numeric(39,0) NOT NULL DEFAULT 0 CHECK (debits_pending >= 0),
+  debits_posted numeric(39,0) NOT NULL DEFAULT 0 CHECK (debits_posted >= 0),
+  credits_pending numeric(39,0) NOT NULL DEFAULT 0 CHECK (credits_pending >= 0),
+  credits_posted numeric(39,0) NOT NULL DEFAULT 0 CHECK (credits_posted >= 0),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  -- The flags are enforced by the batch function; these make a bug there fail the whole batch
+  -- instead of storing a balance the account forbids.
+  CHECK (flags & 2 = 0 OR debits_pending + debits_posted <= credits_posted),
+  CHECK (flags & 4 = 0 OR credits_pending + credits_posted <= debits_posted)
+);
+
+CREATE TABLE ledger_transfers (
+  id uuid PRIMARY KEY,
+  debit_account_id uuid NOT NULL,
+  credit_account_id uuid NOT NULL,
+  amount numeric(39,0) NOT NULL CHECK (amount >= 0),
+  pending_id uuid,
+  ledger bigint NOT NULL,
+  code integer NOT NULL,
+  flags integer NOT NULL,
+  timeout_seconds bigint NOT NULL DEFAULT 0,
+  expires_at timestamptz,
+  state smallint NOT NULL,
+  created_at timestamptz NOT NULL
+);
+
+CREATE INDEX ledger_transfers_expiring ON ledger_transfers (expires_at) WHERE state = 1;
+
+-- Applies one batch of transfers. Arrays are parallel, one element per transfer, in order.
+-- p_debits/p_credits/p_pending_ids are NULL where the caller gave none; p_amounts is NULL for
+-- "the pending amount" (post or void); p_links[i] says transfer i is linked to transfer i+1
+-- (never true for the last transfer of one caller's call); p_prechecks[i] is a failure the
+-- client already found in the transfer's own fields (0 = none). The client also passes the
+-- links inside the batch (1-based positions, NULL for none): prev_same_id[i] the previous
+-- transfer with the same id, prev_same_pending[i] the previous one posting or voiding the same
+-- pending id, batch_pending[i] the last earlier transfer whose id is my pending id.
+-- Returns a result code each.
+CREATE FUNCTION ledger_create_transfers(
+    in_ids uuid[], in_debits uuid[], in_credits uuid[], in_amounts numeric[],
+    in_pending_ids uuid[], in_ledgers bigint[], in_codes integer[], in_flags integer[],
+    in_timeouts bigint[], in_links boolean[], in_prechecks integer[],
+    in_prev_same_id integer[], in_prev_same_pending integer[], in_batch_pending integer[])
+RETURNS integer[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  -- Parameters copied into variables: PL/pgSQL keeps variables of array type in expanded form,
+  -- so reading element i costs O(1) instead of a walk over the flat array.
+  p_ids uuid[] := in_ids; p_debits uuid[] := in_debits; p_credits uuid[] := in_credits;
+  p_amounts numeric[] := in_amounts; p_pending_ids uuid[] := in_pending_ids;
+  p_ledgers bigint[] := in_ledgers; p_codes integer[] := in_codes; p_flags integer[] := in_flags;
+  p_timeouts bigint[] := in_timeouts; p_links boolean[] := in_links;
+  p_prechecks integer[] := in_prechecks;
+  prev_same_id integer[] := in_prev_same_id; prev_same_pending integer[] := in_prev_same_pending;
+  batch_pending integer[] := in_batch_pending;
+  n integer := cardinality(in_ids);
+  max_u128 constant numeric := 340282366920938463463374607431768211455;
+  now_ts timestamptz;
+  -- Locked accounts, sorted by id; a_* indexed by position.
+  a_ids uuid[]; a_ledger bigint[]; a_flags integer[];
+  a_dp numeric[]; a_dpo numeric[]; a_cp numeric[]; a_cpo numeric[];
+  a_dirty boolean[];
+  -- Per transfer: account positions, the stored transfer with the same id, the pending
+  -- transfer it posts or voids (as stored), and the links to earlier transfers of the batch.
+  dr_pos integer[]; cr_pos integer[]; pdr_pos integer[]; pcr_pos integer[];
+  e_found boolean[]; e_debit uuid[]; e_credit uuid[]; e_amount numeric[]; e_pending uuid[];
+  e_ledger bigint[]; e_code integer[]; e_flags integer[]; e_timeout bigint[];
+  p_found boolean[]; p_debit uuid[]; p_credit uuid[]; p_amount numeric[]; p_ledger bigint[];
+  p_code integer[]; p_flagsv integer[]; p_state smallint[]; p_expires timestamptz[];
+  -- Outcome per transfer.
+  result integer[]; applied boolean[]; from_db boolean[];
+  r_debit uuid[]; r_credit uuid[]; r_amount numeric[]; r_ledger bigint[]; r_code integer[];
+  r_state smallint[]; r_expires timestamptz[];
+  -- Effect per applied transfer, for undoing a failed linked chain.
+  posted_ids uuid[]; voided_ids uuid[];
+  u_dr integer[]; u_cr integer[]; u_pending numeric[]; u_posted numeric[]; u_pj integer[];
+  i integer; j integer; k integer; c integer; chain_start integer; chain_failed boolean := false;
+  f integer; dr integer; cr integer; amt numeric; pend numeric; code integer;
+  pid_flags integer; pid_state smallint; pid_expires timestamptz; pid_amount numeric;
+  pid_debit uuid; pid_credit uuid; pid_ledger bigint; pid_code integer;
+BEGIN
+  IF n IS NULL OR n = 0 THEN
+    RETURN ARRAY[]::integer[];
+  END IF;
+
+  -- The accounts of the pending transfers this batch posts or voids (immutable, so read
+  -- before locking), then every account involved, locked in id order.
+  IF array_position(p_flags, 4) IS NOT NULL OR array_position(p_flags, 8) IS NOT NULL
+     OR array_position(p_flags, 5) IS NOT NULL OR array_position(p_flags, 9) IS NOT NULL THEN
+    SELECT array_agg(q.d), array_agg(q.c) INTO p_debit, p_credit
+      FROM (SELECT t.d, t.c
+              FROM unnest(p_pending_ids) WITH ORDINALITY AS u(pid, ord)
+              LEFT JOIN LATERAL (SELECT debit_account_id AS d, credit_account_id AS c
+                                   FROM ledger_transfers WHERE id = u.pid) t ON true
+             ORDER BY u.ord) q;
+  ELSE
+    p_debit := array_fill(NULL::uuid, ARRAY[n]);
+    p_credit := p_debit;
+  END IF;
+
+  SELECT array_agg(a.id ORDER BY a.id), array_agg(a.ledger ORDER BY a.id),
+         array_agg(a.flags ORDER BY a.id), array_agg(a.debits_pending ORDER BY a.id),
+         array_agg(a.debits_posted ORDER BY a.id), array_agg(a.credits_pending ORDER BY a.id),
+         array_agg(a.credits_posted ORDER BY a.id)
+    INTO a_ids, a_ledger, a_flags, a_dp, a_dpo, a_cp, a_cpo
+    FROM (SELECT * FROM ledger_accounts
+           WHERE id IN (SELECT unnest(p_debits) UNION SELECT unnest(p_credits)
+                        UNION SELECT unnest(p_debit) UNION SELECT unnest(p_credit))
+           ORDER BY id FOR UPDATE) a;
+  now_ts := clock_timestamp();
+  IF a_ids IS NULL THEN
+    a_ids := ARRAY[]::uuid[];
+  END IF;
+  a_dirty := array_fill(false, ARRAY[cardinality(a_ids)]);
+
+  SELECT array_agg(q.d), array_agg(q.c), array_agg(q.pd), array_agg(q.pc)
+    INTO dr_pos, cr_pos, pdr_pos, pcr_pos
+    FROM (SELECT da.pos::integer AS d, ca.pos::integer AS c, pda.pos::integer AS pd,
+                 pca.pos::integer AS pc
+            FROM unnest(p_debits, p_credits, p_debit, p_credit) WITH ORDINALITY AS u(d, c, pd, pc, ord)
+            LEFT JOIN unnest(a_ids) WITH ORDINALITY AS da(id, pos) ON da.id = u.d
+            LEFT JOIN unnest(a_ids) WITH ORDINALITY AS ca(id, pos) ON ca.id = u.c
+            LEFT JOIN unnest(a_ids) WITH ORDINALITY AS pda(id, pos) ON pda.id = u.pd
+            LEFT JOIN unnest(a_ids) WITH ORDINALITY AS pca(id, pos) ON pca.id = u.pc
+           ORDER BY u.ord) q;
+
+  -- Stored transfers, read after the locks: whoever changes a pending transfer's state holds
+  -- its accounts' locks, so what we read now stays true until we commit.
+  SELECT array_agg(q.ef), array_agg(q.ed), array_agg(q.ec), array_agg(q.ea), array_agg(q.ep),
+         array_agg(q.el), array_agg(q.eco), array_agg(q.efl), array_agg(q.et),
+         array_agg(q.pf), array_agg(q.pa), array_agg(q.pl), array_agg(q.pco), array_agg(q.pfl),
+         array_agg(q.ps), array_agg(q.px)
+    INTO e_found, e_debit, e_credit, e_amount, e_pending, e_ledger, e_code, e_flags, e_timeout,
+         p_found, p_amount, p_ledger, p_code, p_flagsv, p_state, p_expires
+    FROM (SELECT e.id IS NOT NULL AS ef, e.debit_account_id AS ed, e.credit_account_id AS ec,
+                 e.amount AS ea, e.pending_id AS ep, e.ledger AS el, e.code AS eco,
+                 e.flags AS efl, e.timeout_seconds AS et,
+                 p.id IS NOT NULL AS pf, p.amount AS pa, p.ledger AS pl, p.code AS pco,
+                 p.flags AS pfl, p.state AS ps, p.expires_at AS px
+            FROM unnest(p_ids, p_pending_ids) WITH ORDINALITY AS u(id, pid, ord)
+            LEFT JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.id) e ON true
+            LEFT JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.pid) p ON true
+           ORDER BY u.ord) q;
+
+  result := array_fill(0, ARRAY[n]);
+  applied := array_fill(false, ARRAY[n]);
+  from_db := array_fill(false, ARRAY[n]);
+  r_debit := p_debits; r_credit := p_credits; r_amount := p_amounts;
+  r_ledger := p_ledgers; r_code := p_codes;
+  r_state := array_fill(0::smallint, ARRAY[n]);
+  r_expires := array_fill(NULL::timestamptz, ARRAY[n]);
+  u_dr := array_fill(NULL::integer, ARRAY[n]); u_cr := u_dr; u_pj := u_dr;
+  u_pending := array_fill(NULL::numeric, ARRAY[n]); u_posted := u_pending;
+
+  FOR i IN 1..n LOOP
+    IF chain_start IS NULL THEN
+      chain_start := i;
+    END IF;
+    code := 0;
+    f := p_flags[i];
+    IF chain_failed THEN
+      code := 1;  -- linked_event_failed
+    ELSIF p_prechecks[i] <> 0 THEN
+      code := p_prechecks[i];
+    ELSIF f & 12 <> 0 THEN
+      -- Post or void: find the pending transfer, in this batch first, then stored.
+      j := batch_pending[i];
+      WHILE j IS NOT NULL AND NOT applied[j] LOOP
+        j := prev_same_id[j];
+      END LOOP;
+      IF j IS NOT NULL THEN
+        pid_flags := p_flags[j]; pid_amount := r_amount[j]; pid_debit := p_debits[j];
+        pid_credit := p_credits[j]; pid_ledger := p_ledgers[j]; pid_code := p_codes[j];
+        pid_state := r_state[j]; pid_expires := NULL;
+        dr := dr_pos[j]; cr := cr_pos[j];
+      ELSIF p_found[i] THEN
+        pid_flags := p_flagsv[i]; pid_amount := p_amount[i]; pid_debit := p_debit[i];
+        pid_credit := p_credit[i]; pid_ledger := p_ledger[i]; pid_code := p_code[i];
+        pid_state := p_state[i]; pid_expires := p_expires[i];
+        dr := pdr_pos[i]; cr := pcr_pos[i];
+      ELSE
+        code := 19;  -- pending_transfer_not_found
+      END IF;
+      IF code = 0 THEN
+        amt := p_amounts[i];
+        IF pid_flags & 2 = 0 THEN
+          code := 20;  -- pending_transfer_not_pending
+        ELSIF p_debits[i] IS NOT NULL AND p_debits[i] <> pid_debit THEN
+          code := 21;
+        ELSIF p_credits[i] IS NOT NULL AND p_credits[i] <> pid_credit THEN
+          code := 22;
+        ELSIF p_ledgers[i] <> 0 AND p_ledgers[i] <> pid_ledger THEN
+          code := 23;
+        ELSIF p_codes[i] <> 0 AND p_codes[i] <> pid_code THEN
+          code := 24;
+        ELSIF f & 4 <> 0 AND amt IS NOT NULL AND amt > pid_amount THEN
+          code := 25;  -- exceeds_pending_transfer_amount
+        ELSIF f & 8 <> 0 AND amt IS NOT NULL AND amt <> pid_amount THEN
+          code := 26;  -- pending_transfer_has_different_amount
+        END IF;
+      END IF;
+      IF code = 0 THEN
+        -- Exists? (an applied earlier transfer of this batch, or a stored one)
+        k := prev_same_id[i];
+        WHILE k IS NOT NULL AND NOT applied[k] LOOP
+          k := prev_same_id[k];
+        END LOOP;
+        IF k IS NOT NULL THEN
+          code := CASE WHEN p_flags[k] = f AND p_pending_ids[k] = p_pending_ids[i]
+                             AND (amt IS NULL OR amt = r_amount[k])
+                             AND p_timeouts[k] = p_timeouts[i]
+                        THEN 31 ELSE 30 END;
+        ELSIF e_found[i] THEN
+          code := CASE WHEN e_flags[i] = f AND e_pending[i] IS NOT DISTINCT FROM p_pending_ids[i]
+                             AND (amt IS NULL OR amt = e_amount[i])
+                             AND e_timeout[i] = p_timeouts[i]
+                        THEN 31 ELSE 30 END;
+        END IF;
+      END IF;
+      IF code = 0 THEN
+        k := prev_same_pending[i];
+        WHILE k IS NOT NULL AND NOT applied[k] LOOP
+          k := prev_same_pending[k];
+        END LOOP;
+        IF pid_state = 2 OR (k IS NOT NULL AND p_flags[k] & 4 <> 0) THEN
+          code := 27;  -- pending_transfer_already_posted
+        ELSIF pid_state = 3 OR k IS NOT NULL THEN
+          code := 28;  -- pending_transfer_already_voided
+        ELSIF pid_state = 4 OR pid_expires <= now_ts THEN
+          code := 29;  -- pending_transfer_expired
+        END IF;
+      END IF;
+      IF code = 0 THEN
+        IF f & 4 <> 0 THEN
+          IF amt IS NULL THEN
+            amt := pid_amount;
+          END IF;
+        ELSE
+          amt := pid_amount;
+        END IF;
+        pend := pid_amount;
+        IF f & 4 <> 0 AND a_dpo[dr] + amt > max_u128 THEN
+          code := 34;  -- overflows_debits_posted
+        ELSIF f & 4 <> 0 AND a_cpo[cr] + amt > max_u128 THEN
+          code := 35;  -- overflows_credits_posted
+        ELSE
+          a_dp[dr] := a_dp[dr] - pend; a_cp[cr] := a_cp[cr] - pend;
+          IF f & 4 = 0 THEN
+            amt := 0;
+          END IF;
+          a_dpo[dr] := a_dpo[dr] + amt; a_cpo[cr] := a_cpo[cr] + amt;
+          a_dirty[dr] := true; a_dirty[cr] := true;
+          u_dr[i] := dr; u_cr[i] := cr; u_pending[i] := -pend; u_posted[i] := amt;
+          r_debit[i] := pid_debit; r_credit[i] := pid_credit; r_ledger[i] := pid_ledger;
+          r_code[i] := pid_code;
+          IF f & 4 <> 0 THEN
+            r_amount[i] := amt;
+          ELSE
+            r_amount[i] := pend;
+          END IF;
+          IF j IS NOT NULL THEN
+            r_state[j] := CASE WHEN f & 4 <> 0 THEN 2 ELSE 3 END;
+            u_pj[i] := j;
+          ELSE
+            from_db[i] := true;
+          END IF;
+          applied[i] := true;
+        END IF;
+      END IF;
+    ELSE
+      -- Single-phase or pending.
+      dr := dr_pos[i]; cr := cr_pos[i]; amt := p_amounts[i];
+      IF dr IS NULL THEN
+        code := 15;  -- debit_account_not_found
+      ELSIF cr IS NULL THEN
+        code := 16;  -- credit_account_not_found
+      ELSIF a_ledger[dr] <> a_ledger[cr] THEN
+        code := 17;  -- accounts_must_have_the_same_ledger
+      ELSIF p_ledgers[i] <> a_ledger[dr] THEN
+        code := 18;  -- transfer_must_have_the_same_ledger_as_accounts
+      ELSE
+        k := prev_same_id[i];
+        WHILE k IS NOT NULL AND NOT applied[k] LOOP
+          k := prev_same_id[k];
+        END LOOP;
+        IF k IS NOT NULL THEN
+          code := CASE WHEN p_flags[k] = f AND p_debits[k] = p_debits[i]
+                             AND p_credits[k] = p_credits[i] AND p_amounts[k] = amt
+                             AND p_pending_ids[k] IS NULL AND p_ledgers[k] = p_ledgers[i]
+                             AND p_codes[k] = p_codes[i] AND p_timeouts[k] = p_timeouts[i]
+                        THEN 31 ELSE 30 END;
+        ELSIF e_found[i] THEN
+          code := CASE WHEN e_flags[i] = f AND e_debit[i] = p_debits[i]
+                             AND e_credit[i] = p_credits[i] AND e_amount[i] = amt
+                             AND e_pending[i] IS NULL AND e_ledger[i] = p_ledgers[i]
+                             AND e_code[i] = p_codes[i] AND e_timeout[i] = p_timeouts[i]
+                        THEN 31 ELSE 30 END;
+        END IF;
+      END IF;
+      IF code = 0 THEN
+        IF f & 2 <> 0 THEN
+          IF a_dp[dr] + amt > max_u128 THEN
+            code := 32;  -- overflows_debits_pending
+          ELSIF a_cp[cr] + amt > max_u128 THEN
+            code := 33;  -- overflows_credits_pending
+          END IF;
+        ELSE
+          IF a_dpo[dr] + amt > max_u128 THEN
+            code := 34;
+          ELSIF a_cpo[cr] + amt > max_u128 THEN
+            code := 35;
+          END IF;
+        END IF;
+      END IF;
+      IF code = 0 THEN
+        IF a_dp[dr] + a_dpo[dr] + amt > max_u128 THEN
+          code := 36;  -- overflows_debits
+        ELSIF a_cp[cr] + a_cpo[cr] + amt > max_u128 THEN
+          code := 37;  -- overflows_credits
+        ELSIF a_flags[dr] & 2 <> 0 AND a_dp[dr] + a_dpo[dr] + amt > a_cpo[dr] THEN
+          code := 39;  -- exceeds_credits
+        ELSIF a_flags[cr] & 4 <> 0 AND a_cp[cr] + a_cpo[cr] + amt > a_dpo[cr] THEN
+          code := 40;  -- exceeds_debits
+        END IF;
+      END IF;
+      IF code = 0 THEN
+        IF f & 2 <> 0 THEN
+          a_dp[dr] := a_dp[dr] + amt; a_cp[cr] := a_cp[cr] + amt;
+          u_pending[i] := amt; u_posted[i] := 0;
+          r_state[i] := 1;
+          IF p_timeouts[i] > 0 THEN
+            r_expires[i] := now_ts + make_interval(secs => p_timeouts[i]);
+          END IF;
+        ELSE
+          a_dpo[dr] := a_dpo[dr] + amt; a_cpo[cr] := a_cpo[cr] + amt;
+          u_pending[i] := 0; u_posted[i] := amt;
+        END IF;
+        a_dirty[dr] := true; a_dirty[cr] := true;
+        u_dr[i] := dr; u_cr[i] := cr;
+        applied[i] := true;
+      END IF;
+    END IF;
+
+    result[i] := code;
+    IF code <> 0 AND NOT chain_failed AND (p_links[i] OR i > chain_start) THEN
+      -- A member of a linked chain failed: undo the members applied before it.
+      FOR c IN REVERSE i - 1..chain_start LOOP
+        IF applied[c] THEN
+          a_dp[u_dr[c]] := a_dp[u_dr[c]] - u_pending[c];
+          a_cp[u_cr[c]] := a_cp[u_cr[c]] - u_pending[c];
+          a_dpo[u_dr[c]] := a_dpo[u_dr[c]] - u_posted[c];
+          a_cpo[u_cr[c]] := a_cpo[u_cr[c]] - u_posted[c];
+          IF u_pj[c] IS NOT NULL THEN
+            r_state[u_pj[c]] := 1;
+          END IF;
+          applied[c] := false;
+          from_db[c] := false;
+        END IF;
+        result[c] := 1;  -- linked_event_failed
+      END LOOP;
+      chain_failed := true;
+    END IF;
+    IF NOT p_links[i] THEN
+      chain_start := NULL;
+      chain_failed := false;
+    END IF;
+  END LOOP;
+
+  INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, pending_id,
+                                ledger, code, flags, timeout_seconds, expires_at, state,
+                                created_at)
+  SELECT u.id, u.d, u.c, u.a, u.pid, u.l, u.co, u.f, u.t, u.x, u.s, now_ts
+    FROM unnest(p_ids, r_debit, r_credit, r_amount, p_pending_ids, r_ledger, r_code, p_flags,
+                p_timeouts, r_expires, r_state, applied)
+         AS u(id, d, c, a, pid, l, co, f, t, x, s, ok)
+   WHERE u.ok;
+
+  SELECT array_agg(u.pid) FILTER (WHERE u.f & 4 <> 0), array_agg(u.pid) FILTER (WHERE u.f & 4 = 0)
+    INTO posted_ids, voided_ids
+    FROM unnest(p_pending_ids, p_flags, from_db) AS u(pid, f, db)
+   WHERE u.db;
+  IF posted_ids IS NOT NULL THEN
+    UPDATE ledger_transfers SET state = 2 WHERE id = ANY(posted_ids);
+  END IF;
+  IF voided_ids IS NOT NULL THEN
+    UPDATE ledger_transfers SET state = 3 WHERE id = ANY(voided_ids);
+  END IF;
+
+  UPDATE ledger_accounts a
+     SET debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp,
+         credits_posted = u.cpo
+    FROM unnest(a_ids, a_dp, a_dpo, a_cp, a_cpo, a_dirty) AS u(id, dp, dpo, cp, cpo, dirty)
+   WHERE u.dirty AND a.id = u.id;
+
+  RETURN result;
+END;
+$$;
+
+-- Creates accounts; arrays as in ledger_create_transfers. Returns a result code each.
+CREATE FUNCTION ledger_create_accounts(
+    p_ids uuid[], p_ledgers bigint[], p_codes integer[], p_flags integer[],
+    p_links boolean[], p_prechecks integer[])
+RETURNS integer[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  n integer := cardinality(p_ids);
+  e_found boolean[]; e_ledger bigint[]; e_code integer[]; e_flags integer[];
+  prev_same_id integer[];
+  result integer[]; applied boolean[];
+  i integer; k integer; c integer; code integer; chain_start integer;
+  chain_failed boolean := false;
+BEGIN
+  IF n IS NULL OR n = 0 THEN
+    RETURN ARRAY[]::integer[];
+  END IF;
+  SELECT array_agg(e.id IS NOT NULL ORDER BY u.ord), array_agg(e.ledger ORDER BY u.ord),
+         array_agg(e.code ORDER BY u.ord), array_agg(e.flags ORDER BY u.ord),
+         array_agg(u.prev ORDER BY u.ord)
+    INTO e_found, e_ledger, e_code, e_flags, prev_same_id
+    FROM (SELECT x.id, x.ord, lag(x.ord) OVER (PARTITION BY x.id ORDER BY x.ord) AS prev
+            FROM unnest(p_ids) WITH ORDINALITY AS x(id, ord)) u
+    LEFT JOIN ledger_accounts e ON e.id = u.id;
+  result := array_fill(0, ARRAY[n]);
+  applied := array_fill(false, ARRAY[n]);
+  FOR i IN 1..n LOOP
+    IF chain_start IS NULL THEN
+      chain_start := i;
+    END IF;
+    code := 0;
+    IF chain_failed THEN
+      code := 1;
+    ELSIF p_prechecks[i] <> 0 THEN
+      code := p_prechecks[i];
+    ELSE
+      k := prev_same_id[i];
+      WHILE k IS NOT NULL AND NOT applied[k] LOOP
+        k := prev_same_id[k];
+      END LOOP;
+      IF k IS NOT NULL THEN
+        code := CASE WHEN p_ledgers[k] = p_ledgers[i] AND p_codes[k] = p_codes[i]
+                           AND p_flags[k] = p_flags[i] THEN 31 ELSE 30 END;
+      ELSIF e_found[i] THEN
+        code := CASE WHEN e_ledger[i] = p_ledgers[i] AND e_code[i] = p_codes[i]
+                           AND e_flags[i] = p_flags[i] THEN 31 ELSE 30 END;
+      ELSE
+        applied[i] := true;
+      END IF;
+    END IF;
+    result[i] := code;
+    IF code <> 0 AND NOT chain_failed AND (p_links[i] OR i > chain_start) THEN
+      FOR c IN chain_start..i - 1 LOOP
+        applied[c] := false;
+        result[c] := 1;
+      END LOOP;
+      chain_failed := true;
+    END IF;
+    IF NOT p_links[i] THEN
+      chain_start := NULL;
+      chain_failed := false;
+    END IF;
+  END LOOP;
+  INSERT INTO ledger_accounts (id, ledger, code, flags)
+  SELECT u.id, u.l, u.c, u.f
+    FROM unnest(p_ids, p_ledgers, p_codes, p_flags, applied) AS u(id, l, c, f, ok)
+   WHERE u.ok;
+  RETURN result;
+END;
+$$;
+
+-- Releases up to p_limit pending transfers whose timeout has passed (state 1 → 4), returning
+-- their amounts from the pending balances. Locks accounts in id order before the transfer rows,
+-- as ledger_create_transfers does. Returns how many it expired.
+CREATE FUNCTION ledger_expire_pending(p_limit integer)
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  candidates uuid[];
+  accounts uuid[];
+  expired integer;
+BEGIN
+  SELECT array_agg(t.id), array_agg(t.debit_account_id) || array_agg(t.credit_account_id)
+    INTO candidates, accounts
+    FROM (SELECT id, debit_account_id, credit_account_id FROM ledger_transfers
+           WHERE state = 1 AND expires_at <= clock_timestamp()
+           ORDER BY expires_at LIMIT p_limit) t;
+  IF candidates IS NULL THEN
+    RETURN 0;
+  END IF;
+  PERFORM 1 FROM (SELECT id FROM ledger_accounts WHERE id = ANY(accounts)
+                   ORDER BY id FOR UPDATE) locked;
+  WITH gone AS (
+         UPDATE ledger_transfers SET state = 4
+          WHERE id = ANY(candidates) AND state = 1 AND expires_at <= clock_timestamp()
+          RETURNING debit_account_id, credit_account_id, amount),
+       deltas AS (
+         SELECT x.id, sum(x.dp) AS dp, sum(x.cp) AS cp
+           FROM (SELECT debit_account_id AS id, amount AS dp, 0 AS cp FROM gone
+                 UNION ALL
+                 SELECT credit_account_id, 0, amount FROM gone) x
+          GROUP BY x.id),
+       changed AS (
+         UPDATE ledger_accounts a
+            SET debits_pending = a.debits_pending - d.dp,
+                credits_pending = a.credits_pending - d.cp
+           FROM deltas d
+          WHERE a.id = d.id
+          RETURNING 1)
+  SELECT count(*) INTO expired FROM gone;
+  RETURN expired;
+END;
+$$;
