@@ -1,0 +1,93 @@
+// ILP over HTTP (RFC 35, the synchronous mode every Rafiki speaks): a Prepare is POSTed with
+// `Authorization: Bearer <token>` and `Content-Type: application/octet-stream`; the answer is
+// `200 OK` with the Fulfill or Reject as the body (a Reject is still a 200). Any other status
+// means the link failed.
+//
+// Client side: send_prepare() posts one Prepare and returns the peer's reply bytes, with the
+// request timeout cut to what is left of the Prepare's expiry; reject_for_send_error() turns a
+// failed send into the Reject to pass upstream (R00 when the expiry passed, T00 otherwise).
+// Server side: make_http_handler() is a net::Handler that authenticates the bearer token,
+// checks the content type, decodes the Prepare and answers with what the application returns.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/errors.h"
+#include "ilp/packet.h"
+#include "net/client.h"
+#include "net/router.h"
+
+namespace rafiki::ilp {
+
+inline constexpr std::string_view kOctetStream = "application/octet-stream";
+// Upper bound on one ILP-over-HTTP exchange, whatever the Prepare's expiry (upstream: 30 s).
+inline constexpr std::uint32_t kHttpSendTimeoutMsMax = 30'000;
+
+// Error::code values of send_prepare (besides the decoder codes of a bad Prepare argument).
+inline constexpr const char* kErrHttpExpired = "ilp_http.expired";      // expiry passed first
+inline constexpr const char* kErrHttpTransport = "ilp_http.transport";  // no HTTP answer
+inline constexpr const char* kErrHttpStatus = "ilp_http.status";        // a non-2xx answer
+inline constexpr const char* kErrHttpBadReply = "ilp_http.bad_reply";   // 2xx, not a reply
+
+// Messages of the Rejects made for a failed send (as upstream Rafiki words them).
+inline constexpr std::string_view kExpiredMessage = "packet expired.";
+inline constexpr std::string_view kInternalErrorMessage = "unexpected internal error";
+
+struct HttpEndpoint {
+  std::string url;         // absolute http(s) URL of the peer's ILP endpoint
+  std::string auth_token;  // sent as the bearer token; never logged
+};
+
+// POSTs an encoded Prepare to `endpoint` and returns the reply: a valid encoded Fulfill or
+// Reject, owned. Fails with a decoder code when `prepare` is not a valid Prepare (nothing is
+// sent); kErrHttpExpired when the expiry has already passed or passes before the reply
+// arrives; kErrHttpTransport when the connection or request fails (the net client's error in
+// the message); kErrHttpStatus on a non-2xx status; kErrHttpBadReply when a 2xx body is not a
+// Fulfill or Reject. The request timeout is min(kHttpSendTimeoutMsMax, expiry - now).
+boost::asio::awaitable<Result<Bytes>> send_prepare(net::HttpClient& client, HttpEndpoint endpoint,
+                                                   Bytes prepare);
+
+// The Reject for a failed send_prepare: R00 "packet expired." for kErrHttpExpired, T00
+// "unexpected internal error" for anything else; triggeredBy is `own_address` (may be empty).
+// Never fails for a valid (or empty) own_address; an invalid one is left out.
+Bytes reject_for_send_error(const Error& error, std::string_view own_address);
+
+// The token of an `Authorization: Bearer <token>` header: exactly two space-separated parts,
+// scheme "Bearer" in any case. nullopt otherwise.
+std::optional<std::string_view> bearer_token(const net::Headers& headers);
+
+// A Prepare that came in over HTTP, for the application. `packet` is the encoded Prepare and
+// `prepare` its decoded view; both borrow from the HTTP request and live until the handler's
+// coroutine finishes.
+struct IncomingPrepare {
+  std::string account;  // what the token lookup returned
+  ByteView packet;
+  Prepare prepare;
+};
+
+// Returns the account (e.g. the peer id) a bearer token belongs to, or nullopt when no account
+// has it. Compare tokens in constant time where they are secrets.
+using TokenLookup =
+    std::function<boost::asio::awaitable<std::optional<std::string>>(std::string token)>;
+// Handles a Prepare; returns an encoded Fulfill or Reject.
+using PrepareHandler = std::function<boost::asio::awaitable<Bytes>(const IncomingPrepare&)>;
+
+// The server side as a net::Handler (any method and path). Answers
+//   401 "Bearer token required in Authorization header" without a well-formed bearer token,
+//   401 "Access Denied - Invalid Token" when the lookup finds no account,
+//   400 "Expected Content-Type of application/octet-stream" for another media type,
+//   400 "Invalid ILP Prepare: <reason>" when the body is not a valid Prepare,
+//   500 when the application's answer is not a valid Fulfill or Reject,
+//   200 with the application's Fulfill or Reject (application/octet-stream) otherwise.
+// The lookup and handler must outlive the returned handler.
+net::Handler make_http_handler(TokenLookup lookup, PrepareHandler handler);
+
+}  // namespace rafiki::ilp
