@@ -300,12 +300,17 @@ const Type* Schema::type_from_ref(const TypeRef& ref) {
   return nullptr;
 }
 
-const Type* Schema::type_from_ref(const TypeRef& ref) const {
+const Type* Schema::type_from_ref(const TypeRef& ref, std::deque<Type>& scratch) const {
   if (ref.kind == TypeRef::Kind::kNamed) return type(ref.name);
-  const Type* inner = type_from_ref(ref.of.front());
+  const Type* inner = type_from_ref(ref.of.front(), scratch);
   if (!inner) return nullptr;
-  auto it = wrappers_.find(std::make_pair(ref.kind == TypeRef::Kind::kList ? 0 : 1, inner));
-  return it == wrappers_.end() ? nullptr : it->second;
+  int kind = ref.kind == TypeRef::Kind::kList ? 0 : 1;
+  auto it = wrappers_.find(std::make_pair(kind, inner));
+  if (it != wrappers_.end()) return it->second;
+  Type& t = scratch.emplace_back();
+  t.kind = kind == 0 ? TypeKind::kList : TypeKind::kNonNull;
+  t.of = inner;
+  return &t;
 }
 
 bool Schema::is_possible_type(const Type* abstract, const Type* object) const {
@@ -995,6 +1000,20 @@ std::expected<std::shared_ptr<Schema>, std::vector<GraphqlError>> Schema::from_s
   if (!b.errors.empty()) return std::unexpected(std::move(b.errors));
   b.order_directives();
   b.order_types();
+  Schema& s = *schema;
+  s.schema_meta_field_.name = "__schema";
+  s.schema_meta_field_.description = "Access the current type schema of this server.";
+  s.schema_meta_field_.type = s.non_null(s.type("__Schema"));
+  s.type_meta_field_.name = "__type";
+  s.type_meta_field_.description = "Request the type information of a single type.";
+  s.type_meta_field_.type = s.type("__Type");
+  InputValue name_arg;
+  name_arg.name = "name";
+  name_arg.type = s.non_null(s.type("String"));
+  s.type_meta_field_.arguments.push_back(std::move(name_arg));
+  s.typename_meta_field_.name = "__typename";
+  s.typename_meta_field_.description = "The name of the current Object type at runtime.";
+  s.typename_meta_field_.type = s.non_null(s.type("String"));
   return schema;
 }
 

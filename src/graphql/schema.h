@@ -145,7 +145,14 @@ class Schema {
   const Type* non_null(const Type* of);
   // A type from a type reference of a document; nullptr when a named type is unknown.
   const Type* type_from_ref(const TypeRef& ref);
-  const Type* type_from_ref(const TypeRef& ref) const;  // only already-interned wrappers
+  // For documents: wrappers not interned by the schema are made in `scratch` (which must outlive
+  // the returned type).
+  const Type* type_from_ref(const TypeRef& ref, std::deque<Type>& scratch) const;
+
+  // The meta fields __schema, __type(name:) and __typename (spec §4.1).
+  const Field* schema_meta_field() const { return &schema_meta_field_; }
+  const Field* type_meta_field() const { return &type_meta_field_; }
+  const Field* typename_meta_field() const { return &typename_meta_field_; }
 
   bool is_possible_type(const Type* abstract, const Type* object) const;
   // Whether `maybe_sub` may be used where `super` is expected (covariant output types).
@@ -168,6 +175,9 @@ class Schema {
   const Type* mutation_ = nullptr;
   const Type* subscription_ = nullptr;
   std::string description_;
+  Field schema_meta_field_;
+  Field type_meta_field_;
+  Field typename_meta_field_;
 
   friend class SchemaBuilder;
 };

@@ -1,0 +1,723 @@
+// The executor follows the spec's ExecuteRequest / ExecuteSelectionSet / CompleteValue
+// algorithms and graphql-js's error handling: an error raised while completing a field is
+// recorded once, where it arises, and turns the nearest nullable field or list item into null.
+#include "graphql/executor.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <set>
+#include <unordered_map>
+
+#include "graphql/values.h"
+
+namespace rafiki::graphql {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+struct PathNode {
+  const PathNode* prev = nullptr;
+  std::string_view key;
+  int index = -1;
+};
+
+namespace {
+
+std::vector<PathSegment> to_path(const PathNode* node) {
+  std::vector<PathSegment> out;
+  for (; node; node = node->prev) {
+    PathSegment s;
+    if (node->index >= 0) {
+      s.index = node->index;
+    } else {
+      s.key = std::string(node->key);
+    }
+    out.push_back(std::move(s));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+// A value between resolution and completion: JSON from resolvers, or schema objects (by
+// pointer) for the introspection types.
+struct Resolved {
+  json::value json;
+  const void* native = nullptr;
+  std::vector<const void*> natives;
+  bool native_list = false;
+
+  bool is_null() const { return !native && !native_list && json.is_null(); }
+};
+
+Resolved native(const void* p) {
+  Resolved r;
+  r.native = p;
+  return r;
+}
+
+template <class T>
+Resolved native_list(const std::vector<T>& items, bool include_deprecated) {
+  Resolved r;
+  r.native_list = true;
+  for (const auto& item : items) {
+    if (include_deprecated || !item.deprecated) r.natives.push_back(&item);
+  }
+  return r;
+}
+
+Resolved nullable_string(const std::string& s) {
+  Resolved r;
+  if (!s.empty()) r.json = json::value(s);
+  return r;
+}
+
+Resolved json_value(json::value v) {
+  Resolved r;
+  r.json = std::move(v);
+  return r;
+}
+
+const char* kind_name(TypeKind k) {
+  switch (k) {
+    case TypeKind::kScalar: return "SCALAR";
+    case TypeKind::kObject: return "OBJECT";
+    case TypeKind::kInterface: return "INTERFACE";
+    case TypeKind::kUnion: return "UNION";
+    case TypeKind::kEnum: return "ENUM";
+    case TypeKind::kInputObject: return "INPUT_OBJECT";
+    case TypeKind::kList: return "LIST";
+    case TypeKind::kNonNull: return "NON_NULL";
+  }
+  return "SCALAR";
+}
+
+// The introspection types' fields, resolved from schema objects (spec §4.5).
+Resolved introspect(const Schema& schema, const Type& parent, const void* source,
+                    std::string_view field, const json::object& args) {
+  bool include_deprecated = false;
+  if (auto it = args.find("includeDeprecated"); it != args.end() && it->value().is_bool()) {
+    include_deprecated = it->value().get_bool();
+  }
+  const std::string& type_name = parent.name;
+  if (type_name == "__Schema") {
+    if (field == "description") return nullable_string(std::string(schema.description()));
+    if (field == "types") {
+      Resolved r;
+      r.native_list = true;
+      for (const Type* t : schema.types()) r.natives.push_back(t);
+      return r;
+    }
+    if (field == "queryType") return native(schema.query_type());
+    if (field == "mutationType") return schema.mutation_type() ? native(schema.mutation_type()) : Resolved{};
+    if (field == "subscriptionType") {
+      return schema.subscription_type() ? native(schema.subscription_type()) : Resolved{};
+    }
+    if (field == "directives") {
+      Resolved r;
+      r.native_list = true;
+      for (const DirectiveDef* d : schema.directives()) r.natives.push_back(d);
+      return r;
+    }
+  }
+  if (type_name == "__Type") {
+    const Type& t = *static_cast<const Type*>(source);
+    if (field == "kind") return json_value(kind_name(t.kind));
+    if (field == "name") return nullable_string(t.name);
+    if (field == "description") return t.is_wrapper() ? Resolved{} : nullable_string(t.description);
+    if (field == "specifiedByURL") return nullable_string(t.specified_by_url);
+    if (field == "fields") {
+      if (t.kind != TypeKind::kObject && t.kind != TypeKind::kInterface) return {};
+      return native_list(t.fields, include_deprecated);
+    }
+    if (field == "interfaces") {
+      if (t.kind != TypeKind::kObject && t.kind != TypeKind::kInterface) return {};
+      Resolved r;
+      r.native_list = true;
+      for (const Type* i : t.interfaces) r.natives.push_back(i);
+      return r;
+    }
+    if (field == "possibleTypes") {
+      if (!t.is_abstract()) return {};
+      Resolved r;
+      r.native_list = true;
+      for (const Type* p : t.possible_types) r.natives.push_back(p);
+      return r;
+    }
+    if (field == "enumValues") {
+      if (t.kind != TypeKind::kEnum) return {};
+      return native_list(t.values, include_deprecated);
+    }
+    if (field == "inputFields") {
+      if (t.kind != TypeKind::kInputObject) return {};
+      return native_list(t.input_fields, include_deprecated);
+    }
+    if (field == "ofType") return t.of ? native(t.of) : Resolved{};
+  }
+  if (type_name == "__Field") {
+    const Field& f = *static_cast<const Field*>(source);
+    if (field == "name") return json_value(json::value(f.name));
+    if (field == "description") return nullable_string(f.description);
+    if (field == "args") return native_list(f.arguments, include_deprecated);
+    if (field == "type") return native(f.type);
+    if (field == "isDeprecated") return json_value(f.deprecated);
+    if (field == "deprecationReason") return f.deprecated ? json_value(json::value(f.deprecation_reason)) : Resolved{};
+  }
+  if (type_name == "__InputValue") {
+    const InputValue& v = *static_cast<const InputValue*>(source);
+    if (field == "name") return json_value(json::value(v.name));
+    if (field == "description") return nullable_string(v.description);
+    if (field == "type") return native(v.type);
+    if (field == "defaultValue") return nullable_string(print_default_value(v));
+    if (field == "isDeprecated") return json_value(v.deprecated);
+    if (field == "deprecationReason") return v.deprecated ? json_value(json::value(v.deprecation_reason)) : Resolved{};
+  }
+  if (type_name == "__EnumValue") {
+    const EnumValue& v = *static_cast<const EnumValue*>(source);
+    if (field == "name") return json_value(json::value(v.name));
+    if (field == "description") return nullable_string(v.description);
+    if (field == "isDeprecated") return json_value(v.deprecated);
+    if (field == "deprecationReason") return v.deprecated ? json_value(json::value(v.deprecation_reason)) : Resolved{};
+  }
+  if (type_name == "__Directive") {
+    const DirectiveDef& d = *static_cast<const DirectiveDef*>(source);
+    if (field == "name") return json_value(json::value(d.name));
+    if (field == "description") return nullable_string(d.description);
+    if (field == "isRepeatable") return json_value(d.repeatable);
+    if (field == "locations") {
+      json::array a;
+      for (const auto& l : d.locations) a.emplace_back(l);
+      return json_value(std::move(a));
+    }
+    if (field == "args") {
+      Resolved r;
+      r.native_list = true;
+      for (const auto& a : d.arguments) {
+        if (include_deprecated || !a.deprecated) r.natives.push_back(&a);
+      }
+      return r;
+    }
+  }
+  return {};
+}
+
+using FieldGroups = std::vector<std::pair<std::string_view, std::vector<const Selection*>>>;
+
+class Execution {
+ public:
+  Execution(const Schema& schema, const ExecutionRequest& request)
+      : schema_(schema), request_(request) {
+    for (const auto& f : request.document->fragments) fragments_.emplace(f.name, &f);
+  }
+
+  awaitable<ExecutionResult> run() {
+    ExecutionResult result;
+    const OperationDefinition* op = select_operation();
+    if (!op || !coerce_variables(*op)) {
+      result.errors = std::move(errors_);
+      co_return result;
+    }
+    const Type* root = op->operation == OperationType::kQuery      ? schema_.query_type()
+                       : op->operation == OperationType::kMutation ? schema_.mutation_type()
+                                                                   : schema_.subscription_type();
+    if (!root || op->operation == OperationType::kSubscription) {
+      GraphqlError e;
+      e.message = root ? "Subscriptions are not supported by this server."
+                       : fmt::format("Schema is not configured to execute {} operation.",
+                                     operation_type_name(op->operation));
+      e.locations.push_back(op->loc);
+      e.code = kCodeBadUserInput;
+      result.errors.push_back(std::move(e));
+      co_return result;
+    }
+    FieldGroups fields;
+    std::set<std::string_view> visited;
+    collect_fields(root, op->selections, fields, visited);
+    Resolved source = json_value(json::object());
+    serial_ = op->operation == OperationType::kMutation;
+    auto data = co_await execute_fields(root, source, fields, nullptr);
+    result.data = data ? json::value(std::move(*data)) : json::value(nullptr);
+    result.errors = std::move(errors_);
+    co_return result;
+  }
+
+ private:
+  void error(std::string message, std::vector<SourceLocation> locations, const PathNode* path,
+             std::string code = {}) {
+    GraphqlError e;
+    e.message = std::move(message);
+    e.locations = std::move(locations);
+    e.path = to_path(path);
+    e.code = std::move(code);
+    errors_.push_back(std::move(e));
+  }
+
+  const OperationDefinition* select_operation() {
+    const auto& ops = request_.document->operations;
+    if (request_.operation_name.empty()) {
+      if (ops.size() == 1) return &ops[0];
+      error(ops.empty() ? "Must provide an operation."
+                        : "Must provide operation name if query contains multiple operations.",
+            {}, nullptr, kCodeBadUserInput);
+      return nullptr;
+    }
+    for (const auto& op : ops) {
+      if (op.name == request_.operation_name) return &op;
+    }
+    error(fmt::format("Unknown operation named \"{}\".", request_.operation_name), {}, nullptr,
+          kCodeBadUserInput);
+    return nullptr;
+  }
+
+  bool coerce_variables(const OperationDefinition& op) {
+    bool ok = true;
+    for (const auto& def : op.variables) {
+      const Type* type = schema_.type_from_ref(def.type, scratch_types_);
+      std::string type_text = print_type(def.type);
+      if (!type || !type->is_input()) {
+        error(fmt::format("Variable \"${}\" expected value of type \"{}\" which cannot be used as an "
+                          "input type.",
+                          def.name, type_text),
+              {def.type.loc}, nullptr, kCodeBadUserInput);
+        ok = false;
+        continue;
+      }
+      auto given = request_.variables.find(def.name);
+      if (given == request_.variables.end()) {
+        if (def.default_value) {
+          auto v = coerce_literal(*def.default_value, type, nullptr);
+          if (v && !v->undefined) variables_[def.name] = std::move(v->value);
+        } else if (type->kind == TypeKind::kNonNull) {
+          error(fmt::format("Variable \"${}\" of required type \"{}\" was not provided.", def.name,
+                            type_text),
+                {def.loc}, nullptr, kCodeBadUserInput);
+          ok = false;
+        }
+        continue;
+      }
+      if (given->value().is_null() && type->kind == TypeKind::kNonNull) {
+        error(fmt::format("Variable \"${}\" of non-null type \"{}\" must not be null.", def.name,
+                          type_text),
+              {def.loc}, nullptr, kCodeBadUserInput);
+        ok = false;
+        continue;
+      }
+      auto v = coerce_input(given->value(), type);
+      if (!v) {
+        for (const auto& e : v.error()) {
+          std::string at = e.path.empty() ? "" : fmt::format(" at \"{}{}\"", def.name, e.path);
+          error(fmt::format("Variable \"${}\" got invalid value {}{}; {}", def.name, inspect(e.value),
+                            at, e.message),
+                {def.loc}, nullptr, kCodeBadUserInput);
+        }
+        ok = false;
+        continue;
+      }
+      variables_[def.name] = std::move(*v);
+    }
+    return ok;
+  }
+
+  // @skip(if:) and @include(if:) (spec §3.13.2, §3.13.3).
+  bool should_include(const std::vector<Directive>& directives) {
+    for (const auto& d : directives) {
+      if (d.name != "skip" && d.name != "include") continue;
+      for (const auto& a : d.arguments) {
+        if (a.name != "if") continue;
+        bool value = false;
+        if (a.value.kind == ValueKind::kBoolean) {
+          value = a.value.text == "true";
+        } else if (a.value.kind == ValueKind::kVariable) {
+          auto it = variables_.find(a.value.text);
+          value = it != variables_.end() && it->value().is_bool() && it->value().get_bool();
+        }
+        if (d.name == "skip" && value) return false;
+        if (d.name == "include" && !value) return false;
+      }
+    }
+    return true;
+  }
+
+  bool fragment_applies(std::string_view condition, const Type* object_type) {
+    if (condition.empty()) return true;
+    const Type* t = schema_.type(condition);
+    if (!t) return false;
+    if (t == object_type) return true;
+    return t->is_abstract() && schema_.is_possible_type(t, object_type);
+  }
+
+  void collect_fields(const Type* object_type, const std::vector<Selection>& selections,
+                      FieldGroups& out, std::set<std::string_view>& visited) {
+    for (const auto& s : selections) {
+      if (!should_include(s.directives)) continue;
+      switch (s.kind) {
+        case Selection::Kind::kField: {
+          std::string_view key = s.response_key();
+          auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == key; });
+          if (it == out.end()) {
+            out.emplace_back(key, std::vector<const Selection*>{&s});
+          } else {
+            it->second.push_back(&s);
+          }
+          break;
+        }
+        case Selection::Kind::kInlineFragment:
+          if (fragment_applies(s.type_condition, object_type)) {
+            collect_fields(object_type, s.selections, out, visited);
+          }
+          break;
+        case Selection::Kind::kFragmentSpread: {
+          if (!visited.insert(s.name).second) break;
+          auto f = fragments_.find(s.name);
+          if (f == fragments_.end()) break;
+          if (!fragment_applies(f->second->type_condition, object_type)) break;
+          collect_fields(object_type, f->second->selections, out, visited);
+          break;
+        }
+      }
+    }
+  }
+
+  awaitable<std::optional<json::object>> execute_fields(const Type* type, const Resolved& source,
+                                                        const FieldGroups& fields,
+                                                        const PathNode* path) {
+    json::object out;
+    out.reserve(fields.size());
+    bool failed = false;
+    for (const auto& [key, nodes] : fields) {
+      PathNode node{path, key, -1};
+      auto v = co_await execute_field(type, source, nodes, &node);
+      if (!v) {
+        failed = true;
+        if (serial_ && !path) break;  // a mutation stops at its first failed non-null field
+        continue;
+      }
+      out.emplace(key, std::move(*v));
+    }
+    if (failed) co_return std::nullopt;
+    co_return out;
+  }
+
+  // The coerced arguments of a field (spec §6.4.1 CoerceArgumentValues); nullopt after recording
+  // an error.
+  std::optional<json::object> coerce_arguments(const std::vector<InputValue>& defs,
+                                               const Selection& node, const PathNode* path) {
+    json::object args;
+    for (const auto& def : defs) {
+      const Argument* given = nullptr;
+      for (const auto& a : node.arguments) {
+        if (a.name == def.name) given = &a;
+      }
+      bool non_null = def.type->kind == TypeKind::kNonNull;
+      if (!given || (given->value.kind == ValueKind::kVariable && !variables_.contains(given->value.text))) {
+        if (def.default_value) {
+          auto d = coerce_literal(*def.default_value, def.type, nullptr);
+          if (d && !d->undefined) args[def.name] = std::move(d->value);
+        } else if (non_null) {
+          std::string message =
+              given ? fmt::format("Argument \"{}\" of required type \"{}\" was provided the variable "
+                                  "\"${}\" which was not provided a runtime value.",
+                                  def.name, def.type->to_string(), given->value.text)
+                    : fmt::format("Argument \"{}\" of required type \"{}\" was not provided.",
+                                  def.name, def.type->to_string());
+          error(std::move(message), {given ? given->value.loc : node.loc}, path, kCodeBadUserInput);
+          return std::nullopt;
+        }
+        continue;
+      }
+      auto v = coerce_literal(given->value, def.type, &variables_);
+      if (!v) {
+        error(given->value.kind == ValueKind::kVariable
+                  ? fmt::format("Argument \"{}\" of non-null type \"{}\" must not be null.", def.name,
+                                def.type->to_string())
+                  : fmt::format("Argument \"{}\" has invalid value {}.", def.name,
+                                print_value(given->value)),
+              {given->value.loc}, path, kCodeBadUserInput);
+        return std::nullopt;
+      }
+      if (!v->undefined) args[def.name] = std::move(v->value);
+    }
+    return args;
+  }
+
+  awaitable<std::optional<json::value>> execute_field(const Type* parent_type, const Resolved& source,
+                                                      const std::vector<const Selection*>& nodes,
+                                                      const PathNode* path) {
+    const Selection& node = *nodes.front();
+    if (node.name == "__typename") co_return json::value(parent_type->name);
+    const Field* field = nullptr;
+    bool meta = false;
+    if (parent_type == schema_.query_type() && (node.name == "__schema" || node.name == "__type")) {
+      field = node.name == "__schema" ? schema_.schema_meta_field() : schema_.type_meta_field();
+      meta = true;
+    } else {
+      field = parent_type->field(node.name);
+    }
+    if (!field) co_return json::value(nullptr);  // validation rejects unknown fields
+
+    auto args = coerce_arguments(field->arguments, node, path);
+    if (!args) {
+      if (field->type->kind == TypeKind::kNonNull) co_return std::nullopt;
+      co_return json::value(nullptr);
+    }
+
+    Resolved value;
+    if (meta) {
+      if (node.name == "__schema") {
+        value = native(&schema_);
+      } else {
+        const json::value& name = (*args)["name"];
+        const Type* t = name.is_string() ? schema_.type(name.get_string()) : nullptr;
+        if (t) value = native(t);
+      }
+    } else if (source.native) {
+      value = introspect(schema_, *parent_type, source.native, node.name, *args);
+    } else if (field->resolver) {
+      ResolveInfo info{source.json, *args, request_.context, schema_, *parent_type, *field, node, path};
+      std::optional<FieldResult> r;
+      std::string exception;
+      try {
+        r = co_await field->resolver(info);
+      } catch (const std::exception&) {
+        exception = "Unexpected error.";
+      }
+      if (!r) {
+        error(exception, {node.loc}, path, kCodeInternal);
+        co_return null_or_propagate(field->type);
+      }
+      if (!r->has_value()) {
+        error(r->error().message, {node.loc}, path, r->error().code);
+        co_return null_or_propagate(field->type);
+      }
+      value.json = std::move(**r);
+    } else if (source.json.is_object()) {
+      if (auto it = source.json.get_object().find(node.name); it != source.json.get_object().end()) {
+        value.json = it->value();
+      }
+    }
+    auto completed = co_await complete_value(field->type, *parent_type, *field, nodes, value, path);
+    if (!completed) co_return null_or_propagate(field->type);
+    co_return completed;
+  }
+
+  static std::optional<json::value> null_or_propagate(const Type* type) {
+    if (type->kind == TypeKind::kNonNull) return std::nullopt;
+    return json::value(nullptr);
+  }
+
+  // nullopt: an error was raised (and recorded) for this position.
+  awaitable<std::optional<json::value>> complete_value(const Type* type, const Type& parent_type,
+                                                       const Field& field,
+                                                       const std::vector<const Selection*>& nodes,
+                                                       const Resolved& value, const PathNode* path) {
+    if (type->kind == TypeKind::kNonNull) {
+      auto inner = co_await complete_value(type->of, parent_type, field, nodes, value, path);
+      if (!inner) co_return std::nullopt;
+      if (inner->is_null()) {
+        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name, field.name),
+              {nodes.front()->loc}, path);
+        co_return std::nullopt;
+      }
+      co_return inner;
+    }
+    if (value.is_null()) co_return json::value(nullptr);
+
+    if (type->kind == TypeKind::kList) {
+      std::size_t count = value.native_list ? value.natives.size()
+                          : value.json.is_array() ? value.json.get_array().size()
+                                                  : 0;
+      if (!value.native_list && !value.json.is_array()) {
+        error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
+                          parent_type.name, field.name),
+              {nodes.front()->loc}, path);
+        co_return std::nullopt;
+      }
+      if (count > request_.list_items_max) {
+        error(fmt::format("List of {} items exceeds the limit of {} items.", count, request_.list_items_max),
+              {nodes.front()->loc}, path);
+        co_return std::nullopt;
+      }
+      json::array out;
+      out.reserve(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        PathNode item_path{path, {}, static_cast<int>(i)};
+        Resolved item;
+        if (value.native_list) {
+          item.native = value.natives[i];
+        } else {
+          item.json = value.json.get_array()[i];
+        }
+        auto v = co_await complete_value(type->of, parent_type, field, nodes, item, &item_path);
+        if (!v) {
+          if (type->of->kind == TypeKind::kNonNull) co_return std::nullopt;
+          out.emplace_back(nullptr);
+          continue;
+        }
+        out.push_back(std::move(*v));
+      }
+      co_return json::value(std::move(out));
+    }
+
+    if (type->is_leaf()) {
+      auto s = serialize_leaf(type, value.json);
+      if (!s) {
+        error(s.error(), {nodes.front()->loc}, path);
+        co_return std::nullopt;
+      }
+      co_return std::move(*s);
+    }
+
+    const Type* object_type = type;
+    if (type->is_abstract()) {
+      object_type = resolve_type(type, parent_type, field, nodes, value, path);
+      if (!object_type) co_return std::nullopt;
+    }
+    FieldGroups sub;
+    std::set<std::string_view> visited;
+    for (const Selection* n : nodes) collect_fields(object_type, n->selections, sub, visited);
+    auto object = co_await execute_fields(object_type, value, sub, path);
+    if (!object) co_return std::nullopt;
+    co_return json::value(std::move(*object));
+  }
+
+  const Type* resolve_type(const Type* abstract, const Type& parent_type, const Field& field,
+                           const std::vector<const Selection*>& nodes, const Resolved& value,
+                           const PathNode* path) {
+    std::string name;
+    if (abstract->type_resolver) {
+      name = abstract->type_resolver(value.json);
+    } else if (value.json.is_object()) {
+      if (auto it = value.json.get_object().find("__typename");
+          it != value.json.get_object().end() && it->value().is_string()) {
+        name = std::string(it->value().get_string());
+      }
+    }
+    if (name.empty()) {
+      error(fmt::format("Abstract type \"{0}\" must resolve to an Object type at runtime for field "
+                        "\"{1}.{2}\". Either the \"{0}\" type should provide a \"resolveType\" "
+                        "function or each possible type should provide an \"isTypeOf\" function.",
+                        abstract->name, parent_type.name, field.name),
+            {nodes.front()->loc}, path);
+      return nullptr;
+    }
+    const Type* t = schema_.type(name);
+    if (!t) {
+      error(fmt::format("Abstract type \"{}\" was resolved to a type \"{}\" that does not exist "
+                        "inside the schema.",
+                        abstract->name, name),
+            {nodes.front()->loc}, path);
+      return nullptr;
+    }
+    if (t->kind != TypeKind::kObject) {
+      error(fmt::format("Abstract type \"{}\" was resolved to a non-object type \"{}\".",
+                        abstract->name, name),
+            {nodes.front()->loc}, path);
+      return nullptr;
+    }
+    if (!schema_.is_possible_type(abstract, t)) {
+      error(fmt::format("Runtime Object type \"{}\" is not a possible type for \"{}\".", name,
+                        abstract->name),
+            {nodes.front()->loc}, path);
+      return nullptr;
+    }
+    return t;
+  }
+
+  const Schema& schema_;
+  const ExecutionRequest& request_;
+  std::unordered_map<std::string_view, const FragmentDefinition*> fragments_;
+  json::object variables_;
+  std::deque<Type> scratch_types_;
+  std::vector<GraphqlError> errors_;
+  bool serial_ = false;
+};
+
+}  // namespace
+
+const json::value* ResolveInfo::argument(std::string_view name) const {
+  auto it = arguments.find(name);
+  return it == arguments.end() ? nullptr : &it->value();
+}
+
+std::optional<std::string_view> ResolveInfo::string_argument(std::string_view name) const {
+  const json::value* v = argument(name);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string_view(v->get_string());
+}
+
+std::optional<std::int64_t> ResolveInfo::int_argument(std::string_view name) const {
+  const json::value* v = argument(name);
+  if (!v || !v->is_int64()) return std::nullopt;
+  return v->get_int64();
+}
+
+std::optional<double> ResolveInfo::float_argument(std::string_view name) const {
+  const json::value* v = argument(name);
+  if (!v) return std::nullopt;
+  if (v->is_double()) return v->get_double();
+  if (v->is_int64()) return static_cast<double>(v->get_int64());
+  return std::nullopt;
+}
+
+std::optional<bool> ResolveInfo::bool_argument(std::string_view name) const {
+  const json::value* v = argument(name);
+  if (!v || !v->is_bool()) return std::nullopt;
+  return v->get_bool();
+}
+
+const json::object* ResolveInfo::object_argument(std::string_view name) const {
+  const json::value* v = argument(name);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+std::vector<PathSegment> ResolveInfo::path() const { return to_path(path_node); }
+
+awaitable<ExecutionResult> execute(const Schema& schema, const ExecutionRequest& request) {
+  Execution execution(schema, request);
+  co_return co_await execution.run();
+}
+
+json::object to_json(const GraphqlError& error) {
+  json::object e;
+  e["message"] = error.message;
+  if (!error.locations.empty()) {
+    json::array locations;
+    for (const auto& l : error.locations) {
+      json::object o;
+      o["line"] = l.line;
+      o["column"] = l.column;
+      locations.push_back(std::move(o));
+    }
+    e["locations"] = std::move(locations);
+  }
+  if (!error.path.empty()) {
+    json::array path;
+    for (const auto& s : error.path) {
+      if (s.index >= 0) {
+        path.emplace_back(s.index);
+      } else {
+        path.emplace_back(s.key);
+      }
+    }
+    e["path"] = std::move(path);
+  }
+  if (!error.code.empty()) {
+    json::object ext;
+    ext["code"] = error.code;
+    e["extensions"] = std::move(ext);
+  }
+  return e;
+}
+
+json::object to_json(const ExecutionResult& result) {
+  json::object out;
+  if (!result.errors.empty()) {
+    json::array errors;
+    for (const auto& e : result.errors) errors.push_back(to_json(e));
+    out["errors"] = std::move(errors);
+  }
+  if (result.data) out["data"] = *result.data;
+  return out;
+}
+
+}  // namespace rafiki::graphql
