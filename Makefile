@@ -35,6 +35,10 @@ run: release
 bench: release
 	@RELEASE_DIR=$(RELEASE_DIR) scripts/bench
 
+# libFuzzer targets of fuzz/ for FUZZ_SECONDS each (default 60); not part of `make test`.
+fuzz: deps
+	@scripts/fuzz
+
 services-start:
 	@scripts/services start
 

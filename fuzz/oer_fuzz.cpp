@@ -1,0 +1,10 @@
+// libFuzzer entry point for the oer checks of targets.h (make fuzz).
+#include <cstddef>
+#include <cstdint>
+
+#include "targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  rafiki::fuzz::oer_target(rafiki::ByteView(data, size));
+  return 0;
+}
