@@ -51,7 +51,8 @@ struct HttpEndpoint {
 // sent); kErrHttpExpired when the expiry has already passed or passes before the reply
 // arrives; kErrHttpTransport when the connection or request fails (the net client's error in
 // the message); kErrHttpStatus on a non-2xx status; kErrHttpBadReply when a 2xx body is not a
-// Fulfill or Reject. The request timeout is min(kHttpSendTimeoutMsMax, expiry - now).
+// Fulfill or Reject. The request timeout is min(kHttpSendTimeoutMsMax, expiry - now). The
+// client must outlive the call; its response_body_bytes_max must be at least kPacketBytesMax.
 boost::asio::awaitable<Result<Bytes>> send_prepare(net::HttpClient& client, HttpEndpoint endpoint,
                                                    Bytes prepare);
 
@@ -87,7 +88,8 @@ using PrepareHandler = std::function<boost::asio::awaitable<Bytes>(const Incomin
 //   400 "Invalid ILP Prepare: <reason>" when the body is not a valid Prepare,
 //   500 when the application's answer is not a valid Fulfill or Reject,
 //   200 with the application's Fulfill or Reject (application/octet-stream) otherwise.
-// The lookup and handler must outlive the returned handler.
+// The lookup and handler are kept in the returned handler. Serve it with a body limit
+// (net::ServerLimits::body_bytes_max) of at least kPacketBytesMax.
 net::Handler make_http_handler(TokenLookup lookup, PrepareHandler handler);
 
 }  // namespace rafiki::ilp

@@ -351,7 +351,7 @@ TEST(Packet, WrongTypeBytesAreRefused) {
 TEST(Packet, NonCanonicalEnvelopeLengthsAreRefused) {
   Bytes packet = vector_bytes({"rejectEmptyTriggeredBy"});  // 0e 06 ...
   ByteView contents = ByteView(packet).subspan(2);
-  for (const char* prefix : {"8106", "820006", "80"}) {
+  for (const char* prefix : {"8106", "820006", "80", "89000000000000000006", "ff"}) {
     Bytes bad = unhex(prefix);
     bad.insert(bad.begin(), 0x0e);
     bad.insert(bad.end(), contents.begin(), contents.end());
