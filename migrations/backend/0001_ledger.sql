@@ -77,18 +77,18 @@ DECLARE
   -- Locked accounts, sorted by id; a_* indexed by position.
   a_ids uuid[]; a_ledger bigint[]; a_flags integer[];
   a_dp numeric[]; a_dpo numeric[]; a_cp numeric[]; a_cpo numeric[];
-  a_dirty boolean[];
   -- Per transfer: account positions, the stored transfer with the same id, the pending
   -- transfer it posts or voids (as stored), and the links to earlier transfers of the batch.
   dr_pos integer[]; cr_pos integer[]; pdr_pos integer[]; pcr_pos integer[];
   e_found boolean[]; e_debit uuid[]; e_credit uuid[]; e_amount numeric[]; e_pending uuid[];
   e_ledger bigint[]; e_code integer[]; e_flags integer[]; e_timeout bigint[];
-  p_found boolean[]; p_debit uuid[]; p_credit uuid[]; p_amount numeric[]; p_ledger bigint[];
+  has_resolves boolean := false; rec record;
+  p_debit uuid[]; p_credit uuid[]; p_amount numeric[]; p_ledger bigint[];
   p_code integer[]; p_flagsv integer[]; p_state smallint[]; p_expires timestamptz[];
   -- Outcome per transfer.
   result integer[]; applied boolean[]; from_db boolean[];
   r_debit uuid[]; r_credit uuid[]; r_amount numeric[]; r_ledger bigint[]; r_code integer[];
-  r_state smallint[]; r_expires timestamptz[];
+  r_state smallint[];
   -- Effect per applied transfer, for undoing a failed linked chain.
   posted_ids uuid[]; voided_ids uuid[];
   u_dr integer[]; u_cr integer[]; u_pending numeric[]; u_posted numeric[]; u_pj integer[];
@@ -105,15 +105,19 @@ BEGIN
   -- before locking), then every account involved, locked in id order.
   IF array_position(p_flags, 4) IS NOT NULL OR array_position(p_flags, 8) IS NOT NULL
      OR array_position(p_flags, 5) IS NOT NULL OR array_position(p_flags, 9) IS NOT NULL THEN
-    SELECT array_agg(q.d), array_agg(q.c) INTO p_debit, p_credit
-      FROM (SELECT t.d, t.c
+    has_resolves := true;
+    SELECT array_agg(q.d), array_agg(q.c), array_agg(q.a), array_agg(q.l), array_agg(q.co),
+           array_agg(q.f), array_agg(q.x)
+      INTO p_debit, p_credit, p_amount, p_ledger, p_code, p_flagsv, p_expires
+      FROM (SELECT t.debit_account_id AS d, t.credit_account_id AS c, t.amount AS a,
+                   t.ledger AS l, t.code AS co, t.flags AS f, t.expires_at AS x
               FROM unnest(p_pending_ids) WITH ORDINALITY AS u(pid, ord)
-              LEFT JOIN LATERAL (SELECT debit_account_id AS d, credit_account_id AS c
-                                   FROM ledger_transfers WHERE id = u.pid) t ON true
+              LEFT JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.pid) t ON true
              ORDER BY u.ord) q;
   ELSE
     p_debit := array_fill(NULL::uuid, ARRAY[n]);
     p_credit := p_debit;
+    p_flagsv := array_fill(NULL::integer, ARRAY[n]);
   END IF;
 
   SELECT array_agg(a.id ORDER BY a.id), array_agg(a.ledger ORDER BY a.id),
@@ -129,7 +133,6 @@ BEGIN
   IF a_ids IS NULL THEN
     a_ids := ARRAY[]::uuid[];
   END IF;
-  a_dirty := array_fill(false, ARRAY[cardinality(a_ids)]);
 
   SELECT array_agg(q.d), array_agg(q.c), array_agg(q.pd), array_agg(q.pc)
     INTO dr_pos, cr_pos, pdr_pos, pcr_pos
@@ -144,32 +147,37 @@ BEGIN
 
   -- Stored transfers, read after the locks: whoever changes a pending transfer's state holds
   -- its accounts' locks, so what we read now stays true until we commit.
-  SELECT array_agg(q.ef), array_agg(q.ed), array_agg(q.ec), array_agg(q.ea), array_agg(q.ep),
-         array_agg(q.el), array_agg(q.eco), array_agg(q.efl), array_agg(q.et),
-         array_agg(q.pf), array_agg(q.pa), array_agg(q.pl), array_agg(q.pco), array_agg(q.pfl),
-         array_agg(q.ps), array_agg(q.px)
-    INTO e_found, e_debit, e_credit, e_amount, e_pending, e_ledger, e_code, e_flags, e_timeout,
-         p_found, p_amount, p_ledger, p_code, p_flagsv, p_state, p_expires
-    FROM (SELECT e.id IS NOT NULL AS ef, e.debit_account_id AS ed, e.credit_account_id AS ec,
-                 e.amount AS ea, e.pending_id AS ep, e.ledger AS el, e.code AS eco,
-                 e.flags AS efl, e.timeout_seconds AS et,
-                 p.id IS NOT NULL AS pf, p.amount AS pa, p.ledger AS pl, p.code AS pco,
-                 p.flags AS pfl, p.state AS ps, p.expires_at AS px
-            FROM unnest(p_ids, p_pending_ids) WITH ORDINALITY AS u(id, pid, ord)
-            LEFT JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.id) e ON true
-            LEFT JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.pid) p ON true
-           ORDER BY u.ord) q;
+  -- Stored transfers with one of our ids (usually none: these are retries).
+  e_found := array_fill(false, ARRAY[n]);
+  FOR rec IN SELECT u.ord::integer AS ord, e.*
+               FROM unnest(p_ids) WITH ORDINALITY AS u(id, ord)
+               JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.id) e ON true LOOP
+    e_found[rec.ord] := true; e_debit[rec.ord] := rec.debit_account_id;
+    e_credit[rec.ord] := rec.credit_account_id; e_amount[rec.ord] := rec.amount;
+    e_pending[rec.ord] := rec.pending_id; e_ledger[rec.ord] := rec.ledger;
+    e_code[rec.ord] := rec.code; e_flags[rec.ord] := rec.flags;
+    e_timeout[rec.ord] := rec.timeout_seconds;
+  END LOOP;
+  -- The states of the pending transfers we post or void, read again now that we hold the locks.
+  IF has_resolves THEN
+    SELECT array_agg(q.s) INTO p_state
+      FROM (SELECT t.state AS s
+              FROM unnest(p_pending_ids) WITH ORDINALITY AS u(pid, ord)
+              LEFT JOIN LATERAL (SELECT state FROM ledger_transfers WHERE id = u.pid) t ON true
+             ORDER BY u.ord) q;
+  END IF;
 
   result := array_fill(0, ARRAY[n]);
   applied := array_fill(false, ARRAY[n]);
   from_db := array_fill(false, ARRAY[n]);
   r_debit := p_debits; r_credit := p_credits; r_amount := p_amounts;
   r_ledger := p_ledgers; r_code := p_codes;
-  r_state := array_fill(0::smallint, ARRAY[n]);
-  r_expires := array_fill(NULL::timestamptz, ARRAY[n]);
+  r_state := array_fill(NULL::smallint, ARRAY[n]);  -- NULL: as the kind says
   u_dr := array_fill(NULL::integer, ARRAY[n]); u_cr := u_dr; u_pj := u_dr;
   u_pending := array_fill(NULL::numeric, ARRAY[n]); u_posted := u_pending;
 
+  -- The hot loop: one pass in batch order. The common path is kept to few statements; the
+  -- detailed checks run only once a cheap combined test says something is wrong.
   FOR i IN 1..n LOOP
     IF chain_start IS NULL THEN
       chain_start := i;
@@ -189,9 +197,9 @@ BEGIN
       IF j IS NOT NULL THEN
         pid_flags := p_flags[j]; pid_amount := r_amount[j]; pid_debit := p_debits[j];
         pid_credit := p_credits[j]; pid_ledger := p_ledgers[j]; pid_code := p_codes[j];
-        pid_state := r_state[j]; pid_expires := NULL;
+        pid_state := coalesce(r_state[j], 1); pid_expires := NULL;
         dr := dr_pos[j]; cr := cr_pos[j];
-      ELSIF p_found[i] THEN
+      ELSIF p_flagsv[i] IS NOT NULL THEN
         pid_flags := p_flagsv[i]; pid_amount := p_amount[i]; pid_debit := p_debit[i];
         pid_credit := p_credit[i]; pid_ledger := p_ledger[i]; pid_code := p_code[i];
         pid_state := p_state[i]; pid_expires := p_expires[i];
@@ -199,8 +207,9 @@ BEGIN
       ELSE
         code := 19;  -- pending_transfer_not_found
       END IF;
-      IF code = 0 THEN
-        amt := p_amounts[i];
+      amt := p_amounts[i];
+      IF code = 0 AND (pid_flags & 2 = 0 OR p_debits[i] IS NOT NULL OR p_credits[i] IS NOT NULL
+                       OR p_ledgers[i] <> 0 OR p_codes[i] <> 0 OR amt IS NOT NULL) THEN
         IF pid_flags & 2 = 0 THEN
           code := 20;  -- pending_transfer_not_pending
         ELSIF p_debits[i] IS NOT NULL AND p_debits[i] <> pid_debit THEN
@@ -217,7 +226,7 @@ BEGIN
           code := 26;  -- pending_transfer_has_different_amount
         END IF;
       END IF;
-      IF code = 0 THEN
+      IF code = 0 AND (e_found[i] OR prev_same_id[i] IS NOT NULL) THEN
         -- Exists? (an applied earlier transfer of this batch, or a stored one)
         k := prev_same_id[i];
         WHILE k IS NOT NULL AND NOT applied[k] LOOP
@@ -249,38 +258,29 @@ BEGIN
         END IF;
       END IF;
       IF code = 0 THEN
-        IF f & 4 <> 0 THEN
-          IF amt IS NULL THEN
-            amt := pid_amount;
-          END IF;
-        ELSE
+        pend := pid_amount;
+        IF f & 4 = 0 THEN
+          amt := 0;  -- a void posts nothing
+        ELSIF amt IS NULL THEN
           amt := pid_amount;
         END IF;
-        pend := pid_amount;
-        IF f & 4 <> 0 AND a_dpo[dr] + amt > max_u128 THEN
+        IF a_dpo[dr] + amt > max_u128 THEN
           code := 34;  -- overflows_debits_posted
-        ELSIF f & 4 <> 0 AND a_cpo[cr] + amt > max_u128 THEN
+        ELSIF a_cpo[cr] + amt > max_u128 THEN
           code := 35;  -- overflows_credits_posted
         ELSE
           a_dp[dr] := a_dp[dr] - pend; a_cp[cr] := a_cp[cr] - pend;
-          IF f & 4 = 0 THEN
-            amt := 0;
-          END IF;
           a_dpo[dr] := a_dpo[dr] + amt; a_cpo[cr] := a_cpo[cr] + amt;
-          a_dirty[dr] := true; a_dirty[cr] := true;
-          u_dr[i] := dr; u_cr[i] := cr; u_pending[i] := -pend; u_posted[i] := amt;
           r_debit[i] := pid_debit; r_credit[i] := pid_credit; r_ledger[i] := pid_ledger;
           r_code[i] := pid_code;
-          IF f & 4 <> 0 THEN
-            r_amount[i] := amt;
-          ELSE
-            r_amount[i] := pend;
-          END IF;
+          r_amount[i] := CASE WHEN f & 4 <> 0 THEN amt ELSE pend END;
           IF j IS NOT NULL THEN
             r_state[j] := CASE WHEN f & 4 <> 0 THEN 2 ELSE 3 END;
-            u_pj[i] := j;
           ELSE
             from_db[i] := true;
+          END IF;
+          IF p_links[i] OR i > chain_start THEN  -- remember how to undo it
+            u_dr[i] := dr; u_cr[i] := cr; u_pending[i] := -pend; u_posted[i] := amt; u_pj[i] := j;
           END IF;
           applied[i] := true;
         END IF;
@@ -288,15 +288,18 @@ BEGIN
     ELSE
       -- Single-phase or pending.
       dr := dr_pos[i]; cr := cr_pos[i]; amt := p_amounts[i];
-      IF dr IS NULL THEN
-        code := 15;  -- debit_account_not_found
-      ELSIF cr IS NULL THEN
-        code := 16;  -- credit_account_not_found
-      ELSIF a_ledger[dr] <> a_ledger[cr] THEN
-        code := 17;  -- accounts_must_have_the_same_ledger
-      ELSIF p_ledgers[i] <> a_ledger[dr] THEN
-        code := 18;  -- transfer_must_have_the_same_ledger_as_accounts
-      ELSE
+      IF dr IS NULL OR cr IS NULL OR a_ledger[dr] <> a_ledger[cr]
+         OR p_ledgers[i] <> a_ledger[dr] THEN
+        IF dr IS NULL THEN
+          code := 15;  -- debit_account_not_found
+        ELSIF cr IS NULL THEN
+          code := 16;  -- credit_account_not_found
+        ELSIF a_ledger[dr] <> a_ledger[cr] THEN
+          code := 17;  -- accounts_must_have_the_same_ledger
+        ELSE
+          code := 18;  -- transfer_must_have_the_same_ledger_as_accounts
+        END IF;
+      ELSIF e_found[i] OR prev_same_id[i] IS NOT NULL THEN
         k := prev_same_id[i];
         WHILE k IS NOT NULL AND NOT applied[k] LOOP
           k := prev_same_id[k];
@@ -315,68 +318,64 @@ BEGIN
                         THEN 31 ELSE 30 END;
         END IF;
       END IF;
-      IF code = 0 THEN
-        IF f & 2 <> 0 THEN
-          IF a_dp[dr] + amt > max_u128 THEN
-            code := 32;  -- overflows_debits_pending
-          ELSIF a_cp[cr] + amt > max_u128 THEN
-            code := 33;  -- overflows_credits_pending
-          END IF;
+      -- Totals that fit imply every part fits, so one test covers the usual case.
+      IF code = 0 AND (a_dp[dr] + a_dpo[dr] + amt > max_u128
+                       OR a_cp[cr] + a_cpo[cr] + amt > max_u128) THEN
+        IF f & 2 <> 0 AND a_dp[dr] + amt > max_u128 THEN
+          code := 32;  -- overflows_debits_pending
+        ELSIF f & 2 <> 0 AND a_cp[cr] + amt > max_u128 THEN
+          code := 33;  -- overflows_credits_pending
+        ELSIF f & 2 = 0 AND a_dpo[dr] + amt > max_u128 THEN
+          code := 34;  -- overflows_debits_posted
+        ELSIF f & 2 = 0 AND a_cpo[cr] + amt > max_u128 THEN
+          code := 35;  -- overflows_credits_posted
+        ELSIF a_dp[dr] + a_dpo[dr] + amt > max_u128 THEN
+          code := 36;  -- overflows_debits
         ELSE
-          IF a_dpo[dr] + amt > max_u128 THEN
-            code := 34;
-          ELSIF a_cpo[cr] + amt > max_u128 THEN
-            code := 35;
-          END IF;
+          code := 37;  -- overflows_credits
         END IF;
       END IF;
       IF code = 0 THEN
-        IF a_dp[dr] + a_dpo[dr] + amt > max_u128 THEN
-          code := 36;  -- overflows_debits
-        ELSIF a_cp[cr] + a_cpo[cr] + amt > max_u128 THEN
-          code := 37;  -- overflows_credits
-        ELSIF a_flags[dr] & 2 <> 0 AND a_dp[dr] + a_dpo[dr] + amt > a_cpo[dr] THEN
+        IF a_flags[dr] & 2 <> 0 AND a_dp[dr] + a_dpo[dr] + amt > a_cpo[dr] THEN
           code := 39;  -- exceeds_credits
         ELSIF a_flags[cr] & 4 <> 0 AND a_cp[cr] + a_cpo[cr] + amt > a_dpo[cr] THEN
           code := 40;  -- exceeds_debits
-        END IF;
-      END IF;
-      IF code = 0 THEN
-        IF f & 2 <> 0 THEN
+        ELSIF f & 2 <> 0 THEN
           a_dp[dr] := a_dp[dr] + amt; a_cp[cr] := a_cp[cr] + amt;
-          u_pending[i] := amt; u_posted[i] := 0;
-          r_state[i] := 1;
-          IF p_timeouts[i] > 0 THEN
-            r_expires[i] := now_ts + make_interval(secs => p_timeouts[i]);
+          applied[i] := true;
+          IF p_links[i] OR i > chain_start THEN
+            u_dr[i] := dr; u_cr[i] := cr; u_pending[i] := amt; u_posted[i] := 0;
           END IF;
         ELSE
           a_dpo[dr] := a_dpo[dr] + amt; a_cpo[cr] := a_cpo[cr] + amt;
-          u_pending[i] := 0; u_posted[i] := amt;
+          applied[i] := true;
+          IF p_links[i] OR i > chain_start THEN
+            u_dr[i] := dr; u_cr[i] := cr; u_pending[i] := 0; u_posted[i] := amt;
+          END IF;
         END IF;
-        a_dirty[dr] := true; a_dirty[cr] := true;
-        u_dr[i] := dr; u_cr[i] := cr;
-        applied[i] := true;
       END IF;
     END IF;
 
-    result[i] := code;
-    IF code <> 0 AND NOT chain_failed AND (p_links[i] OR i > chain_start) THEN
-      -- A member of a linked chain failed: undo the members applied before it.
-      FOR c IN REVERSE i - 1..chain_start LOOP
-        IF applied[c] THEN
-          a_dp[u_dr[c]] := a_dp[u_dr[c]] - u_pending[c];
-          a_cp[u_cr[c]] := a_cp[u_cr[c]] - u_pending[c];
-          a_dpo[u_dr[c]] := a_dpo[u_dr[c]] - u_posted[c];
-          a_cpo[u_cr[c]] := a_cpo[u_cr[c]] - u_posted[c];
-          IF u_pj[c] IS NOT NULL THEN
-            r_state[u_pj[c]] := 1;
+    IF code <> 0 THEN
+      result[i] := code;
+      IF NOT chain_failed AND (p_links[i] OR i > chain_start) THEN
+        -- A member of a linked chain failed: undo the members applied before it.
+        FOR c IN REVERSE i - 1..chain_start LOOP
+          IF applied[c] THEN
+            a_dp[u_dr[c]] := a_dp[u_dr[c]] - u_pending[c];
+            a_cp[u_cr[c]] := a_cp[u_cr[c]] - u_pending[c];
+            a_dpo[u_dr[c]] := a_dpo[u_dr[c]] - u_posted[c];
+            a_cpo[u_cr[c]] := a_cpo[u_cr[c]] - u_posted[c];
+            IF u_pj[c] IS NOT NULL THEN
+              r_state[u_pj[c]] := NULL;
+            END IF;
+            applied[c] := false;
+            from_db[c] := false;
           END IF;
-          applied[c] := false;
-          from_db[c] := false;
-        END IF;
-        result[c] := 1;  -- linked_event_failed
-      END LOOP;
-      chain_failed := true;
+          result[c] := 1;  -- linked_event_failed
+        END LOOP;
+        chain_failed := true;
+      END IF;
     END IF;
     IF NOT p_links[i] THEN
       chain_start := NULL;
@@ -387,10 +386,12 @@ BEGIN
   INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, pending_id,
                                 ledger, code, flags, timeout_seconds, expires_at, state,
                                 created_at)
-  SELECT u.id, u.d, u.c, u.a, u.pid, u.l, u.co, u.f, u.t, u.x, u.s, now_ts
+  SELECT u.id, u.d, u.c, u.a, u.pid, u.l, u.co, u.f, u.t,
+         CASE WHEN u.f & 2 <> 0 AND u.t > 0 THEN now_ts + make_interval(secs => u.t) END,
+         coalesce(u.s, CASE WHEN u.f & 2 <> 0 THEN 1 ELSE 0 END), now_ts
     FROM unnest(p_ids, r_debit, r_credit, r_amount, p_pending_ids, r_ledger, r_code, p_flags,
-                p_timeouts, r_expires, r_state, applied)
-         AS u(id, d, c, a, pid, l, co, f, t, x, s, ok)
+                p_timeouts, r_state, applied)
+         AS u(id, d, c, a, pid, l, co, f, t, s, ok)
    WHERE u.ok;
 
   SELECT array_agg(u.pid) FILTER (WHERE u.f & 4 <> 0), array_agg(u.pid) FILTER (WHERE u.f & 4 = 0)
@@ -407,8 +408,9 @@ BEGIN
   UPDATE ledger_accounts a
      SET debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp,
          credits_posted = u.cpo
-    FROM unnest(a_ids, a_dp, a_dpo, a_cp, a_cpo, a_dirty) AS u(id, dp, dpo, cp, cpo, dirty)
-   WHERE u.dirty AND a.id = u.id;
+    FROM unnest(a_ids, a_dp, a_dpo, a_cp, a_cpo) AS u(id, dp, dpo, cp, cpo)
+   WHERE a.id = u.id AND (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
+                         IS DISTINCT FROM (u.dp, u.dpo, u.cp, u.cpo);
 
   RETURN result;
 END;
