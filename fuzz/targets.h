@@ -83,8 +83,7 @@ inline void ildcp_target(ByteView input) {
     check(encoded.has_value());
     auto again = ildcp::decode_response(*encoded);
     check(again.has_value() && again->client_address == response->client_address &&
-          again->asset_scale == response->asset_scale &&
-          again->asset_code == response->asset_code);
+          again->asset_scale == response->asset_scale && again->asset_code == response->asset_code);
   }
   if (auto data = ildcp::decode_response_data(input)) {
     check(ilp::is_valid_address(data->client_address));
@@ -107,14 +106,30 @@ inline void oer_target(ByteView input) {
     std::size_t before = reader.position();
     bool ok = false;
     switch (op % 8) {
-      case 0: ok = reader.read_u8().has_value(); break;
-      case 1: ok = reader.read_u64().has_value(); break;
-      case 2: ok = reader.read_bytes(op / 8).has_value(); break;
-      case 3: ok = reader.read_length().has_value(); break;
-      case 4: ok = reader.read_var_octets().has_value(); break;
-      case 5: ok = reader.read_var_utf8().has_value(); break;
-      case 6: ok = reader.read_var_uint().has_value(); break;
-      case 7: ok = reader.read_var_uint_saturating().has_value(); break;
+      case 0:
+        ok = reader.read_u8().has_value();
+        break;
+      case 1:
+        ok = reader.read_u64().has_value();
+        break;
+      case 2:
+        ok = reader.read_bytes(op / 8).has_value();
+        break;
+      case 3:
+        ok = reader.read_length().has_value();
+        break;
+      case 4:
+        ok = reader.read_var_octets().has_value();
+        break;
+      case 5:
+        ok = reader.read_var_utf8().has_value();
+        break;
+      case 6:
+        ok = reader.read_var_uint().has_value();
+        break;
+      case 7:
+        ok = reader.read_var_uint_saturating().has_value();
+        break;
     }
     check(ok ? reader.position() >= before : reader.position() == before);
     check(reader.position() <= operand.size());
