@@ -166,7 +166,7 @@ enum __DirectiveLocation {
   UNION
   "Location adjacent to an enum definition."
   ENUM
-  "Location adjacent to an enum value."
+  "Location adjacent to an enum value definition."
   ENUM_VALUE
   "Location adjacent to an input object type definition."
   INPUT_OBJECT

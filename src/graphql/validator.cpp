@@ -138,7 +138,10 @@ class Validator {
     fragment_cycles();
     unused_fragments();
     for (const auto& op : doc_.operations) {
-      if (op.operation == OperationType::kSubscription) single_field_subscription(op);
+      // graphql-js 16 checks this only when the schema has a subscription type.
+      if (op.operation == OperationType::kSubscription && schema_.subscription_type()) {
+        single_field_subscription(op);
+      }
     }
   }
 
@@ -538,9 +541,15 @@ class Validator {
     }
     auto r = coerce_literal(v, named, nullptr);
     if (!r) {
-      error(fmt::format("Expected value of type \"{}\", found {}; {}", location_type->to_string(),
-                        print_value(v), r.error()),
-            {v.loc});
+      // Built-in scalars and enums word their own errors (graphql-js GraphQLError); a custom
+      // scalar's message gets the generic prefix.
+      if (named->built_in || named->kind == TypeKind::kEnum) {
+        error(r.error(), {v.loc});
+      } else {
+        error(fmt::format("Expected value of type \"{}\", found {}; {}", location_type->to_string(),
+                          print_value(v), r.error()),
+              {v.loc});
+      }
     }
   }
 
