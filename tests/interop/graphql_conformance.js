@@ -149,4 +149,19 @@ try {
   introspection.buildError = String(error.message);
 }
 
-fs.writeFileSync(outPath, JSON.stringify({ cases: results, introspection }));
+// --- other schemas (the upstream Admin APIs): our introspection must print as their SDL ---
+const others = (input.otherSchemas ?? []).map((other) => {
+  const out = { name: other.name };
+  try {
+    const reference = g.buildSchema(other.sdl);
+    out.printedSdl = g.printSchema(reference);
+    out.reference = JSON.parse(JSON.stringify(g.graphqlSync({ schema: reference, source: input.introspectionQuery })));
+    const client = g.buildClientSchema(other.ourIntrospection.data);
+    out.printedOurs = g.printSchema(client);
+  } catch (error) {
+    out.buildError = String(error.message);
+  }
+  return out;
+});
+
+fs.writeFileSync(outPath, JSON.stringify({ cases: results, introspection, others }));

@@ -406,6 +406,8 @@ std::string strip_suggestion(std::string message) {
   return at == std::string::npos ? message : message.substr(0, at);
 }
 
+std::size_t others_count(const json::object& input) { return input.at("otherSchemas").as_array().size(); }
+
 }  // namespace
 
 TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
@@ -447,6 +449,26 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
   input["cases"] = std::move(case_inputs);
   input["introspectionQuery"] = introspection_query;
   input["ourIntrospection"] = introspection.result;
+  // The upstream Admin schemas (reference files beside the repository, when present).
+  json::array others;
+  for (const char* file : {"backend-admin.graphql", "auth-admin.graphql"}) {
+    auto path = std::filesystem::path(RAFIKI_SOURCE_DIR) / ".." / "shared" / "reference" / "specs" / file;
+    if (!std::filesystem::exists(path)) continue;
+    std::string sdl = rafiki::interop::read_text_file(path);
+    ScalarHooks pass;
+    std::map<std::string, ScalarHooks> hooks{{"UInt8", pass}, {"UInt64", pass}};
+    if (sdl.find("scalar JSONObject") != std::string::npos) hooks.emplace("JSONObject", pass);
+    auto admin = Schema::from_sdl(sdl, hooks);
+    ASSERT_TRUE(admin) << file << ": " << admin.error()[0].message;
+    Ours admin_introspection = run_case(**admin, root, introspection_case);
+    ASSERT_EQ(admin_introspection.verdict, "valid") << file;
+    json::object other;
+    other["name"] = file;
+    other["sdl"] = sdl;
+    other["ourIntrospection"] = admin_introspection.result;
+    others.push_back(std::move(other));
+  }
+  input["otherSchemas"] = others;
   auto output = rafiki::interop::run_node_harness("graphql_conformance.js", input);
   ASSERT_TRUE(output);
   const auto& reference = output->at("cases").as_array();
@@ -503,4 +525,15 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
   ASSERT_FALSE(intro.contains("buildError")) << intro.at("buildError").as_string();
   EXPECT_EQ(intro.at("clientSchemaErrors").as_array().size(), 0u) << json::serialize(intro.at("clientSchemaErrors"));
   EXPECT_EQ(intro.at("printedOurs").as_string(), intro.at("printedSdl").as_string());
+
+  const auto& other_results = output->at("others").as_array();
+  ASSERT_EQ(other_results.size(), others_count(input));
+  for (std::size_t i = 0; i < other_results.size(); ++i) {
+    const json::object& r = other_results[i].as_object();
+    ASSERT_FALSE(r.contains("buildError")) << r.at("name").as_string() << ": " << r.at("buildError").as_string();
+    EXPECT_EQ(r.at("printedOurs").as_string(), r.at("printedSdl").as_string()) << r.at("name").as_string();
+    const json::value& ours_intro = input.at("otherSchemas").as_array()[i].at("ourIntrospection");
+    EXPECT_EQ(first_difference(ours_intro, r.at("reference")), "") << r.at("name").as_string();
+  }
+  std::cout << "[ admin    ] " << other_results.size() << " upstream Admin schemas round-tripped through introspection\n";
 }
