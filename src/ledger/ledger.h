@@ -34,7 +34,7 @@ constexpr std::size_t kLookupIdsMax = 8190;        // per lookup call
 // How long a batch waits for more callers once the first one arrived (and nothing else is
 // in flight to wait behind).
 constexpr std::chrono::microseconds kGatherWindow{200};
-constexpr int kBatchesInFlightMax = 1;    // SQL calls running at once per Ledger
+constexpr int kBatchesInFlightMax = 2;    // SQL calls running at once per Ledger
 constexpr int kBatchAttemptsMax = 5;      // a batch rolled back by a race is re-run this often
 constexpr std::size_t kSweepTransfersMax = 1000;  // expired pendings released per SQL call
 
