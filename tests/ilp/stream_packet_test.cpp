@@ -51,13 +51,17 @@ std::uint64_t number(const json::value& v) {
   if (ec != std::errc() || end != text.data() + text.size()) throw std::runtime_error("number");
   return out;
 }
-std::string text(const json::value& v) { return std::string(v.as_string()); }
+std::string text(const json::value& v) {
+  return std::string(v.as_string());
+}
 Bytes base64(const json::value& v) {
   auto bytes = encoding::base64_decode(v.as_string());
   if (!bytes) throw std::runtime_error("bad base64 in fixture");
   return *bytes;
 }
-std::uint8_t byte(const json::value& v) { return static_cast<std::uint8_t>(v.as_int64()); }
+std::uint8_t byte(const json::value& v) {
+  return static_cast<std::uint8_t>(v.as_int64());
+}
 
 Frame frame_from(const json::object& f) {
   switch (static_cast<FrameType>(f.at("type").as_int64())) {
@@ -65,7 +69,8 @@ Frame frame_from(const json::object& f) {
       return ConnectionClose{byte(f.at("errorCode")), text(f.at("errorMessage"))};
     case FrameType::kConnectionNewAddress:
       return ConnectionNewAddress{text(f.at("sourceAccount"))};
-    case FrameType::kConnectionMaxData: return ConnectionMaxData{number(f.at("maxOffset"))};
+    case FrameType::kConnectionMaxData:
+      return ConnectionMaxData{number(f.at("maxOffset"))};
     case FrameType::kConnectionDataBlocked:
       return ConnectionDataBlocked{number(f.at("maxOffset"))};
     case FrameType::kConnectionMaxStreamId:
@@ -102,7 +107,8 @@ Packet packet_from(const json::object& p) {
   packet.sequence = number(p.at("sequence"));
   packet.ilp_packet_type = static_cast<PacketType>(p.at("packetType").as_int64());
   packet.prepare_amount = number(p.at("amount"));
-  for (const auto& f : p.at("frames").as_array()) packet.frames.push_back(frame_from(f.as_object()));
+  for (const auto& f : p.at("frames").as_array())
+    packet.frames.push_back(frame_from(f.as_object()));
   return packet;
 }
 
@@ -232,7 +238,8 @@ TEST(StreamEncryption, MatchesTheReferenceVector) {
   packet.prepare_amount = 100;
   packet.frames = {StreamMoney{1, 1}};
   EXPECT_EQ(hex(encode_packet(packet)), vector_text({"stream", "examplePacket", "plaintext"}));
-  auto sealed = encrypt_packet_with_iv(*keys, vector_bytes({"stream", "examplePacket", "iv"}), packet);
+  auto sealed =
+      encrypt_packet_with_iv(*keys, vector_bytes({"stream", "examplePacket", "iv"}), packet);
   ASSERT_TRUE(sealed);
   EXPECT_EQ(hex(*sealed), vector_text({"stream", "examplePacket", "encrypted"}));
   EXPECT_EQ(hex(fulfillment_for(*keys, *sealed)),

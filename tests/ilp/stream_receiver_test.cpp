@@ -267,8 +267,8 @@ TEST(StreamReceiver, RejectsWhatIsNotForItWithoutData) {
   Answer a2 = ex.send(make_prepare(ex.keys, "test.rafiki", 10, packet));
   EXPECT_EQ(a2.code, "F02");
   // A token that is not ours.
-  Answer b = ex.send(make_prepare(ex.keys, "test.rafiki.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                                  10, packet));
+  Answer b = ex.send(
+      make_prepare(ex.keys, "test.rafiki.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 10, packet));
   EXPECT_EQ(b.code, "F06");
   EXPECT_FALSE(b.stream);
   // Data encrypted under another connection's secret.
@@ -287,8 +287,8 @@ TEST(StreamReceiver, RejectsWhatIsNotForItWithoutData) {
 
 TEST(StreamReceiver, TamperedPacketsNeverCreditMoney) {
   Exchange ex;
-  Bytes good = make_prepare(ex.keys, ex.credentials.ilp_address, 10,
-                            request(1, 1, {StreamMoney{1, 1}}));
+  Bytes good =
+      make_prepare(ex.keys, ex.credentials.ilp_address, 10, request(1, 1, {StreamMoney{1, 1}}));
   auto prepare = decode_prepare(good);
   ASSERT_TRUE(prepare);
   // Flip each byte of the STREAM data in turn (keeping the original condition).

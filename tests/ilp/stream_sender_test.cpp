@@ -42,6 +42,9 @@ struct World {
   Injection inject;
   bool tamper_money = false;
   std::chrono::milliseconds delay{0};
+  // Held back this long, money packets (not the first, 10^12 probe) then expire as a real
+  // link would (R00).
+  std::chrono::milliseconds money_delay{0};
   // Observations.
   std::size_t prepares = 0;
   std::size_t fulfilled_money_packets = 0;
@@ -87,6 +90,13 @@ struct World {
   asio::awaitable<Bytes> connect(std::size_t index, Bytes packet) {
     auto prepare = decode_prepare(packet);
     if (!prepare) co_return reject(kF01InvalidPacket);
+    if (money_delay.count() > 0 && prepare->amount > 0 && prepare->amount < kProbeAmountStart) {
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_after(money_delay);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      prepare = decode_prepare(packet);  // re-borrow; the bytes did not move
+      if (now_ms() >= prepare->expires_at) co_return reject(kR00TransferTimedOut);
+    }
     if (inject) {
       if (auto code = inject(index, *prepare)) {
         if (*code == "transport") co_return Bytes{};  // no reply at all
@@ -341,6 +351,20 @@ TEST(StreamSender, ClosesTheConnectionAndKeepsTheLatestReceipt) {
   // The last thing sent is the close: 0 amount, answered F99 with ConnectionClose.
   ASSERT_FALSE(world.reject_codes.empty());
   EXPECT_EQ(world.reject_codes.back(), "F99");
+}
+
+TEST(StreamSender, GivesUpAfterTheIdleTimeoutWhenNothingIsFulfilled) {
+  World world;
+  world.money_delay = std::chrono::milliseconds(300);
+  PaymentOptions o = world.options(1000, {1, 1});
+  o.packet_expiry = std::chrono::milliseconds(100);
+  o.idle_timeout = std::chrono::milliseconds(50);
+  PaymentResult result = world.pay(o);
+  EXPECT_EQ(result.error, PaymentError::kIdleTimeout) << result.reason;
+  EXPECT_EQ(result.amount_sent, 0u);
+  EXPECT_EQ(result.amount_in_flight, 0u);  // the expired packets came back as R00
+  EXPECT_EQ(world.credited, 0u);
+  EXPECT_EQ(world.handler_calls, 0u);
 }
 
 TEST(StreamSender, RefusesBadArguments) {

@@ -29,9 +29,8 @@ T run(boost::asio::awaitable<T> task) {
 
 // An encoded Prepare carrying `packet` for the connection `keys`; fulfillable unless
 // `random_condition`.
-inline Bytes make_prepare(const ConnectionKeys& keys, std::string destination,
-                          std::uint64_t amount, const Packet& packet,
-                          bool random_condition = false) {
+inline Bytes make_prepare(const ConnectionKeys& keys, std::string destination, std::uint64_t amount,
+                          const Packet& packet, bool random_condition = false) {
   Bytes data = encrypt_packet(keys, packet);
   Prepare prepare;
   prepare.amount = amount;

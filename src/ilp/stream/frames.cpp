@@ -39,8 +39,12 @@ void write_contents(Writer& w, const ConnectionClose& f) {
 void write_contents(Writer& w, const ConnectionNewAddress& f) {
   w.write_var_octets(as_bytes(f.source_address));
 }
-void write_contents(Writer& w, const ConnectionMaxData& f) { w.write_var_uint(f.max_offset); }
-void write_contents(Writer& w, const ConnectionDataBlocked& f) { w.write_var_uint(f.max_offset); }
+void write_contents(Writer& w, const ConnectionMaxData& f) {
+  w.write_var_uint(f.max_offset);
+}
+void write_contents(Writer& w, const ConnectionDataBlocked& f) {
+  w.write_var_uint(f.max_offset);
+}
 void write_contents(Writer& w, const ConnectionMaxStreamId& f) {
   w.write_var_uint(f.max_stream_id);
 }
@@ -176,8 +180,7 @@ Result<std::optional<Frame>> parse_contents(std::uint8_t type, ByteView contents
     }
     case FrameType::kConnectionAssetDetails: {
       ConnectionAssetDetails f;
-      auto s =
-          all([&] { return get(r, f.asset_code); }, [&] { return get(r, f.asset_scale); });
+      auto s = all([&] { return get(r, f.asset_code); }, [&] { return get(r, f.asset_scale); });
       out = parse(std::move(f), s);
       break;
     }
@@ -196,17 +199,17 @@ Result<std::optional<Frame>> parse_contents(std::uint8_t type, ByteView contents
     }
     case FrameType::kStreamMaxMoney: {
       StreamMaxMoney f;
-      auto s = all([&] { return get(r, f.stream_id); },
-                   [&] { return get_saturating(r, f.receive_max); },
-                   [&] { return get(r, f.total_received); });
+      auto s =
+          all([&] { return get(r, f.stream_id); }, [&] { return get_saturating(r, f.receive_max); },
+              [&] { return get(r, f.total_received); });
       out = parse(f, s);
       break;
     }
     case FrameType::kStreamMoneyBlocked: {
       StreamMoneyBlocked f;
-      auto s = all([&] { return get(r, f.stream_id); },
-                   [&] { return get_saturating(r, f.send_max); },
-                   [&] { return get(r, f.total_sent); });
+      auto s =
+          all([&] { return get(r, f.stream_id); }, [&] { return get_saturating(r, f.send_max); },
+              [&] { return get(r, f.total_sent); });
       out = parse(f, s);
       break;
     }
@@ -250,21 +253,36 @@ FrameType frame_type(const Frame& frame) {
 
 std::string_view frame_type_name(FrameType type) {
   switch (type) {
-    case FrameType::kConnectionClose: return "ConnectionClose";
-    case FrameType::kConnectionNewAddress: return "ConnectionNewAddress";
-    case FrameType::kConnectionMaxData: return "ConnectionMaxData";
-    case FrameType::kConnectionDataBlocked: return "ConnectionDataBlocked";
-    case FrameType::kConnectionMaxStreamId: return "ConnectionMaxStreamId";
-    case FrameType::kConnectionStreamIdBlocked: return "ConnectionStreamIdBlocked";
-    case FrameType::kConnectionAssetDetails: return "ConnectionAssetDetails";
-    case FrameType::kStreamClose: return "StreamClose";
-    case FrameType::kStreamMoney: return "StreamMoney";
-    case FrameType::kStreamMaxMoney: return "StreamMaxMoney";
-    case FrameType::kStreamMoneyBlocked: return "StreamMoneyBlocked";
-    case FrameType::kStreamData: return "StreamData";
-    case FrameType::kStreamMaxData: return "StreamMaxData";
-    case FrameType::kStreamDataBlocked: return "StreamDataBlocked";
-    case FrameType::kStreamReceipt: return "StreamReceipt";
+    case FrameType::kConnectionClose:
+      return "ConnectionClose";
+    case FrameType::kConnectionNewAddress:
+      return "ConnectionNewAddress";
+    case FrameType::kConnectionMaxData:
+      return "ConnectionMaxData";
+    case FrameType::kConnectionDataBlocked:
+      return "ConnectionDataBlocked";
+    case FrameType::kConnectionMaxStreamId:
+      return "ConnectionMaxStreamId";
+    case FrameType::kConnectionStreamIdBlocked:
+      return "ConnectionStreamIdBlocked";
+    case FrameType::kConnectionAssetDetails:
+      return "ConnectionAssetDetails";
+    case FrameType::kStreamClose:
+      return "StreamClose";
+    case FrameType::kStreamMoney:
+      return "StreamMoney";
+    case FrameType::kStreamMaxMoney:
+      return "StreamMaxMoney";
+    case FrameType::kStreamMoneyBlocked:
+      return "StreamMoneyBlocked";
+    case FrameType::kStreamData:
+      return "StreamData";
+    case FrameType::kStreamMaxData:
+      return "StreamMaxData";
+    case FrameType::kStreamDataBlocked:
+      return "StreamDataBlocked";
+    case FrameType::kStreamReceipt:
+      return "StreamReceipt";
   }
   return "Unknown";
 }

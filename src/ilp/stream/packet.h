@@ -65,8 +65,7 @@ Result<ConnectionKeys> derive_keys(ByteView shared_secret);
 Bytes encrypt_packet(const ConnectionKeys& keys, const Packet& packet);
 // The same with a caller-chosen 12-byte IV, to reproduce published vectors only. Fails as
 // crypto::stream_encrypt_with_iv on a bad IV.
-Result<Bytes> encrypt_packet_with_iv(const ConnectionKeys& keys, ByteView iv,
-                                     const Packet& packet);
+Result<Bytes> encrypt_packet_with_iv(const ConnectionKeys& keys, ByteView iv, const Packet& packet);
 // Fails with kErrDecryptFailed when `data` is shorter than the envelope or does not
 // authenticate under the key (tampered, or another connection's), then as decode_packet.
 Result<Packet> decrypt_packet(const ConnectionKeys& keys, ByteView data);

@@ -10,8 +10,8 @@ namespace {
 constexpr std::size_t kReceiptSignedBytes = 1 + kReceiptNonceBytes + 1 + 8;
 }  // namespace
 
-Bytes create_receipt(const ReceiptNonce& nonce, const ReceiptSecret& secret,
-                     std::uint8_t stream_id, std::uint64_t total_received) {
+Bytes create_receipt(const ReceiptNonce& nonce, const ReceiptSecret& secret, std::uint8_t stream_id,
+                     std::uint64_t total_received) {
   Writer writer(kReceiptBytes);
   writer.write_u8(kReceiptVersion);
   writer.write_bytes(nonce);

@@ -32,8 +32,8 @@ struct Receipt {
 
 // The 58 receipt bytes. Never fails. (RFC 39 has a one-byte stream id: STREAM receivers issue
 // receipts for stream 1.)
-Bytes create_receipt(const ReceiptNonce& nonce, const ReceiptSecret& secret,
-                     std::uint8_t stream_id, std::uint64_t total_received);
+Bytes create_receipt(const ReceiptNonce& nonce, const ReceiptSecret& secret, std::uint8_t stream_id,
+                     std::uint64_t total_received);
 
 // The receipt's fields if `bytes` is exactly 58 bytes, version 1, and its HMAC verifies under
 // `secret` (compared in constant time). Fails with kErrBadReceipt otherwise. Checking the nonce

@@ -82,8 +82,8 @@ std::optional<Bytes> decode_base64_any(std::string_view text) {
 // The token segment of a destination under `server_address`, or nullopt.
 std::optional<std::string_view> token_segment(std::string_view destination,
                                               std::string_view server_address) {
-  if (destination.size() <= server_address.size() + 1 ||
-      !destination.starts_with(server_address) || destination[server_address.size()] != '.') {
+  if (destination.size() <= server_address.size() + 1 || !destination.starts_with(server_address) ||
+      destination[server_address.size()] != '.') {
     return std::nullopt;
   }
   std::string_view local = destination.substr(server_address.size() + 1);
@@ -127,8 +127,8 @@ Result<Credentials> Receiver::generate_credentials(const ConnectionDetails& deta
   if (!is_valid_address(credentials.ilp_address)) {
     return fail(kErrBadCredentials, "the connection's ILP address would be too long");
   }
-  credentials.shared_secret = crypto::stream_connection_shared_secret(shared_secret_generator_,
-                                                                      *token);
+  credentials.shared_secret =
+      crypto::stream_connection_shared_secret(shared_secret_generator_, *token);
   return credentials;
 }
 
@@ -141,13 +141,12 @@ Result<Credentials> Receiver::generate_credentials_with_iv(const ConnectionDetai
   if (!is_valid_address(credentials.ilp_address)) {
     return fail(kErrBadCredentials, "the connection's ILP address would be too long");
   }
-  credentials.shared_secret = crypto::stream_connection_shared_secret(shared_secret_generator_,
-                                                                      *token);
+  credentials.shared_secret =
+      crypto::stream_connection_shared_secret(shared_secret_generator_, *token);
   return credentials;
 }
 
-std::optional<ConnectionDetails> Receiver::decode_destination(
-    std::string_view destination) const {
+std::optional<ConnectionDetails> Receiver::decode_destination(std::string_view destination) const {
   auto segment = token_segment(destination, server_address_);
   if (!segment) return std::nullopt;
   auto token = decode_base64_any(*segment);

@@ -70,8 +70,8 @@ struct Credentials {
 struct IncomingMoney {
   std::string connection_id;  // hex SHA-256 of the destination address: stable per connection
   ConnectionDetails details;
-  std::uint64_t amount = 0;       // what arrived, in the receiver's units
-  std::vector<StreamData> data;   // StreamData frames of the Prepare (application data)
+  std::uint64_t amount = 0;      // what arrived, in the receiver's units
+  std::vector<StreamData> data;  // StreamData frames of the Prepare (application data)
 };
 
 enum class MoneyDecision {

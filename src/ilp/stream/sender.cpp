@@ -238,7 +238,8 @@ void Session::note_rate(std::uint64_t amount, const Outcome& outcome) {
 void Session::note_receipt(const Outcome& outcome) {
   if (!outcome.reply) return;
   for (const Frame& frame : outcome.reply->frames) {
-    if (auto* receipt = std::get_if<StreamReceipt>(&frame)) result_.latest_receipt = receipt->receipt;
+    if (auto* receipt = std::get_if<StreamReceipt>(&frame))
+      result_.latest_receipt = receipt->receipt;
   }
 }
 
@@ -256,7 +257,8 @@ bool Session::closed_by_receiver(const Outcome& outcome) {
       stop(PaymentError::kClosedByReceiver, reason);
       return true;
     }
-    if (auto* close = std::get_if<StreamClose>(&frame); close && close->stream_id == kMoneyStreamId) {
+    if (auto* close = std::get_if<StreamClose>(&frame);
+        close && close->stream_id == kMoneyStreamId) {
       stop(PaymentError::kClosedByReceiver, "the receiver closed the money stream");
       return true;
     }
@@ -271,8 +273,8 @@ bool Session::lower_max_packet(std::uint64_t amount, const Outcome& outcome,
   auto data = decode_amount_too_large_data(outcome.reject_data);
   if (data && data->received_amount > data->maximum_amount) {
     // The max is in the units where it was enforced; scale it back to ours (rounding down).
-    auto scaled = money::mul_div(data->maximum_amount, amount, data->received_amount,
-                                 money::Rounding::kDown);
+    auto scaled =
+        money::mul_div(data->maximum_amount, amount, data->received_amount, money::Rounding::kDown);
     new_max = scaled ? static_cast<std::uint64_t>(*scaled) : 0;
     precise = true;
   } else if (data) {
@@ -321,8 +323,8 @@ bool tolerated(const Outcome& outcome) {
   auto family = error_family(outcome.code);
   if (family == ErrorFamily::kTemporary || family == ErrorFamily::kRelative) return true;
   if (outcome.code == kF99ApplicationError) return true;
-  if (outcome.reply && (outcome.code == kF04InsufficientDestinationAmount ||
-                        outcome.code == kF05WrongCondition)) {
+  if (outcome.reply &&
+      (outcome.code == kF04InsufficientDestinationAmount || outcome.code == kF05WrongCondition)) {
     return true;
   }
   return false;
@@ -362,9 +364,8 @@ asio::awaitable<bool> Session::probe() {
         continue;
       }
       if (verified >= result_.max_packet_amount) co_return any_authentic;
-      amount = max_packet_precise_
-                   ? result_.max_packet_amount
-                   : verified + (result_.max_packet_amount - verified + 1) / 2;
+      amount = max_packet_precise_ ? result_.max_packet_amount
+                                   : verified + (result_.max_packet_amount - verified + 1) / 2;
       continue;
     }
     if (tolerated(outcome)) {
@@ -410,7 +411,8 @@ void Session::handle(Completion completion) {
       stop(PaymentError::kReceiverProtocolViolation, "a Fulfill without an authentic reply");
       return;
     }
-    result_.amount_delivered += std::max(completion.minimum_delivery, outcome.reply->prepare_amount);
+    result_.amount_delivered +=
+        std::max(completion.minimum_delivery, outcome.reply->prepare_amount);
     if (outcome.reply->prepare_amount < completion.minimum_delivery) {
       stop(PaymentError::kReceiverProtocolViolation,
            "the receiver fulfilled a packet reporting less than the minimum");
@@ -447,8 +449,8 @@ asio::awaitable<void> Session::send_all() {
     if (stopped() || result_.amount_sent >= total) break;
     auto now = Clock::now();
     if (now - last_progress_ >= options_.idle_timeout) {
-      stop(PaymentError::kIdleTimeout, "nothing fulfilled for " +
-                                           std::to_string(options_.idle_timeout.count()) + " ms");
+      stop(PaymentError::kIdleTimeout,
+           "nothing fulfilled for " + std::to_string(options_.idle_timeout.count()) + " ms");
       break;
     }
     std::uint64_t available = total - result_.amount_sent - in_flight_amount_;
@@ -457,8 +459,8 @@ asio::awaitable<void> Session::send_all() {
       std::uint64_t amount = std::min(available, result_.max_packet_amount);
       bool completes = amount == available;
       // The packet that completes the payment may lose one unit to rounding on the way.
-      std::uint64_t minimum = mul_div_u64(completes ? amount - 1 : amount, options_.minimum_rate,
-                                          money::Rounding::kUp);
+      std::uint64_t minimum =
+          mul_div_u64(completes ? amount - 1 : amount, options_.minimum_rate, money::Rounding::kUp);
       std::uint64_t expected = mul_div_u64(amount, result_.probed_rate, money::Rounding::kDown);
       if (expected < minimum) {
         stop(PaymentError::kInsufficientExchangeRate,
@@ -531,16 +533,26 @@ asio::awaitable<PaymentResult> run_session(std::shared_ptr<Session> session) {
 
 std::string_view payment_error_name(PaymentError error) {
   switch (error) {
-    case PaymentError::kNone: return "None";
-    case PaymentError::kInvalidArgument: return "InvalidArgument";
-    case PaymentError::kRateProbeFailed: return "RateProbeFailed";
-    case PaymentError::kInsufficientExchangeRate: return "InsufficientExchangeRate";
-    case PaymentError::kConnectorError: return "ConnectorError";
-    case PaymentError::kRetriesExhausted: return "RetriesExhausted";
-    case PaymentError::kIdleTimeout: return "IdleTimeout";
-    case PaymentError::kClosedByReceiver: return "ClosedByReceiver";
-    case PaymentError::kReceiverProtocolViolation: return "ReceiverProtocolViolation";
-    case PaymentError::kMaxSafeEncryptionLimit: return "MaxSafeEncryptionLimit";
+    case PaymentError::kNone:
+      return "None";
+    case PaymentError::kInvalidArgument:
+      return "InvalidArgument";
+    case PaymentError::kRateProbeFailed:
+      return "RateProbeFailed";
+    case PaymentError::kInsufficientExchangeRate:
+      return "InsufficientExchangeRate";
+    case PaymentError::kConnectorError:
+      return "ConnectorError";
+    case PaymentError::kRetriesExhausted:
+      return "RetriesExhausted";
+    case PaymentError::kIdleTimeout:
+      return "IdleTimeout";
+    case PaymentError::kClosedByReceiver:
+      return "ClosedByReceiver";
+    case PaymentError::kReceiverProtocolViolation:
+      return "ReceiverProtocolViolation";
+    case PaymentError::kMaxSafeEncryptionLimit:
+      return "MaxSafeEncryptionLimit";
   }
   return "Unknown";
 }

@@ -41,10 +41,10 @@ struct Ratio {
 };
 
 // Defaults of the limits (override per payment in PaymentOptions).
-inline constexpr std::size_t kPacketsInFlightMax = 20;  // as @interledger/pay
+inline constexpr std::size_t kPacketsInFlightMax = 20;             // as @interledger/pay
 inline constexpr std::chrono::milliseconds kPacketExpiry{20'000};  // Prepare lifetime
 inline constexpr std::chrono::milliseconds kIdleTimeout{10'000};   // no progress → give up
-inline constexpr std::uint32_t kRetriesInARowMax = 10;  // consecutive tolerated rejects
+inline constexpr std::uint32_t kRetriesInARowMax = 10;             // consecutive tolerated rejects
 inline constexpr std::chrono::milliseconds kBackoffInitial{50};
 inline constexpr std::chrono::milliseconds kBackoffMax{2'000};
 // Probe packets (each one Prepare) before the rate probe gives up.
