@@ -40,6 +40,12 @@ struct World {
   std::uint64_t max_packet_amount = UINT64_MAX;
   bool f08_with_data = true;
   Injection inject;
+  // Packets at or below this amount are converted at `late_rate` instead (the rate moves
+  // after the probe).
+  std::uint64_t late_rate_below = 0;
+  Ratio late_rate{1, 1};
+  // Answers instead of the receiver when set (a receiver of our own making).
+  std::function<std::optional<Bytes>(const Prepare&)> respond;
   bool tamper_money = false;
   std::chrono::milliseconds delay{0};
   // Held back this long, money packets (not the first, 10^12 probe) then expire as a real
@@ -110,8 +116,12 @@ struct World {
       Bytes encoded = encode_amount_too_large_data(data);
       co_return f08_with_data ? reject(kF08AmountTooLarge, encoded) : reject(kF08AmountTooLarge);
     }
-    auto scaled =
-        money::mul_div(prepare->amount, rate.numerator, rate.denominator, money::Rounding::kDown);
+    if (respond) {
+      if (auto reply = respond(*prepare)) co_return *reply;
+    }
+    Ratio applied = prepare->amount <= late_rate_below ? late_rate : rate;
+    auto scaled = money::mul_div(prepare->amount, applied.numerator, applied.denominator,
+                                 money::Rounding::kDown);
     Bytes forwarded = packet;
     if (!rewrite_prepare(forwarded, static_cast<std::uint64_t>(*scaled), prepare->expires_at)) {
       co_return reject(kT00InternalError);
@@ -365,6 +375,40 @@ TEST(StreamSender, GivesUpAfterTheIdleTimeoutWhenNothingIsFulfilled) {
   EXPECT_EQ(result.amount_in_flight, 0u);  // the expired packets came back as R00
   EXPECT_EQ(world.credited, 0u);
   EXPECT_EQ(world.handler_calls, 0u);
+}
+
+TEST(StreamSender, StopsWhenTheRateFallsBelowTheMinimumAfterTheProbe) {
+  World world;
+  world.late_rate_below = 1'000'000;
+  world.late_rate = {1, 2};
+  PaymentResult result = world.pay(world.options(1000, {9, 10}));
+  EXPECT_EQ(result.error, PaymentError::kInsufficientExchangeRate) << result.reason;
+  EXPECT_EQ(result.amount_sent, 0u);
+  EXPECT_EQ(world.credited, 0u);
+  EXPECT_EQ(world.handler_calls, 0u);  // the receiver refused the packet (F04), no credit
+  EXPECT_NE(std::find(world.reject_codes.begin(), world.reject_codes.end(), "F04"),
+            world.reject_codes.end());
+}
+
+TEST(StreamSender, StopsWhenTheReceiverCannotTakeTheAmount) {
+  World world;
+  auto keys = *derive_keys(world.credentials.shared_secret);
+  // A receiver that only takes 10 on stream 1 (as an ilp-protocol-stream server would say).
+  world.respond = [keys](const Prepare& prepare) -> std::optional<Bytes> {
+    auto request = decrypt_packet(keys, prepare.data);
+    if (!request) return std::nullopt;
+    Packet reply;
+    reply.sequence = request->sequence;
+    reply.ilp_packet_type = PacketType::kReject;
+    reply.prepare_amount = prepare.amount;
+    reply.frames = {StreamMaxMoney{1, 10, 0}};
+    Bytes data = encrypt_packet(keys, reply);
+    return World::reject(kF99ApplicationError, data);
+  };
+  PaymentResult result = world.pay(world.options(1000, {1, 1}));
+  EXPECT_EQ(result.error, PaymentError::kIncompatibleReceiveMax) << result.reason;
+  EXPECT_EQ(payment_error_name(result.error), "IncompatibleReceiveMax");
+  EXPECT_EQ(result.amount_sent, 0u);
 }
 
 TEST(StreamSender, RefusesBadArguments) {

@@ -113,6 +113,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool count_retry(const Outcome& outcome);
   Clock::duration backoff() const;
   void note_rate(std::uint64_t amount, const Outcome& outcome);
+  // Stops the payment when the receiver's StreamMaxMoney for our stream cannot take the least
+  // the payment must deliver.
+  bool receive_max_too_low(const Outcome& outcome);
   void note_receipt(const Outcome& outcome);
   bool closed_by_receiver(const Outcome& outcome);
   void handle(Completion completion);
@@ -127,6 +130,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t next_sequence_ = 0;
   bool established_ = false;
   bool max_packet_precise_ = false;
+  bool rate_known_ = false;
+  std::uint64_t minimum_total_delivery_ = 0;
   std::uint64_t in_flight_amount_ = 0;
   std::size_t in_flight_packets_ = 0;
   std::uint32_t retries_in_a_row_ = 0;
@@ -227,12 +232,32 @@ asio::awaitable<Outcome> Session::exchange(std::uint64_t amount, std::uint64_t m
 
 void Session::note_rate(std::uint64_t amount, const Outcome& outcome) {
   if (!outcome.reply || amount == 0) return;
-  // The largest probe gives the most precise rate.
-  if (result_.probed_rate.numerator == 0 && result_.probed_rate.denominator == 1) {
-    result_.probed_rate = Ratio{outcome.reply->prepare_amount, amount};
-  } else if (amount >= result_.probed_rate.denominator) {
-    result_.probed_rate = Ratio{outcome.reply->prepare_amount, amount};
+  Ratio seen{outcome.reply->prepare_amount, amount};
+  Ratio& known = result_.probed_rate;
+  // What arrived is floored on the way, so the rate lies in [d/s, (d+1)/s). Keep the most
+  // precise observation (largest s), unless a new one proves the rate fell below it.
+  Ratio seen_upper{outcome.reply->prepare_amount + 1, amount};
+  bool unset = !rate_known_;
+  bool fell = rate_known_ && !less_than(known, seen_upper);
+  if (unset || fell || amount >= known.denominator) {
+    known = seen;
+    rate_known_ = true;
   }
+}
+
+bool Session::receive_max_too_low(const Outcome& outcome) {
+  if (!outcome.reply) return false;
+  for (const Frame& frame : outcome.reply->frames) {
+    auto* max = std::get_if<StreamMaxMoney>(&frame);
+    if (max && max->stream_id == kMoneyStreamId && max->receive_max < minimum_total_delivery_) {
+      stop(PaymentError::kIncompatibleReceiveMax,
+           "the receiver accepts at most " + std::to_string(max->receive_max) +
+               " on the stream, the payment must deliver at least " +
+               std::to_string(minimum_total_delivery_));
+      return true;
+    }
+  }
+  return false;
 }
 
 void Session::note_receipt(const Outcome& outcome) {
@@ -339,7 +364,7 @@ asio::awaitable<bool> Session::probe() {
     if (Clock::now() >= deadline) break;
     Outcome outcome = co_await exchange(amount, 0, /*probe=*/true, {});
     if (stopped()) co_return false;
-    if (closed_by_receiver(outcome)) co_return false;
+    if (closed_by_receiver(outcome) || receive_max_too_low(outcome)) co_return false;
     if (outcome.reply) {
       any_authentic = true;
       retries_in_a_row_ = 0;
@@ -417,13 +442,12 @@ void Session::handle(Completion completion) {
       stop(PaymentError::kReceiverProtocolViolation,
            "the receiver fulfilled a packet reporting less than the minimum");
     }
+    receive_max_too_low(outcome);
     return;
   }
-  if (closed_by_receiver(outcome)) return;
-  if (outcome.reply && completion.amount > 0) {
-    // The receiver told us what arrived: keep the rate current (it is what limits packets).
-    result_.probed_rate = Ratio{outcome.reply->prepare_amount, completion.amount};
-  }
+  if (closed_by_receiver(outcome) || receive_max_too_low(outcome)) return;
+  // The receiver told us what arrived: keep the rate current (it is what limits packets).
+  note_rate(completion.amount, outcome);
   if (outcome.code == kF08AmountTooLarge) {
     if (lower_max_packet(completion.amount, outcome, true) &&
         completion.amount <= result_.max_packet_amount) {
@@ -503,6 +527,9 @@ asio::awaitable<void> Session::close() {
 }
 
 asio::awaitable<PaymentResult> Session::run() {
+  // As @interledger/pay's fixed-send minimum: one unit may be lost to rounding.
+  minimum_total_delivery_ =
+      mul_div_u64(options_.source_amount - 1, options_.minimum_rate, money::Rounding::kUp);
   if (co_await probe()) {
     Ratio rate = result_.probed_rate;
     if (less_than(rate, options_.minimum_rate)) {
@@ -553,6 +580,8 @@ std::string_view payment_error_name(PaymentError error) {
       return "ReceiverProtocolViolation";
     case PaymentError::kMaxSafeEncryptionLimit:
       return "MaxSafeEncryptionLimit";
+    case PaymentError::kIncompatibleReceiveMax:
+      return "IncompatibleReceiveMax";
   }
   return "Unknown";
 }

@@ -77,6 +77,7 @@ enum class PaymentError {
   kClosedByReceiver,           // the receiver closed the connection or the stream
   kReceiverProtocolViolation,  // a Fulfill without an authentic reply, or below the minimum
   kMaxSafeEncryptionLimit,     // 2^31 packets on one connection
+  kIncompatibleReceiveMax,     // the receiver's StreamMaxMoney is below what must arrive
 };
 
 // "InsufficientExchangeRate": @interledger/pay's names where it has one.
