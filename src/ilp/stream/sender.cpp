@@ -362,7 +362,8 @@ asio::awaitable<bool> Session::probe() {
   auto deadline = Clock::now() + options_.idle_timeout;
   for (std::uint32_t sent = 0; sent < kProbePacketsMax; ++sent) {
     if (Clock::now() >= deadline) break;
-    Outcome outcome = co_await exchange(amount, 0, /*probe=*/true, {});
+    std::vector<Frame> no_frames;  // named: g++ 12 mishandles braced temporaries in co_await
+    Outcome outcome = co_await exchange(amount, 0, /*probe=*/true, std::move(no_frames));
     if (stopped()) co_return false;
     if (closed_by_receiver(outcome) || receive_max_too_low(outcome)) co_return false;
     if (outcome.reply) {
@@ -417,7 +418,9 @@ asio::awaitable<void> Session::send_money(std::shared_ptr<Session> self, std::ui
   Completion completion;
   completion.amount = amount;
   completion.minimum_delivery = minimum_delivery;
-  completion.outcome = co_await self->exchange(amount, minimum_delivery, false, {});
+  std::vector<Frame> no_frames;  // named: g++ 12 mishandles braced temporaries in co_await
+  completion.outcome =
+      co_await self->exchange(amount, minimum_delivery, false, std::move(no_frames));
   self->completions_.push_back(std::move(completion));
   self->wake_.cancel();
 }
