@@ -5,7 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/monotonic_resource.hpp>
+
+#include <cstdint>
 #include <deque>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -42,12 +46,14 @@ std::vector<PathSegment> to_path(const PathNode* node) {
 // A value between resolution and completion: JSON from resolvers, or schema objects (by
 // pointer) for the introspection types.
 struct Resolved {
-  json::value json;
+  const json::value* ref = nullptr;  // borrowed from the parent value (lives in a caller frame)
+  json::value owned;                 // what a resolver returned
   const void* native = nullptr;
   std::vector<const void*> natives;
   bool native_list = false;
 
-  bool is_null() const { return !native && !native_list && json.is_null(); }
+  const json::value& json() const { return ref ? *ref : owned; }
+  bool is_null() const { return !native && !native_list && json().is_null(); }
 };
 
 Resolved native(const void* p) {
@@ -68,13 +74,13 @@ Resolved native_list(const std::vector<T>& items, bool include_deprecated) {
 
 Resolved nullable_string(const std::string& s) {
   Resolved r;
-  if (!s.empty()) r.json = json::value(s);
+  if (!s.empty()) r.owned = json::value(s);
   return r;
 }
 
 Resolved json_value(json::value v) {
   Resolved r;
-  r.json = std::move(v);
+  r.owned = std::move(v);
   return r;
 }
 
@@ -236,7 +242,7 @@ class Execution {
     Resolved source = json_value(json::object());
     serial_ = op->operation == OperationType::kMutation;
     auto data = co_await execute_fields(root, source, fields, nullptr);
-    result.data = data ? json::value(std::move(*data)) : json::value(nullptr);
+    result.data = data ? json::value(std::move(*data)) : json::value(nullptr, storage_);
     result.errors = std::move(errors_);
     co_return result;
   }
@@ -378,15 +384,91 @@ class Execution {
     }
   }
 
+  // CollectSubfields, memoised per (object type, field nodes): list items share the work.
+  const FieldGroups& subfields(const Type* object_type, const std::vector<const Selection*>& nodes) {
+    auto key = std::make_pair(object_type, static_cast<const void*>(&nodes));
+    auto it = subfields_.find(key);
+    if (it != subfields_.end()) return it->second;
+    FieldGroups sub;
+    std::set<std::string_view> visited;
+    for (const Selection* n : nodes) collect_fields(object_type, n->selections, sub, visited);
+    return subfields_.emplace(key, std::move(sub)).first->second;
+  }
+
+  // Whether executing a field may reach a resolver (then it runs as a coroutine); everything
+  // else — default resolution from the parent value, introspection, leaves — runs as plain
+  // calls, which is most of a response.
+  const Field* field_of(const Type* parent_type, std::string_view name) const {
+    if (parent_type == schema_.query_type()) {
+      if (name == "__schema") return schema_.schema_meta_field();
+      if (name == "__type") return schema_.type_meta_field();
+    }
+    return parent_type->field(name);
+  }
+
+  bool field_needs_async(const Type* parent_type, const Resolved& source,
+                         const std::vector<const Selection*>& nodes) {
+    if (source.native) return false;
+    // `nodes` belongs to one parent type's memoised field groups, so it identifies the field.
+    if (auto it = field_async_.find(&nodes); it != field_async_.end()) return it->second;
+    bool needs = field_needs_async_uncached(parent_type, nodes);
+    field_async_.emplace(&nodes, needs);
+    return needs;
+  }
+
+  bool field_needs_async_uncached(const Type* parent_type, const std::vector<const Selection*>& nodes) {
+    const Selection& node = *nodes.front();
+    if (node.name == "__typename") return false;
+    const Field* field = field_of(parent_type, node.name);
+    if (!field) return false;
+    return field->resolver || completion_needs_async(field->type, nodes);
+  }
+
+  bool completion_needs_async(const Type* type, const std::vector<const Selection*>& nodes) {
+    const Type* named = type->named();
+    if (named->is_leaf()) return false;
+    if (named->is_abstract()) {
+      for (const Type* t : named->possible_types) {
+        if (object_needs_async(t, nodes)) return true;
+      }
+      return false;
+    }
+    return object_needs_async(named, nodes);
+  }
+
+  bool object_needs_async(const Type* object_type, const std::vector<const Selection*>& nodes) {
+    auto key = std::make_pair(object_type, static_cast<const void*>(&nodes));
+    if (auto it = needs_async_.find(key); it != needs_async_.end()) return it->second;
+    bool needs = false;
+    for (const auto& [response_key, field_nodes] : subfields(object_type, nodes)) {
+      const std::string& name = field_nodes.front()->name;
+      if (name == "__typename") continue;
+      const Field* field = field_of(object_type, name);
+      if (field && !object_type->name.starts_with("__") &&
+          (field->resolver || completion_needs_async(field->type, field_nodes))) {
+        needs = true;
+        break;
+      }
+    }
+    needs_async_.emplace(key, needs);
+    return needs;
+  }
+
   awaitable<std::optional<json::object>> execute_fields(const Type* type, const Resolved& source,
                                                         const FieldGroups& fields,
                                                         const PathNode* path) {
-    json::object out;
+    json::object out(storage_);
     out.reserve(fields.size());
     bool failed = false;
     for (const auto& [key, nodes] : fields) {
       PathNode node{path, key, -1};
-      auto v = co_await execute_field(type, source, nodes, &node);
+      // (No co_await inside ?: — g++ 12 mishandles the temporaries there.)
+      std::optional<json::value> v;
+      if (field_needs_async(type, source, nodes)) {
+        v = co_await execute_field(type, source, nodes, &node);
+      } else {
+        v = execute_field_sync(type, source, nodes, &node);
+      }
       if (!v) {
         failed = true;
         if (serial_ && !path) break;  // a mutation stops at its first failed non-null field
@@ -396,6 +478,26 @@ class Execution {
     }
     if (failed) co_return std::nullopt;
     co_return out;
+  }
+
+  std::optional<json::object> execute_fields_sync(const Type* type, const Resolved& source,
+                                                        const FieldGroups& fields,
+                                                        const PathNode* path) {
+    json::object out(storage_);
+    out.reserve(fields.size());
+    bool failed = false;
+    for (const auto& [key, nodes] : fields) {
+      PathNode node{path, key, -1};
+      auto v = execute_field_sync(type, source, nodes, &node);
+      if (!v) {
+        failed = true;
+        if (serial_ && !path) break;  // a mutation stops at its first failed non-null field
+        continue;
+      }
+      out.emplace(key, std::move(*v));
+    }
+    if (failed) return std::nullopt;
+    return out;
   }
 
   // The coerced arguments of a field (spec §6.4.1 CoerceArgumentValues); nullopt after recording
@@ -444,7 +546,7 @@ class Execution {
                                                       const std::vector<const Selection*>& nodes,
                                                       const PathNode* path) {
     const Selection& node = *nodes.front();
-    if (node.name == "__typename") co_return json::value(parent_type->name);
+    if (node.name == "__typename") co_return json::value(parent_type->name, storage_);
     const Field* field = nullptr;
     bool meta = false;
     if (parent_type == schema_.query_type() && (node.name == "__schema" || node.name == "__type")) {
@@ -453,12 +555,12 @@ class Execution {
     } else {
       field = parent_type->field(node.name);
     }
-    if (!field) co_return json::value(nullptr);  // validation rejects unknown fields
+    if (!field) co_return json::value(nullptr, storage_);  // validation rejects unknown fields
 
     auto args = coerce_arguments(field->arguments, node, path);
     if (!args) {
       if (field->type->kind == TypeKind::kNonNull) co_return std::nullopt;
-      co_return json::value(nullptr);
+      co_return json::value(nullptr, storage_);
     }
 
     Resolved value;
@@ -473,7 +575,7 @@ class Execution {
     } else if (source.native) {
       value = introspect(schema_, *parent_type, source.native, node.name, *args);
     } else if (field->resolver) {
-      ResolveInfo info{source.json, *args, request_.context, schema_, *parent_type, *field, node, path};
+      ResolveInfo info{source.json(), *args, request_.context, schema_, *parent_type, *field, node, path};
       std::optional<FieldResult> r;
       std::string exception;
       try {
@@ -489,15 +591,83 @@ class Execution {
         error(r->error().message, {node.loc}, path, r->error().code);
         co_return null_or_propagate(field->type);
       }
-      value.json = std::move(**r);
-    } else if (source.json.is_object()) {
-      if (auto it = source.json.get_object().find(node.name); it != source.json.get_object().end()) {
-        value.json = it->value();
-      }
+      value.owned = std::move(**r);
+    } else if (source.json().is_object()) {
+      const json::object& parent = source.json().get_object();
+      if (auto it = parent.find(node.name); it != parent.end()) value.ref = &it->value();
     }
-    auto completed = co_await complete_value(field->type, *parent_type, *field, nodes, value, path);
+    std::optional<json::value> completed;
+    if (completion_needs_async(field->type, nodes)) {
+      completed = co_await complete_value(field->type, *parent_type, *field, nodes, value, path);
+    } else {
+      completed = complete_value_sync(field->type, *parent_type, *field, nodes, value, path);
+    }
     if (!completed) co_return null_or_propagate(field->type);
     co_return completed;
+  }
+
+  std::optional<json::value> execute_field_sync(const Type* parent_type, const Resolved& source,
+                                                      const std::vector<const Selection*>& nodes,
+                                                      const PathNode* path) {
+    const Selection& node = *nodes.front();
+    if (node.name == "__typename") return json::value(parent_type->name, storage_);
+    const Field* field = nullptr;
+    bool meta = false;
+    if (parent_type == schema_.query_type() && (node.name == "__schema" || node.name == "__type")) {
+      field = node.name == "__schema" ? schema_.schema_meta_field() : schema_.type_meta_field();
+      meta = true;
+    } else {
+      field = parent_type->field(node.name);
+    }
+    if (!field) return json::value(nullptr, storage_);  // validation rejects unknown fields
+
+    auto args = coerce_arguments(field->arguments, node, path);
+    if (!args) {
+      if (field->type->kind == TypeKind::kNonNull) return std::nullopt;
+      return json::value(nullptr, storage_);
+    }
+
+    Resolved value;
+    if (meta) {
+      if (node.name == "__schema") {
+        value = native(&schema_);
+      } else {
+        const json::value& name = (*args)["name"];
+        const Type* t = name.is_string() ? schema_.type(name.get_string()) : nullptr;
+        if (t) value = native(t);
+      }
+    } else if (source.native) {
+      value = introspect(schema_, *parent_type, source.native, node.name, *args);
+    } else if (source.json().is_object()) {
+      const json::object& parent = source.json().get_object();
+      if (auto it = parent.find(node.name); it != parent.end()) value.ref = &it->value();
+    }
+    auto completed = complete_value_sync(field->type, *parent_type, *field, nodes, value, path);
+    if (!completed) return null_or_propagate(field->type);
+    return completed;
+  }
+
+  // A leaf value in the response arena; the common cases (a String, ID, Boolean or Int already of
+  // the right JSON kind, a valid enum name) are copied once without going through the scalar's
+  // general serialisation.
+  std::optional<json::value> complete_leaf(const Type* type, const json::value& v,
+                                           const std::vector<const Selection*>& nodes, const PathNode* path) {
+    if (type->built_in) {
+      const std::string& name = type->name;
+      if (v.is_string() && (name == "String" || name == "ID")) return json::value(v.get_string(), storage_);
+      if (v.is_bool() && name == "Boolean") return json::value(v.get_bool(), storage_);
+      if (v.is_int64() && name == "Int" && v.get_int64() >= INT32_MIN && v.get_int64() <= INT32_MAX) {
+        return json::value(v.get_int64(), storage_);
+      }
+    } else if (type->kind == TypeKind::kEnum && v.is_string() && type->enum_value(v.get_string())) {
+      return json::value(v.get_string(), storage_);
+    }
+    auto s = serialize_leaf(type, v);
+    if (!s) {
+      error(s.error(), {nodes.front()->loc}, path);
+      return std::nullopt;
+    }
+    return json::value(std::move(*s), storage_);
   }
 
   static std::optional<json::value> null_or_propagate(const Type* type) {
@@ -520,13 +690,14 @@ class Execution {
       }
       co_return inner;
     }
-    if (value.is_null()) co_return json::value(nullptr);
+    if (value.is_null()) co_return json::value(nullptr, storage_);
 
     if (type->kind == TypeKind::kList) {
+      const json::value& list = value.json();
       std::size_t count = value.native_list ? value.natives.size()
-                          : value.json.is_array() ? value.json.get_array().size()
-                                                  : 0;
-      if (!value.native_list && !value.json.is_array()) {
+                          : list.is_array()  ? list.get_array().size()
+                                             : 0;
+      if (!value.native_list && !list.is_array()) {
         error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
                           parent_type.name, field.name),
               {nodes.front()->loc}, path);
@@ -537,7 +708,7 @@ class Execution {
               {nodes.front()->loc}, path);
         co_return std::nullopt;
       }
-      json::array out;
+      json::array out(storage_);
       out.reserve(count);
       for (std::size_t i = 0; i < count; ++i) {
         PathNode item_path{path, {}, static_cast<int>(i)};
@@ -545,7 +716,7 @@ class Execution {
         if (value.native_list) {
           item.native = value.natives[i];
         } else {
-          item.json = value.json.get_array()[i];
+          item.ref = &list.get_array()[i];
         }
         auto v = co_await complete_value(type->of, parent_type, field, nodes, item, &item_path);
         if (!v) {
@@ -558,37 +729,95 @@ class Execution {
       co_return json::value(std::move(out));
     }
 
-    if (type->is_leaf()) {
-      auto s = serialize_leaf(type, value.json);
-      if (!s) {
-        error(s.error(), {nodes.front()->loc}, path);
-        co_return std::nullopt;
-      }
-      co_return std::move(*s);
-    }
+    if (type->is_leaf()) co_return complete_leaf(type, value.json(), nodes, path);
 
     const Type* object_type = type;
     if (type->is_abstract()) {
       object_type = resolve_type(type, parent_type, field, nodes, value, path);
       if (!object_type) co_return std::nullopt;
     }
-    FieldGroups sub;
-    std::set<std::string_view> visited;
-    for (const Selection* n : nodes) collect_fields(object_type, n->selections, sub, visited);
+    const FieldGroups& sub = subfields(object_type, nodes);
     auto object = co_await execute_fields(object_type, value, sub, path);
     if (!object) co_return std::nullopt;
     co_return json::value(std::move(*object));
+  }
+
+  // nullopt: an error was raised (and recorded) for this position.
+  std::optional<json::value> complete_value_sync(const Type* type, const Type& parent_type,
+                                                       const Field& field,
+                                                       const std::vector<const Selection*>& nodes,
+                                                       const Resolved& value, const PathNode* path) {
+    if (type->kind == TypeKind::kNonNull) {
+      auto inner = complete_value_sync(type->of, parent_type, field, nodes, value, path);
+      if (!inner) return std::nullopt;
+      if (inner->is_null()) {
+        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name, field.name),
+              {nodes.front()->loc}, path);
+        return std::nullopt;
+      }
+      return inner;
+    }
+    if (value.is_null()) return json::value(nullptr, storage_);
+
+    if (type->kind == TypeKind::kList) {
+      const json::value& list = value.json();
+      std::size_t count = value.native_list ? value.natives.size()
+                          : list.is_array()  ? list.get_array().size()
+                                             : 0;
+      if (!value.native_list && !list.is_array()) {
+        error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
+                          parent_type.name, field.name),
+              {nodes.front()->loc}, path);
+        return std::nullopt;
+      }
+      if (count > request_.list_items_max) {
+        error(fmt::format("List of {} items exceeds the limit of {} items.", count, request_.list_items_max),
+              {nodes.front()->loc}, path);
+        return std::nullopt;
+      }
+      json::array out(storage_);
+      out.reserve(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        PathNode item_path{path, {}, static_cast<int>(i)};
+        Resolved item;
+        if (value.native_list) {
+          item.native = value.natives[i];
+        } else {
+          item.ref = &list.get_array()[i];
+        }
+        auto v = complete_value_sync(type->of, parent_type, field, nodes, item, &item_path);
+        if (!v) {
+          if (type->of->kind == TypeKind::kNonNull) return std::nullopt;
+          out.emplace_back(nullptr);
+          continue;
+        }
+        out.push_back(std::move(*v));
+      }
+      return json::value(std::move(out));
+    }
+
+    if (type->is_leaf()) return complete_leaf(type, value.json(), nodes, path);
+
+    const Type* object_type = type;
+    if (type->is_abstract()) {
+      object_type = resolve_type(type, parent_type, field, nodes, value, path);
+      if (!object_type) return std::nullopt;
+    }
+    const FieldGroups& sub = subfields(object_type, nodes);
+    auto object = execute_fields_sync(object_type, value, sub, path);
+    if (!object) return std::nullopt;
+    return json::value(std::move(*object));
   }
 
   const Type* resolve_type(const Type* abstract, const Type& parent_type, const Field& field,
                            const std::vector<const Selection*>& nodes, const Resolved& value,
                            const PathNode* path) {
     std::string name;
+    const json::value& v = value.json();
     if (abstract->type_resolver) {
-      name = abstract->type_resolver(value.json);
-    } else if (value.json.is_object()) {
-      if (auto it = value.json.get_object().find("__typename");
-          it != value.json.get_object().end() && it->value().is_string()) {
+      name = abstract->type_resolver(v);
+    } else if (v.is_object()) {
+      if (auto it = v.get_object().find("__typename"); it != v.get_object().end() && it->value().is_string()) {
         name = std::string(it->value().get_string());
       }
     }
@@ -630,6 +859,16 @@ class Execution {
   std::deque<Type> scratch_types_;
   std::vector<GraphqlError> errors_;
   bool serial_ = false;
+  // The response is built in one arena, released with the result.
+  json::storage_ptr storage_ = json::make_shared_resource<json::monotonic_resource>();
+  struct PairHash {
+    std::size_t operator()(const std::pair<const Type*, const void*>& p) const {
+      return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
+    }
+  };
+  std::unordered_map<std::pair<const Type*, const void*>, FieldGroups, PairHash> subfields_;
+  std::unordered_map<std::pair<const Type*, const void*>, bool, PairHash> needs_async_;
+  std::unordered_map<const void*, bool> field_async_;
 };
 
 }  // namespace
@@ -707,6 +946,18 @@ json::object to_json(const GraphqlError& error) {
     e["extensions"] = std::move(ext);
   }
   return e;
+}
+
+json::object to_json(ExecutionResult&& result) {
+  if (!result.data) return to_json(static_cast<const ExecutionResult&>(result));
+  json::object out(result.data->storage());
+  if (!result.errors.empty()) {
+    json::array errors(out.storage());
+    for (const auto& e : result.errors) errors.push_back(to_json(e));
+    out["errors"] = std::move(errors);
+  }
+  out["data"] = std::move(*result.data);
+  return out;
 }
 
 json::object to_json(const ExecutionResult& result) {

@@ -71,6 +71,8 @@ boost::asio::awaitable<ExecutionResult> execute(const Schema& schema, const Exec
 
 // {"errors": [...], "data": ...} as the spec's response format orders it.
 boost::json::object to_json(const ExecutionResult& result);
+// The same without copying the data (the object shares the result's storage).
+boost::json::object to_json(ExecutionResult&& result);
 boost::json::object to_json(const GraphqlError& error);
 
 }  // namespace rafiki::graphql

@@ -148,7 +148,7 @@ net::Handler http_handler(std::shared_ptr<const Schema> schema, HttpOptions opti
     request.context = &context;
     Outcome outcome = co_await run(*schema, request, opts.limits);
     int status = graphql_type && outcome.rejected ? 400 : 200;
-    co_return answer(status, graphql_type, to_json(outcome.result));
+    co_return answer(status, graphql_type, to_json(std::move(outcome.result)));
   };
 }
 
