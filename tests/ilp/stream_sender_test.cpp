@@ -219,6 +219,18 @@ TEST(StreamSender, SearchesTheMaxPacketAmountWhenF08HasNoData) {
   world.expect_credited_exactly_once(result);
 }
 
+TEST(StreamSender, StopsSearchingOnceThePaymentFitsInAProvenPacket) {
+  World world;
+  world.max_packet_amount = 1'000'000;
+  world.f08_with_data = false;
+  PaymentResult result = world.pay(world.options(500, {1, 1}));
+  EXPECT_TRUE(result.ok()) << result.reason;
+  EXPECT_EQ(world.credited, 500u);
+  EXPECT_EQ(world.fulfilled_money_packets, 1u);
+  EXPECT_LE(result.max_packet_amount, 1'000'000u);
+  EXPECT_LT(result.packets_sent, 30u);  // halving from 10^12 to below 10^6, then pay and close
+}
+
 TEST(StreamSender, PaysAcrossAnExchangeRateAboveTheMinimum) {
   World world;
   world.rate = {1, 2};

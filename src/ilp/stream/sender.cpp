@@ -373,6 +373,11 @@ asio::awaitable<bool> Session::probe() {
       verified = std::max(verified, amount);
       if (result_.max_packet_amount == UINT64_MAX) co_return true;  // no limit found
       if (verified >= result_.max_packet_amount) co_return true;
+      if (verified >= options_.source_amount) {
+        // The whole payment fits in a packet known to pass: no need to search further.
+        if (!max_packet_precise_) result_.max_packet_amount = verified;
+        co_return true;
+      }
       if (!max_packet_precise_ &&
           result_.max_packet_amount - verified <= result_.max_packet_amount / kSearchPrecision) {
         result_.max_packet_amount = verified;  // close enough: use what is known to pass
