@@ -5,7 +5,8 @@
 // server secret; the connection's shared secret is an HMAC of the token. So any number of
 // processes holding the same server secret can answer for the same connection.
 //
-// handle_prepare answers one ILP Prepare, in stream-receiver's order (reference notes §7.8):
+// handle_prepare answers one ILP Prepare, in stream-receiver's order (reference notes §7.8),
+// after two checks of its own (R00 for an expired Prepare, F08 above a configured maximum):
 // F02 (not our address), F06 (bad token or undecryptable data), F00 (STREAM packet not on a
 // Prepare), F99 + ConnectionClose (the sender closes), F05 (wrong condition), Fulfill for a
 // 0-amount packet, F04 (less arrived than the sender's minimum), then money goes to the
@@ -122,8 +123,9 @@ class Receiver {
   // segments are ignored); nullopt when it is not under our address or the token is not ours.
   std::optional<ConnectionDetails> decode_destination(std::string_view destination) const;
 
-  // The encoded Fulfill or Reject answering `prepare`. `prepare` (and what it borrows) must
-  // live until the returned awaitable completes. Never fails: every problem is a Reject.
+  // The encoded Fulfill or Reject answering `prepare`. `prepare` (and what it borrows) and
+  // `on_money` must live until the returned awaitable completes. Never fails: every problem is
+  // a Reject (triggeredBy our address, empty message).
   boost::asio::awaitable<Bytes> handle_prepare(const Prepare& prepare,
                                                const MoneyHandler& on_money) const;
 

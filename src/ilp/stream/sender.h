@@ -6,8 +6,11 @@
 //   2. refuse to pay when the probed rate is below the caller's minimum;
 //   3. send the amount in packets of at most the maximum packet amount, each demanding at least
 //      amount × minimum rate at the receiver (the final packet may lose one unit to rounding),
-//      several in flight; T and R rejects are retried with exponential backoff, F08 lowers the
-//      packet size, other final rejects stop the payment with the reason;
+//      several in flight; T and R rejects are retried with exponential backoff, and so are
+//      F99 and (with an authentic STREAM reply) F04/F05, which receivers use for "not now";
+//      F08 lowers the packet size; other final rejects stop the payment with the reason, as
+//      do a ConnectionClose from the receiver and a StreamMaxMoney too low for the payment.
+//      A receiver's report of a lower rate than probed is taken into account;
 //   4. close the connection (ConnectionClose in a 0-amount packet).
 // Packets go out through a function the caller supplies (ILP over HTTP, or in process), so the
 // sender owns no transport. Every loop is bounded: packets in flight, probes, consecutive
