@@ -295,6 +295,11 @@ TEST(LedgerTransfers, OverflowingBalancesAreRefused) {
       auto got = co_await create(ledger, pending(Uuid::v4(), c, b, 1));
       EXPECT_EQ(got, Names{"overflows_debits_pending"});
     }
+    {
+      // a's pending credits are at the maximum now.
+      auto got = co_await create(ledger, pending(Uuid::v4(), b, a, 1));
+      EXPECT_EQ(got, Names{"overflows_credits_pending"});
+    }
     Account account_b = co_await get(ledger, b);
     EXPECT_EQ(account_b.credits_posted, money::kU128Max);
     EXPECT_EQ(db.query_value("SELECT max(credits_posted)::text FROM ledger_accounts"),
