@@ -32,19 +32,20 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-json::object amount(const char* value) {
-  return json::object{{"value", value}, {"assetCode", "USD"}, {"assetScale", 2}};
+json::object amount(const char* value, const json::storage_ptr& sp) {
+  return json::object({{"value", value}, {"assetCode", "USD"}, {"assetScale", 2}}, sp);
 }
 
-json::object wallet_address(int i) {
-  json::object wa;
+json::object wallet_address(int i, const json::storage_ptr& sp) {
+  json::object wa(sp);
   wa["id"] = "wa-" + std::to_string(i);
   wa["address"] = "https://ilp.example/wa-" + std::to_string(i);
   wa["publicName"] = i % 3 == 0 ? json::value(nullptr) : json::value("Wallet " + std::to_string(i));
   wa["status"] = i % 2 ? "INACTIVE" : "ACTIVE";
   wa["createdAt"] = kCreatedAt;
-  wa["asset"] = json::object{{"id", "asset-1"}, {"code", "USD"}, {"scale", 2}, {"withdrawalThreshold", nullptr},
-                             {"createdAt", kCreatedAt}};
+  wa["asset"] = json::object({{"id", "asset-1"}, {"code", "USD"}, {"scale", 2}, {"withdrawalThreshold", nullptr},
+                              {"createdAt", kCreatedAt}},
+                             sp);
   wa["liquidity"] = std::to_string(i * 1000);
   return wa;
 }
@@ -60,38 +61,41 @@ std::shared_ptr<Schema> make_schema(const std::string& dir) {
     int first = static_cast<int>(info.int_argument("first").value_or(20));
     int start = 0;
     if (auto after = info.string_argument("after")) start = std::stoi(std::string(after->substr(3))) + 1;
-    json::array edges;
+    const json::storage_ptr& sp = info.storage;
+    json::array edges(sp);
     int end = std::min(kWalletAddressesTotal, start + std::max(0, first));
     for (int i = start; i < end; ++i) {
-      edges.push_back(json::object{{"cursor", "wa-" + std::to_string(i)}, {"node", wallet_address(i)}});
+      edges.push_back(json::object({{"cursor", "wa-" + std::to_string(i)}, {"node", wallet_address(i, sp)}}, sp));
     }
-    json::object page;
+    json::object page(sp);
     page["startCursor"] = start < end ? json::value("wa-" + std::to_string(start)) : json::value(nullptr);
     page["endCursor"] = start < end ? json::value("wa-" + std::to_string(end - 1)) : json::value(nullptr);
     page["hasNextPage"] = end < kWalletAddressesTotal;
     page["hasPreviousPage"] = start > 0;
-    co_return json::object{{"pageInfo", page}, {"edges", edges}};
+    co_return json::object({{"pageInfo", std::move(page)}, {"edges", std::move(edges)}}, sp);
   });
   (void)s.set_resolver("WalletAddress.incomingPayments", [](const ResolveInfo& info) -> awaitable<FieldResult> {
     std::string wa(info.parent.at("id").as_string());
     int first = static_cast<int>(info.int_argument("first").value_or(5));
-    json::array edges;
+    const json::storage_ptr& sp = info.storage;
+    json::array edges(sp);
     for (int k = 0; k < first; ++k) {
       std::string id = "ip-" + wa + "-" + std::to_string(k);
-      json::object p;
+      json::object p(sp);
       p["id"] = id;
       p["walletAddressId"] = wa;
       p["state"] = "PENDING";
-      p["incomingAmount"] = amount("1000");
-      p["receivedAmount"] = amount("0");
+      p["incomingAmount"] = amount("1000", sp);
+      p["receivedAmount"] = amount("0", sp);
       p["metadata"] = nullptr;
       p["createdAt"] = kCreatedAt;
       p["expiresAt"] = kCreatedAt;
-      edges.push_back(json::object{{"cursor", id}, {"node", std::move(p)}});
+      edges.push_back(json::object({{"cursor", id}, {"node", std::move(p)}}, sp));
     }
-    json::object page{{"hasNextPage", false}, {"hasPreviousPage", false}, {"startCursor", nullptr},
-                      {"endCursor", first > 0 ? json::value("ip-" + wa + "-" + std::to_string(first - 1)) : json::value(nullptr)}};
-    co_return json::object{{"pageInfo", page}, {"edges", edges}};
+    json::object page({{"hasNextPage", false}, {"hasPreviousPage", false}, {"startCursor", nullptr},
+                       {"endCursor", first > 0 ? json::value("ip-" + wa + "-" + std::to_string(first - 1)) : json::value(nullptr)}},
+                      sp);
+    co_return json::object({{"pageInfo", std::move(page)}, {"edges", std::move(edges)}}, sp);
   });
   return *schema;
 }
@@ -117,14 +121,14 @@ int main(int argc, char** argv) {
     auto warm_until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     while (std::chrono::steady_clock::now() < warm_until) {
       Outcome outcome = co_await run(*schema, request);
-      std::string body = json::serialize(to_json(std::move(outcome.result)));
+      std::string body = to_json_text(outcome.result);
     }
     auto start = std::chrono::steady_clock::now();
     auto until = start + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < until) {
       Outcome outcome = co_await run(*schema, request);
       bool failed = !outcome.result.errors.empty();
-      std::string body = json::serialize(to_json(std::move(outcome.result)));
+      std::string body = to_json_text(outcome.result);
       if (failed) {
         std::fprintf(stderr, "errors: %s\n", body.c_str());
         std::exit(1);

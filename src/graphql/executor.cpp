@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -47,12 +48,17 @@ std::vector<PathSegment> to_path(const PathNode* node) {
 // pointer) for the introspection types.
 struct Resolved {
   const json::value* ref = nullptr;  // borrowed from the parent value (lives in a caller frame)
-  json::value owned;                 // what a resolver returned
+  // What a resolver returned, in whatever storage it was built (an optional, because assigning
+  // a json::value would copy it into the target's storage).
+  std::optional<json::value> owned;
   const void* native = nullptr;
   std::vector<const void*> natives;
   bool native_list = false;
 
-  const json::value& json() const { return ref ? *ref : owned; }
+  const json::value& json() const {
+    static const json::value null_value;
+    return ref ? *ref : owned ? *owned : null_value;
+  }
   bool is_null() const { return !native && !native_list && json().is_null(); }
 };
 
@@ -74,13 +80,13 @@ Resolved native_list(const std::vector<T>& items, bool include_deprecated) {
 
 Resolved nullable_string(const std::string& s) {
   Resolved r;
-  if (!s.empty()) r.owned = json::value(s);
+  if (!s.empty()) r.owned.emplace(s);
   return r;
 }
 
 Resolved json_value(json::value v) {
   Resolved r;
-  r.owned = std::move(v);
+  r.owned.emplace(std::move(v));
   return r;
 }
 
@@ -218,6 +224,7 @@ class Execution {
 
   awaitable<ExecutionResult> run() {
     ExecutionResult result;
+    result.arena = arena_;
     const OperationDefinition* op = select_operation();
     if (!op || !coerce_variables(*op)) {
       result.errors = std::move(errors_);
@@ -575,7 +582,7 @@ class Execution {
     } else if (source.native) {
       value = introspect(schema_, *parent_type, source.native, node.name, *args);
     } else if (field->resolver) {
-      ResolveInfo info{source.json(), *args, request_.context, schema_, *parent_type, *field, node, path};
+      ResolveInfo info{source.json(), *args, request_.context, schema_, *parent_type, *field, node, path, storage_};
       std::optional<FieldResult> r;
       std::string exception;
       try {
@@ -591,7 +598,7 @@ class Execution {
         error(r->error().message, {node.loc}, path, r->error().code);
         co_return null_or_propagate(field->type);
       }
-      value.owned = std::move(**r);
+      value.owned.emplace(std::move(**r));
     } else if (source.json().is_object()) {
       const json::object& parent = source.json().get_object();
       if (auto it = parent.find(node.name); it != parent.end()) value.ref = &it->value();
@@ -859,8 +866,10 @@ class Execution {
   std::deque<Type> scratch_types_;
   std::vector<GraphqlError> errors_;
   bool serial_ = false;
-  // The response is built in one arena, released with the result.
-  json::storage_ptr storage_ = json::make_shared_resource<json::monotonic_resource>();
+  // The response is built in one arena, released with the result. The storage pointer does not
+  // own the arena, so values in it are destroyed without walking them.
+  std::shared_ptr<json::monotonic_resource> arena_ = std::make_shared<json::monotonic_resource>();
+  json::storage_ptr storage_{arena_.get()};
   struct PairHash {
     std::size_t operator()(const std::pair<const Type*, const void*>& p) const {
       return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
@@ -948,15 +957,20 @@ json::object to_json(const GraphqlError& error) {
   return e;
 }
 
-json::object to_json(ExecutionResult&& result) {
-  if (!result.data) return to_json(static_cast<const ExecutionResult&>(result));
-  json::object out(result.data->storage());
+std::string to_json_text(const ExecutionResult& result) {
+  std::string out = "{";
   if (!result.errors.empty()) {
-    json::array errors(out.storage());
+    json::array errors;
     for (const auto& e : result.errors) errors.push_back(to_json(e));
-    out["errors"] = std::move(errors);
+    out += "\"errors\":";
+    out += json::serialize(errors);
+    if (result.data) out += ',';
   }
-  out["data"] = std::move(*result.data);
+  if (result.data) {
+    out += "\"data\":";
+    out += json::serialize(*result.data);
+  }
+  out += '}';
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include <any>
+#include <memory>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct ResolveInfo {
   const Field& field;
   const Selection& selection;              // the first field node of this response key
   const PathNode* path_node;
+  // The request's arena: JSON built with it (json::object o(info.storage)) costs a pointer bump
+  // and is freed with the response. Values built with it must not outlive the request.
+  const boost::json::storage_ptr& storage;
 
   template <class T>
   T* context_as() const {
@@ -61,6 +65,9 @@ struct ExecutionRequest {
 };
 
 struct ExecutionResult {
+  // The arena `data` is built in (declared first so it outlives `data`); copying `data` out of
+  // the result (or using to_json) gives a value independent of it.
+  std::shared_ptr<void> arena;
   std::optional<boost::json::value> data;  // absent when execution did not start
   std::vector<GraphqlError> errors;
 };
@@ -71,8 +78,8 @@ boost::asio::awaitable<ExecutionResult> execute(const Schema& schema, const Exec
 
 // {"errors": [...], "data": ...} as the spec's response format orders it.
 boost::json::object to_json(const ExecutionResult& result);
-// The same without copying the data (the object shares the result's storage).
-boost::json::object to_json(ExecutionResult&& result);
+// The response as JSON text, serialised straight from the result's arena (no copy).
+std::string to_json_text(const ExecutionResult& result);
 boost::json::object to_json(const GraphqlError& error);
 
 }  // namespace rafiki::graphql

@@ -14,8 +14,8 @@ namespace {
 
 constexpr std::string_view kGraphqlResponseType = "application/graphql-response+json";
 
-net::Response answer(int status, bool graphql_response_type, const json::object& body) {
-  net::Response r = net::Response::json(status, json::serialize(body));
+net::Response answer(int status, bool graphql_response_type, std::string body) {
+  net::Response r = net::Response::json(status, std::move(body));
   if (graphql_response_type) r.headers.set("Content-Type", "application/graphql-response+json; charset=utf-8");
   return r;
 }
@@ -26,7 +26,7 @@ net::Response request_error(int status, bool graphql_response_type, std::string 
   e.message = std::move(message);
   e.code = kCodeBadUserInput;
   result.errors.push_back(std::move(e));
-  return answer(status, graphql_response_type, to_json(result));
+  return answer(status, graphql_response_type, to_json_text(result));
 }
 
 bool accepts_graphql_response(const net::Request& request) {
@@ -148,7 +148,7 @@ net::Handler http_handler(std::shared_ptr<const Schema> schema, HttpOptions opti
     request.context = &context;
     Outcome outcome = co_await run(*schema, request, opts.limits);
     int status = graphql_type && outcome.rejected ? 400 : 200;
-    co_return answer(status, graphql_type, to_json(std::move(outcome.result)));
+    co_return answer(status, graphql_type, to_json_text(outcome.result));
   };
 }
 
