@@ -213,6 +213,10 @@ Resolved introspect(const Schema& schema, const Type& parent, const void* source
   return {};
 }
 
+// The response arena's first block: big enough for a typical Admin API page, small enough to
+// come from the allocator's reusable heap rather than fresh pages.
+constexpr std::size_t kArenaFirstBlockBytes = 64 * 1024;
+
 using FieldGroups = std::vector<std::pair<std::string_view, std::vector<const Selection*>>>;
 
 class Execution {
@@ -868,7 +872,8 @@ class Execution {
   bool serial_ = false;
   // The response is built in one arena, released with the result. The storage pointer does not
   // own the arena, so values in it are destroyed without walking them.
-  std::shared_ptr<json::monotonic_resource> arena_ = std::make_shared<json::monotonic_resource>();
+  std::shared_ptr<json::monotonic_resource> arena_ =
+      std::make_shared<json::monotonic_resource>(kArenaFirstBlockBytes);
   json::storage_ptr storage_{arena_.get()};
   struct PairHash {
     std::size_t operator()(const std::pair<const Type*, const void*>& p) const {
