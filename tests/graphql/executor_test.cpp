@@ -222,3 +222,58 @@ TEST(Executor, AnswersIntrospection) {
             R"({"inputFields":[{"name":"color","defaultValue":"RED"},{"name":"min","defaultValue":null},{"name":"tags","defaultValue":null}]})");
   EXPECT_TRUE(r["data"].at("n").is_null());
 }
+
+TEST(Executor, TurnsResolverExceptionsIntoInternalErrors) {
+  auto schema = Schema::from_sdl("type Query { boom: String ok: Int }");
+  ASSERT_TRUE(schema);
+  ASSERT_TRUE((*schema)->set_resolver("Query.boom", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    throw std::runtime_error("secret detail");
+    co_return nullptr;
+  }));
+  auto r = run(**schema, "{ boom ok }");
+  EXPECT_EQ(json::serialize(r["data"]), R"({"boom":null,"ok":null})");
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Unexpected error.");
+  EXPECT_EQ(r["errors"].at(0).at("extensions").at("code").as_string(), "INTERNAL_SERVER_ERROR");
+}
+
+TEST(Executor, UsesTypeResolversAndReportsImpossibleTypes) {
+  auto schema = Schema::from_sdl(R"(
+    type Query { things: [Thing] }
+    union Thing = A | B
+    type A { a: Int }
+    type B { b: Int }
+    type C { c: Int }
+  )");
+  ASSERT_TRUE(schema);
+  Schema& s = **schema;
+  ASSERT_TRUE(s.set_resolver("Query.things", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    co_return json::parse(R"([{"a":1},{"b":2},{"c":3},{"zzz":4}])");
+  }));
+  ASSERT_TRUE(s.set_type_resolver("Thing", [](const json::value& v) -> std::string {
+    const auto& o = v.as_object();
+    if (o.contains("a")) return "A";
+    if (o.contains("b")) return "B";
+    if (o.contains("c")) return "C";
+    return "";
+  }));
+  auto r = run(s, "{ things { __typename ... on A { a } ... on B { b } } }");
+  EXPECT_EQ(json::serialize(r["data"]), R"({"things":[{"__typename":"A","a":1},{"__typename":"B","b":2},null,null]})");
+  ASSERT_EQ(r["errors"].as_array().size(), 2u);
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Runtime Object type \"C\" is not a possible type for \"Thing\".");
+  EXPECT_EQ(json::serialize(r["errors"].at(1).at("path")), R"(["things",3])");
+}
+
+TEST(Executor, ResolvesThroughInterfacesImplementingInterfaces) {
+  auto schema = Schema::from_sdl(R"(
+    type Query { node: Node }
+    interface Node { id: ID! }
+    interface Resource implements Node { id: ID! url: String }
+    type Image implements Resource & Node { id: ID! url: String width: Int }
+  )");
+  ASSERT_TRUE(schema);
+  ASSERT_TRUE((*schema)->set_resolver("Query.node", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    co_return json::parse(R"({"__typename":"Image","id":"i1","url":"u","width":3})");
+  }));
+  EXPECT_EQ(json::serialize(run(**schema, "{ node { id ... on Resource { url ... on Image { width } } } }")),
+            R"({"data":{"node":{"id":"i1","url":"u","width":3}}})");
+}
