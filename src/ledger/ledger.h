@@ -31,8 +31,8 @@ constexpr std::size_t kBatchTransfersMax = 8190;   // transfers per SQL call (as
 constexpr std::size_t kCallTransfersMax = kBatchTransfersMax;  // per create_transfers call
 constexpr std::size_t kCallAccountsMax = 8190;     // per create_accounts call
 constexpr std::size_t kLookupIdsMax = 8190;        // per lookup call
-// How long a batch waits for more callers once the first one arrived (and nothing else is
-// in flight to wait behind).
+// How long the batcher waits for more callers once the first one arrived, before it sends the
+// batch (at once when full). Under load, callers also gather while batches are in flight.
 constexpr std::chrono::microseconds kGatherWindow{200};
 constexpr int kBatchesInFlightMax = 2;    // SQL calls running at once per Ledger
 constexpr int kBatchAttemptsMax = 5;      // a batch rolled back by a race is re-run this often
