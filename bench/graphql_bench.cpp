@@ -43,7 +43,10 @@ json::object wallet_address(int i, const json::storage_ptr& sp) {
   wa["publicName"] = i % 3 == 0 ? json::value(nullptr) : json::value("Wallet " + std::to_string(i));
   wa["status"] = i % 2 ? "INACTIVE" : "ACTIVE";
   wa["createdAt"] = kCreatedAt;
-  wa["asset"] = json::object({{"id", "asset-1"}, {"code", "USD"}, {"scale", 2}, {"withdrawalThreshold", nullptr},
+  wa["asset"] = json::object({{"id", "asset-1"},
+                              {"code", "USD"},
+                              {"scale", 2},
+                              {"withdrawalThreshold", nullptr},
                               {"createdAt", kCreatedAt}},
                              sp);
   wa["liquidity"] = std::to_string(i * 1000);
@@ -57,46 +60,56 @@ std::shared_ptr<Schema> make_schema(const std::string& dir) {
     std::exit(1);
   }
   Schema& s = **schema;
-  (void)s.set_resolver("Query.walletAddresses", [](const ResolveInfo& info) -> awaitable<FieldResult> {
-    int first = static_cast<int>(info.int_argument("first").value_or(20));
-    int start = 0;
-    if (auto after = info.string_argument("after")) start = std::stoi(std::string(after->substr(3))) + 1;
-    const json::storage_ptr& sp = info.storage;
-    json::array edges(sp);
-    int end = std::min(kWalletAddressesTotal, start + std::max(0, first));
-    for (int i = start; i < end; ++i) {
-      edges.push_back(json::object({{"cursor", "wa-" + std::to_string(i)}, {"node", wallet_address(i, sp)}}, sp));
-    }
-    json::object page(sp);
-    page["startCursor"] = start < end ? json::value("wa-" + std::to_string(start)) : json::value(nullptr);
-    page["endCursor"] = start < end ? json::value("wa-" + std::to_string(end - 1)) : json::value(nullptr);
-    page["hasNextPage"] = end < kWalletAddressesTotal;
-    page["hasPreviousPage"] = start > 0;
-    co_return json::object({{"pageInfo", std::move(page)}, {"edges", std::move(edges)}}, sp);
-  });
-  (void)s.set_resolver("WalletAddress.incomingPayments", [](const ResolveInfo& info) -> awaitable<FieldResult> {
-    std::string wa(info.parent.at("id").as_string());
-    int first = static_cast<int>(info.int_argument("first").value_or(5));
-    const json::storage_ptr& sp = info.storage;
-    json::array edges(sp);
-    for (int k = 0; k < first; ++k) {
-      std::string id = "ip-" + wa + "-" + std::to_string(k);
-      json::object p(sp);
-      p["id"] = id;
-      p["walletAddressId"] = wa;
-      p["state"] = "PENDING";
-      p["incomingAmount"] = amount("1000", sp);
-      p["receivedAmount"] = amount("0", sp);
-      p["metadata"] = nullptr;
-      p["createdAt"] = kCreatedAt;
-      p["expiresAt"] = kCreatedAt;
-      edges.push_back(json::object({{"cursor", id}, {"node", std::move(p)}}, sp));
-    }
-    json::object page({{"hasNextPage", false}, {"hasPreviousPage", false}, {"startCursor", nullptr},
-                       {"endCursor", first > 0 ? json::value("ip-" + wa + "-" + std::to_string(first - 1)) : json::value(nullptr)}},
-                      sp);
-    co_return json::object({{"pageInfo", std::move(page)}, {"edges", std::move(edges)}}, sp);
-  });
+  (void)s.set_resolver(
+      "Query.walletAddresses", [](const ResolveInfo& info) -> awaitable<FieldResult> {
+        int first = static_cast<int>(info.int_argument("first").value_or(20));
+        int start = 0;
+        if (auto after = info.string_argument("after"))
+          start = std::stoi(std::string(after->substr(3))) + 1;
+        const json::storage_ptr& sp = info.storage;
+        json::array edges(sp);
+        int end = std::min(kWalletAddressesTotal, start + std::max(0, first));
+        for (int i = start; i < end; ++i) {
+          edges.push_back(json::object(
+              {{"cursor", "wa-" + std::to_string(i)}, {"node", wallet_address(i, sp)}}, sp));
+        }
+        json::object page(sp);
+        page["startCursor"] =
+            start < end ? json::value("wa-" + std::to_string(start)) : json::value(nullptr);
+        page["endCursor"] =
+            start < end ? json::value("wa-" + std::to_string(end - 1)) : json::value(nullptr);
+        page["hasNextPage"] = end < kWalletAddressesTotal;
+        page["hasPreviousPage"] = start > 0;
+        co_return json::object({{"pageInfo", std::move(page)}, {"edges", std::move(edges)}}, sp);
+      });
+  (void)s.set_resolver(
+      "WalletAddress.incomingPayments", [](const ResolveInfo& info) -> awaitable<FieldResult> {
+        std::string wa(info.parent.at("id").as_string());
+        int first = static_cast<int>(info.int_argument("first").value_or(5));
+        const json::storage_ptr& sp = info.storage;
+        json::array edges(sp);
+        for (int k = 0; k < first; ++k) {
+          std::string id = "ip-" + wa + "-" + std::to_string(k);
+          json::object p(sp);
+          p["id"] = id;
+          p["walletAddressId"] = wa;
+          p["state"] = "PENDING";
+          p["incomingAmount"] = amount("1000", sp);
+          p["receivedAmount"] = amount("0", sp);
+          p["metadata"] = nullptr;
+          p["createdAt"] = kCreatedAt;
+          p["expiresAt"] = kCreatedAt;
+          edges.push_back(json::object({{"cursor", id}, {"node", std::move(p)}}, sp));
+        }
+        json::object page(
+            {{"hasNextPage", false},
+             {"hasPreviousPage", false},
+             {"startCursor", nullptr},
+             {"endCursor", first > 0 ? json::value("ip-" + wa + "-" + std::to_string(first - 1))
+                                     : json::value(nullptr)}},
+            sp);
+        co_return json::object({{"pageInfo", std::move(page)}, {"edges", std::move(edges)}}, sp);
+      });
   return *schema;
 }
 
@@ -136,7 +149,8 @@ int main(int argc, char** argv) {
       bytes = body.size();
       ++count;
     }
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%.0f %zu\n", count / elapsed, bytes);
   };
   boost::asio::co_spawn(io, loop(), boost::asio::detached);

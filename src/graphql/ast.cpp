@@ -6,18 +6,24 @@ namespace rafiki::graphql {
 
 const char* operation_type_name(OperationType op) {
   switch (op) {
-    case OperationType::kQuery: return "query";
-    case OperationType::kMutation: return "mutation";
-    case OperationType::kSubscription: return "subscription";
+    case OperationType::kQuery:
+      return "query";
+    case OperationType::kMutation:
+      return "mutation";
+    case OperationType::kSubscription:
+      return "subscription";
   }
   return "query";
 }
 
 std::string print_type(const TypeRef& type) {
   switch (type.kind) {
-    case TypeRef::Kind::kNamed: return type.name;
-    case TypeRef::Kind::kList: return "[" + print_type(type.of.front()) + "]";
-    case TypeRef::Kind::kNonNull: return print_type(type.of.front()) + "!";
+    case TypeRef::Kind::kNamed:
+      return type.name;
+    case TypeRef::Kind::kList:
+      return "[" + print_type(type.of.front()) + "]";
+    case TypeRef::Kind::kNonNull:
+      return print_type(type.of.front()) + "!";
   }
   return type.name;
 }
@@ -29,13 +35,27 @@ void print_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7F) {
           out += fmt::format("\\u{:04X}", c);
@@ -52,9 +72,16 @@ void print_string(std::string& out, std::string_view s) {
 
 void print_value_to(std::string& out, const Value& v) {
   switch (v.kind) {
-    case ValueKind::kVariable: out += '$'; out += v.text; return;
-    case ValueKind::kString: print_string(out, v.text); return;
-    case ValueKind::kNull: out += "null"; return;
+    case ValueKind::kVariable:
+      out += '$';
+      out += v.text;
+      return;
+    case ValueKind::kString:
+      print_string(out, v.text);
+      return;
+    case ValueKind::kNull:
+      out += "null";
+      return;
     case ValueKind::kList:
       out += '[';
       for (std::size_t i = 0; i < v.items.size(); ++i) {
@@ -73,7 +100,9 @@ void print_value_to(std::string& out, const Value& v) {
       }
       out += '}';
       return;
-    default: out += v.text; return;
+    default:
+      out += v.text;
+      return;
   }
 }
 

@@ -37,8 +37,8 @@ struct Value {
 struct TypeRef {
   enum class Kind { kNamed, kList, kNonNull };
   Kind kind = Kind::kNamed;
-  std::string name;          // kNamed
-  std::vector<TypeRef> of;   // kList / kNonNull: exactly one element
+  std::string name;         // kNamed
+  std::vector<TypeRef> of;  // kList / kNonNull: exactly one element
   SourceLocation loc;
 };
 
@@ -58,9 +58,9 @@ struct Selection {
   enum class Kind { kField, kFragmentSpread, kInlineFragment };
   Kind kind = Kind::kField;
   SourceLocation loc;
-  std::string alias;          // kField: empty when none
-  std::string name;           // kField: the field; kFragmentSpread: the fragment
-  std::string type_condition; // kInlineFragment: empty when none
+  std::string alias;           // kField: empty when none
+  std::string name;            // kField: the field; kFragmentSpread: the fragment
+  std::string type_condition;  // kInlineFragment: empty when none
   SourceLocation type_condition_loc;
   std::vector<Argument> arguments;
   std::vector<Directive> directives;
@@ -137,12 +137,12 @@ struct TypeDefinition {
   std::string description;
   std::string name;
   SourceLocation loc;
-  std::vector<NamedRef> interfaces;             // object, interface
+  std::vector<NamedRef> interfaces;  // object, interface
   std::vector<Directive> directives;
-  std::vector<FieldDefinition> fields;          // object, interface
+  std::vector<FieldDefinition> fields;             // object, interface
   std::vector<InputValueDefinition> input_fields;  // input object
-  std::vector<NamedRef> members;                // union
-  std::vector<EnumValueDefinition> values;      // enum
+  std::vector<NamedRef> members;                   // union
+  std::vector<EnumValueDefinition> values;         // enum
 };
 
 struct SchemaDefinition {

@@ -92,14 +92,22 @@ Resolved json_value(json::value v) {
 
 const char* kind_name(TypeKind k) {
   switch (k) {
-    case TypeKind::kScalar: return "SCALAR";
-    case TypeKind::kObject: return "OBJECT";
-    case TypeKind::kInterface: return "INTERFACE";
-    case TypeKind::kUnion: return "UNION";
-    case TypeKind::kEnum: return "ENUM";
-    case TypeKind::kInputObject: return "INPUT_OBJECT";
-    case TypeKind::kList: return "LIST";
-    case TypeKind::kNonNull: return "NON_NULL";
+    case TypeKind::kScalar:
+      return "SCALAR";
+    case TypeKind::kObject:
+      return "OBJECT";
+    case TypeKind::kInterface:
+      return "INTERFACE";
+    case TypeKind::kUnion:
+      return "UNION";
+    case TypeKind::kEnum:
+      return "ENUM";
+    case TypeKind::kInputObject:
+      return "INPUT_OBJECT";
+    case TypeKind::kList:
+      return "LIST";
+    case TypeKind::kNonNull:
+      return "NON_NULL";
   }
   return "SCALAR";
 }
@@ -121,7 +129,8 @@ Resolved introspect(const Schema& schema, const Type& parent, const void* source
       return r;
     }
     if (field == "queryType") return native(schema.query_type());
-    if (field == "mutationType") return schema.mutation_type() ? native(schema.mutation_type()) : Resolved{};
+    if (field == "mutationType")
+      return schema.mutation_type() ? native(schema.mutation_type()) : Resolved{};
     if (field == "subscriptionType") {
       return schema.subscription_type() ? native(schema.subscription_type()) : Resolved{};
     }
@@ -173,7 +182,8 @@ Resolved introspect(const Schema& schema, const Type& parent, const void* source
     if (field == "args") return native_list(f.arguments, include_deprecated);
     if (field == "type") return native(f.type);
     if (field == "isDeprecated") return json_value(f.deprecated);
-    if (field == "deprecationReason") return f.deprecated ? json_value(json::value(f.deprecation_reason)) : Resolved{};
+    if (field == "deprecationReason")
+      return f.deprecated ? json_value(json::value(f.deprecation_reason)) : Resolved{};
   }
   if (type_name == "__InputValue") {
     const InputValue& v = *static_cast<const InputValue*>(source);
@@ -182,14 +192,16 @@ Resolved introspect(const Schema& schema, const Type& parent, const void* source
     if (field == "type") return native(v.type);
     if (field == "defaultValue") return nullable_string(print_default_value(v));
     if (field == "isDeprecated") return json_value(v.deprecated);
-    if (field == "deprecationReason") return v.deprecated ? json_value(json::value(v.deprecation_reason)) : Resolved{};
+    if (field == "deprecationReason")
+      return v.deprecated ? json_value(json::value(v.deprecation_reason)) : Resolved{};
   }
   if (type_name == "__EnumValue") {
     const EnumValue& v = *static_cast<const EnumValue*>(source);
     if (field == "name") return json_value(json::value(v.name));
     if (field == "description") return nullable_string(v.description);
     if (field == "isDeprecated") return json_value(v.deprecated);
-    if (field == "deprecationReason") return v.deprecated ? json_value(json::value(v.deprecation_reason)) : Resolved{};
+    if (field == "deprecationReason")
+      return v.deprecated ? json_value(json::value(v.deprecation_reason)) : Resolved{};
   }
   if (type_name == "__Directive") {
     const DirectiveDef& d = *static_cast<const DirectiveDef*>(source);
@@ -236,7 +248,9 @@ class BlockCache final : public json::memory_resource {
       for (const Block& b : items) ::operator delete(b.p, std::align_val_t(b.align));
     }
   };
-  static std::size_t alignment(std::size_t align) { return std::max(align, alignof(std::max_align_t)); }
+  static std::size_t alignment(std::size_t align) {
+    return std::max(align, alignof(std::max_align_t));
+  }
   static std::vector<Block>& cache() {
     thread_local Blocks blocks;
     return blocks.items;
@@ -261,7 +275,9 @@ class BlockCache final : public json::memory_resource {
     }
     ::operator delete(p, std::align_val_t(alignment(align)));
   }
-  bool do_is_equal(const json::memory_resource& other) const noexcept override { return this == &other; }
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
 };
 
 BlockCache& block_cache() {
@@ -344,10 +360,11 @@ class Execution {
       const Type* type = schema_.type_from_ref(def.type, scratch_types_);
       std::string type_text = print_type(def.type);
       if (!type || !type->is_input()) {
-        error(fmt::format("Variable \"${}\" expected value of type \"{}\" which cannot be used as an "
-                          "input type.",
-                          def.name, type_text),
-              {def.type.loc}, nullptr, kCodeBadUserInput);
+        error(
+            fmt::format("Variable \"${}\" expected value of type \"{}\" which cannot be used as an "
+                        "input type.",
+                        def.name, type_text),
+            {def.type.loc}, nullptr, kCodeBadUserInput);
         ok = false;
         continue;
       }
@@ -375,8 +392,8 @@ class Execution {
       if (!v) {
         for (const auto& e : v.error()) {
           std::string at = e.path.empty() ? "" : fmt::format(" at \"{}{}\"", def.name, e.path);
-          error(fmt::format("Variable \"${}\" got invalid value {}{}; {}", def.name, inspect(e.value),
-                            at, e.message),
+          error(fmt::format("Variable \"${}\" got invalid value {}{}; {}", def.name,
+                            inspect(e.value), at, e.message),
                 {def.loc}, nullptr, kCodeBadUserInput);
         }
         ok = false;
@@ -422,7 +439,8 @@ class Execution {
       switch (s.kind) {
         case Selection::Kind::kField: {
           std::string_view key = s.response_key();
-          auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == key; });
+          auto it =
+              std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == key; });
           if (it == out.end()) {
             out.emplace_back(key, std::vector<const Selection*>{&s});
           } else {
@@ -448,7 +466,8 @@ class Execution {
   }
 
   // CollectSubfields, memoised per (object type, field nodes): list items share the work.
-  const FieldGroups& subfields(const Type* object_type, const std::vector<const Selection*>& nodes) {
+  const FieldGroups& subfields(const Type* object_type,
+                               const std::vector<const Selection*>& nodes) {
     auto key = std::make_pair(object_type, static_cast<const void*>(&nodes));
     auto it = subfields_.find(key);
     if (it != subfields_.end()) return it->second;
@@ -479,7 +498,8 @@ class Execution {
     return needs;
   }
 
-  bool field_needs_async_uncached(const Type* parent_type, const std::vector<const Selection*>& nodes) {
+  bool field_needs_async_uncached(const Type* parent_type,
+                                  const std::vector<const Selection*>& nodes) {
     const Selection& node = *nodes.front();
     if (node.name == "__typename") return false;
     const Field* field = field_of(parent_type, node.name);
@@ -544,8 +564,7 @@ class Execution {
   }
 
   std::optional<json::object> execute_fields_sync(const Type* type, const Resolved& source,
-                                                        const FieldGroups& fields,
-                                                        const PathNode* path) {
+                                                  const FieldGroups& fields, const PathNode* path) {
     json::object out(storage_);
     out.reserve(fields.size());
     bool failed = false;
@@ -574,15 +593,17 @@ class Execution {
         if (a.name == def.name) given = &a;
       }
       bool non_null = def.type->kind == TypeKind::kNonNull;
-      if (!given || (given->value.kind == ValueKind::kVariable && !variables_.contains(given->value.text))) {
+      if (!given ||
+          (given->value.kind == ValueKind::kVariable && !variables_.contains(given->value.text))) {
         if (def.default_value) {
           auto d = coerce_literal(*def.default_value, def.type, nullptr);
           if (d && !d->undefined) args[def.name] = std::move(d->value);
         } else if (non_null) {
           std::string message =
-              given ? fmt::format("Argument \"{}\" of required type \"{}\" was provided the variable "
-                                  "\"${}\" which was not provided a runtime value.",
-                                  def.name, def.type->to_string(), given->value.text)
+              given ? fmt::format(
+                          "Argument \"{}\" of required type \"{}\" was provided the variable "
+                          "\"${}\" which was not provided a runtime value.",
+                          def.name, def.type->to_string(), given->value.text)
                     : fmt::format("Argument \"{}\" of required type \"{}\" was not provided.",
                                   def.name, def.type->to_string());
           error(std::move(message), {given ? given->value.loc : node.loc}, path, kCodeBadUserInput);
@@ -593,8 +614,8 @@ class Execution {
       auto v = coerce_literal(given->value, def.type, &variables_);
       if (!v) {
         error(given->value.kind == ValueKind::kVariable
-                  ? fmt::format("Argument \"{}\" of non-null type \"{}\" must not be null.", def.name,
-                                def.type->to_string())
+                  ? fmt::format("Argument \"{}\" of non-null type \"{}\" must not be null.",
+                                def.name, def.type->to_string())
                   : fmt::format("Argument \"{}\" has invalid value {}.", def.name,
                                 print_value(given->value)),
               {given->value.loc}, path, kCodeBadUserInput);
@@ -605,7 +626,8 @@ class Execution {
     return args;
   }
 
-  awaitable<std::optional<json::value>> execute_field(const Type* parent_type, const Resolved& source,
+  awaitable<std::optional<json::value>> execute_field(const Type* parent_type,
+                                                      const Resolved& source,
                                                       const std::vector<const Selection*>& nodes,
                                                       const PathNode* path) {
     const Selection& node = *nodes.front();
@@ -638,7 +660,8 @@ class Execution {
     } else if (source.native) {
       value = introspect(schema_, *parent_type, source.native, node.name, *args);
     } else if (field->resolver) {
-      ResolveInfo info{source.json(), *args, request_.context, schema_, *parent_type, *field, node, path, storage_};
+      ResolveInfo info{source.json(), *args, request_.context, schema_, *parent_type, *field,
+                       node,          path,  storage_};
       std::optional<FieldResult> r;
       std::string exception;
       try {
@@ -670,8 +693,8 @@ class Execution {
   }
 
   std::optional<json::value> execute_field_sync(const Type* parent_type, const Resolved& source,
-                                                      const std::vector<const Selection*>& nodes,
-                                                      const PathNode* path) {
+                                                const std::vector<const Selection*>& nodes,
+                                                const PathNode* path) {
     const Selection& node = *nodes.front();
     if (node.name == "__typename") return json::value(parent_type->name, storage_);
     const Field* field = nullptr;
@@ -714,12 +737,15 @@ class Execution {
   // the right JSON kind, a valid enum name) are copied once without going through the scalar's
   // general serialisation.
   std::optional<json::value> complete_leaf(const Type* type, const json::value& v,
-                                           const std::vector<const Selection*>& nodes, const PathNode* path) {
+                                           const std::vector<const Selection*>& nodes,
+                                           const PathNode* path) {
     if (type->built_in) {
       const std::string& name = type->name;
-      if (v.is_string() && (name == "String" || name == "ID")) return json::value(v.get_string(), storage_);
+      if (v.is_string() && (name == "String" || name == "ID"))
+        return json::value(v.get_string(), storage_);
       if (v.is_bool() && name == "Boolean") return json::value(v.get_bool(), storage_);
-      if (v.is_int64() && name == "Int" && v.get_int64() >= INT32_MIN && v.get_int64() <= INT32_MAX) {
+      if (v.is_int64() && name == "Int" && v.get_int64() >= INT32_MIN &&
+          v.get_int64() <= INT32_MAX) {
         return json::value(v.get_int64(), storage_);
       }
     } else if (type->kind == TypeKind::kEnum && v.is_string() && type->enum_value(v.get_string())) {
@@ -742,12 +768,14 @@ class Execution {
   awaitable<std::optional<json::value>> complete_value(const Type* type, const Type& parent_type,
                                                        const Field& field,
                                                        const std::vector<const Selection*>& nodes,
-                                                       const Resolved& value, const PathNode* path) {
+                                                       const Resolved& value,
+                                                       const PathNode* path) {
     if (type->kind == TypeKind::kNonNull) {
       auto inner = co_await complete_value(type->of, parent_type, field, nodes, value, path);
       if (!inner) co_return std::nullopt;
       if (inner->is_null()) {
-        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name, field.name),
+        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
+                          field.name),
               {nodes.front()->loc}, path);
         co_return std::nullopt;
       }
@@ -758,8 +786,8 @@ class Execution {
     if (type->kind == TypeKind::kList) {
       const json::value& list = value.json();
       std::size_t count = value.native_list ? value.natives.size()
-                          : list.is_array()  ? list.get_array().size()
-                                             : 0;
+                          : list.is_array() ? list.get_array().size()
+                                            : 0;
       if (!value.native_list && !list.is_array()) {
         error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
                           parent_type.name, field.name),
@@ -767,7 +795,8 @@ class Execution {
         co_return std::nullopt;
       }
       if (count > request_.list_items_max) {
-        error(fmt::format("List of {} items exceeds the limit of {} items.", count, request_.list_items_max),
+        error(fmt::format("List of {} items exceeds the limit of {} items.", count,
+                          request_.list_items_max),
               {nodes.front()->loc}, path);
         co_return std::nullopt;
       }
@@ -807,14 +836,15 @@ class Execution {
 
   // nullopt: an error was raised (and recorded) for this position.
   std::optional<json::value> complete_value_sync(const Type* type, const Type& parent_type,
-                                                       const Field& field,
-                                                       const std::vector<const Selection*>& nodes,
-                                                       const Resolved& value, const PathNode* path) {
+                                                 const Field& field,
+                                                 const std::vector<const Selection*>& nodes,
+                                                 const Resolved& value, const PathNode* path) {
     if (type->kind == TypeKind::kNonNull) {
       auto inner = complete_value_sync(type->of, parent_type, field, nodes, value, path);
       if (!inner) return std::nullopt;
       if (inner->is_null()) {
-        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name, field.name),
+        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
+                          field.name),
               {nodes.front()->loc}, path);
         return std::nullopt;
       }
@@ -825,8 +855,8 @@ class Execution {
     if (type->kind == TypeKind::kList) {
       const json::value& list = value.json();
       std::size_t count = value.native_list ? value.natives.size()
-                          : list.is_array()  ? list.get_array().size()
-                                             : 0;
+                          : list.is_array() ? list.get_array().size()
+                                            : 0;
       if (!value.native_list && !list.is_array()) {
         error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
                           parent_type.name, field.name),
@@ -834,7 +864,8 @@ class Execution {
         return std::nullopt;
       }
       if (count > request_.list_items_max) {
-        error(fmt::format("List of {} items exceeds the limit of {} items.", count, request_.list_items_max),
+        error(fmt::format("List of {} items exceeds the limit of {} items.", count,
+                          request_.list_items_max),
               {nodes.front()->loc}, path);
         return std::nullopt;
       }
@@ -880,7 +911,8 @@ class Execution {
     if (abstract->type_resolver) {
       name = abstract->type_resolver(v);
     } else if (v.is_object()) {
-      if (auto it = v.get_object().find("__typename"); it != v.get_object().end() && it->value().is_string()) {
+      if (auto it = v.get_object().find("__typename");
+          it != v.get_object().end() && it->value().is_string()) {
         name = std::string(it->value().get_string());
       }
     }
@@ -924,8 +956,8 @@ class Execution {
   bool serial_ = false;
   // The response is built in one arena, released with the result. The storage pointer does not
   // own the arena, so values in it are destroyed without walking them.
-  std::shared_ptr<json::monotonic_resource> arena_ =
-      std::make_shared<json::monotonic_resource>(kArenaFirstBlockBytes, json::storage_ptr(&block_cache()));
+  std::shared_ptr<json::monotonic_resource> arena_ = std::make_shared<json::monotonic_resource>(
+      kArenaFirstBlockBytes, json::storage_ptr(&block_cache()));
   json::storage_ptr storage_{arena_.get()};
   struct PairHash {
     std::size_t operator()(const std::pair<const Type*, const void*>& p) const {
@@ -975,7 +1007,9 @@ const json::object* ResolveInfo::object_argument(std::string_view name) const {
   return v && v->is_object() ? &v->get_object() : nullptr;
 }
 
-std::vector<PathSegment> ResolveInfo::path() const { return to_path(path_node); }
+std::vector<PathSegment> ResolveInfo::path() const {
+  return to_path(path_node);
+}
 
 awaitable<ExecutionResult> execute(const Schema& schema, const ExecutionRequest& request) {
   Execution execution(schema, request);

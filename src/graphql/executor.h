@@ -10,8 +10,8 @@
 #include <boost/json/value.hpp>
 
 #include <any>
-#include <memory>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,13 +27,13 @@ struct PathNode;
 
 // What a resolver sees. References are valid for the duration of the resolver call.
 struct ResolveInfo {
-  const boost::json::value& parent;        // the parent object's value
-  const boost::json::object& arguments;    // coerced, defaults applied
-  std::any* context;                       // the request's context (may be null)
+  const boost::json::value& parent;      // the parent object's value
+  const boost::json::object& arguments;  // coerced, defaults applied
+  std::any* context;                     // the request's context (may be null)
   const Schema& schema;
   const Type& parent_type;
   const Field& field;
-  const Selection& selection;              // the first field node of this response key
+  const Selection& selection;  // the first field node of this response key
   const PathNode* path_node;
   // The request's arena: JSON built with it (json::object o(info.storage)) costs a pointer bump
   // and is freed with the response. Values built with it must not outlive the request.
@@ -58,8 +58,8 @@ inline constexpr std::size_t kListItemsMax = 10'000;  // per list field in a res
 
 struct ExecutionRequest {
   const Document* document = nullptr;
-  std::string operation_name;        // empty: the only operation
-  boost::json::object variables;     // raw JSON variables
+  std::string operation_name;     // empty: the only operation
+  boost::json::object variables;  // raw JSON variables
   std::any* context = nullptr;
   std::size_t list_items_max = kListItemsMax;
 };
@@ -74,7 +74,8 @@ struct ExecutionResult {
 
 // Executes the operation. The document must have passed validate(); an unknown operation name,
 // a missing or ill-typed variable, or an unsupported operation type fails with errors and no data.
-boost::asio::awaitable<ExecutionResult> execute(const Schema& schema, const ExecutionRequest& request);
+boost::asio::awaitable<ExecutionResult> execute(const Schema& schema,
+                                                const ExecutionRequest& request);
 
 // {"errors": [...], "data": ...} as the spec's response format orders it.
 boost::json::object to_json(const ExecutionResult& result);

@@ -16,7 +16,8 @@ constexpr std::string_view kGraphqlResponseType = "application/graphql-response+
 
 net::Response answer(int status, bool graphql_response_type, std::string body) {
   net::Response r = net::Response::json(status, std::move(body));
-  if (graphql_response_type) r.headers.set("Content-Type", "application/graphql-response+json; charset=utf-8");
+  if (graphql_response_type)
+    r.headers.set("Content-Type", "application/graphql-response+json; charset=utf-8");
   return r;
 }
 
@@ -98,7 +99,8 @@ net::Handler http_handler(std::shared_ptr<const Schema> schema, HttpOptions opti
     bool is_get = http.method == net::Method::kGet || http.method == net::Method::kHead;
     if (is_get) {
       auto query = http.query_param("query");
-      if (!query) co_return request_error(400, graphql_type, "The request must contain a \"query\" string.");
+      if (!query)
+        co_return request_error(400, graphql_type, "The request must contain a \"query\" string.");
       request.query = std::move(*query);
       if (auto op = http.query_param("operationName")) request.operation_name = std::move(*op);
       if (auto vars = http.query_param("variables"); vars && !vars->empty()) {
@@ -115,7 +117,8 @@ net::Handler http_handler(std::shared_ptr<const Schema> schema, HttpOptions opti
       }
       auto body = parse_json(http.body);
       if (!body) co_return request_error(400, graphql_type, "The request body is not valid JSON.");
-      if (!body->is_object()) co_return request_error(400, graphql_type, "The request body must be a JSON object.");
+      if (!body->is_object())
+        co_return request_error(400, graphql_type, "The request body must be a JSON object.");
       if (auto message = read_fields(body->get_object(), request)) {
         co_return request_error(400, graphql_type, *message);
       }
@@ -125,8 +128,9 @@ net::Handler http_handler(std::shared_ptr<const Schema> schema, HttpOptions opti
       co_return r;
     }
     if (request.query.size() > opts.limits.parse.bytes_max) {
-      co_return request_error(413, graphql_type,
-                              fmt::format("The query is larger than {} bytes.", opts.limits.parse.bytes_max));
+      co_return request_error(
+          413, graphql_type,
+          fmt::format("The query is larger than {} bytes.", opts.limits.parse.bytes_max));
     }
     if (is_get) {
       // Only queries may be sent with GET (they must not change state).
@@ -134,10 +138,13 @@ net::Handler http_handler(std::shared_ptr<const Schema> schema, HttpOptions opti
       if (doc) {
         const OperationDefinition* op = nullptr;
         for (const auto& o : doc->operations) {
-          if (request.operation_name.empty() ? doc->operations.size() == 1 : o.name == request.operation_name) op = &o;
+          if (request.operation_name.empty() ? doc->operations.size() == 1
+                                             : o.name == request.operation_name)
+            op = &o;
         }
         if (op && op->operation != OperationType::kQuery) {
-          net::Response r = request_error(405, graphql_type, "Only query operations are allowed with GET.");
+          net::Response r =
+              request_error(405, graphql_type, "Only query operations are allowed with GET.");
           r.headers.set("Allow", "POST");
           co_return r;
         }

@@ -26,8 +26,8 @@ namespace rafiki::graphql {
 
 inline constexpr std::size_t kRequestDocumentBytesMax = 64 * 1024;
 inline constexpr std::size_t kRequestTokensMax = 15'000;
-inline constexpr std::size_t kRequestNestingMax = 64;   // selection sets, values and types
-inline constexpr std::size_t kRequestJsonDepthMax = 32; // the request body and its variables
+inline constexpr std::size_t kRequestNestingMax = 64;    // selection sets, values and types
+inline constexpr std::size_t kRequestJsonDepthMax = 32;  // the request body and its variables
 
 struct RequestLimits {
   ParseLimits parse{kRequestDocumentBytesMax, kRequestTokensMax, kRequestNestingMax};

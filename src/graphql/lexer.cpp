@@ -22,17 +22,21 @@ struct spread : p::string<'.', '.', '.'> {};
 struct punctuator : p::one<'!', '$', '&', '(', ')', ':', '=', '@', '[', ']', '{', '|', '}'> {};
 struct name : p::identifier {};
 
-struct int_part
-    : p::seq<p::opt<p::one<'-'>>, p::sor<p::one<'0'>, p::seq<p::range<'1', '9'>, p::star<p::digit>>>> {};
+struct int_part : p::seq<p::opt<p::one<'-'>>,
+                         p::sor<p::one<'0'>, p::seq<p::range<'1', '9'>, p::star<p::digit>>>> {};
 struct fraction : p::seq<p::one<'.'>, p::plus<p::digit>> {};
 struct exponent : p::seq<p::one<'e', 'E'>, p::opt<p::one<'+', '-'>>, p::plus<p::digit>> {};
 struct number : p::seq<int_part, p::opt<fraction>, p::opt<exponent>,
                        p::not_at<p::sor<p::digit, p::one<'.'>, p::identifier_first>>> {};
 
-struct escaped_unicode_variable : p::seq<p::one<'{'>, p::rep_min_max<1, 8, p::xdigit>, p::one<'}'>> {};
-struct escaped_unicode : p::seq<p::one<'u'>, p::sor<escaped_unicode_variable, p::rep<4, p::xdigit>>> {};
-struct escape : p::seq<p::one<'\\'>, p::sor<p::one<'"', '\\', '/', 'b', 'f', 'n', 'r', 't'>, escaped_unicode>> {};
-struct string_char : p::sor<escape, p::utf8::ranges<0x09, 0x09, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x10FFFF>> {};
+struct escaped_unicode_variable
+    : p::seq<p::one<'{'>, p::rep_min_max<1, 8, p::xdigit>, p::one<'}'>> {};
+struct escaped_unicode
+    : p::seq<p::one<'u'>, p::sor<escaped_unicode_variable, p::rep<4, p::xdigit>>> {};
+struct escape : p::seq<p::one<'\\'>,
+                       p::sor<p::one<'"', '\\', '/', 'b', 'f', 'n', 'r', 't'>, escaped_unicode>> {};
+struct string_char
+    : p::sor<escape, p::utf8::ranges<0x09, 0x09, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x10FFFF>> {};
 struct string_value : p::seq<p::one<'"'>, p::star<string_char>, p::one<'"'>> {};
 
 struct triple_quote : p::string<'"', '"', '"'> {};
@@ -89,7 +93,9 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
-bool is_surrogate(std::uint32_t cp) { return cp >= 0xD800 && cp <= 0xDFFF; }
+bool is_surrogate(std::uint32_t cp) {
+  return cp >= 0xD800 && cp <= 0xDFFF;
+}
 
 std::uint32_t hex_value(std::string_view digits) {
   std::uint32_t v = 0;
@@ -111,13 +117,26 @@ bool decode_string(std::string_view raw, std::string& out, std::size_t& bad, std
     }
     char e = raw[++i];
     switch (e) {
-      case 'b': out += '\b'; continue;
-      case 'f': out += '\f'; continue;
-      case 'n': out += '\n'; continue;
-      case 'r': out += '\r'; continue;
-      case 't': out += '\t'; continue;
-      case 'u': break;
-      default: out += e; continue;
+      case 'b':
+        out += '\b';
+        continue;
+      case 'f':
+        out += '\f';
+        continue;
+      case 'n':
+        out += '\n';
+        continue;
+      case 'r':
+        out += '\r';
+        continue;
+      case 't':
+        out += '\t';
+        continue;
+      case 'u':
+        break;
+      default:
+        out += e;
+        continue;
     }
     std::size_t start = i - 1;
     if (raw[i + 1] == '{') {
@@ -171,19 +190,45 @@ struct action<punctuator> {
   static bool apply(const Input& in, State& s) {
     TokenKind kind = TokenKind::kBang;
     switch (*in.begin()) {
-      case '!': kind = TokenKind::kBang; break;
-      case '$': kind = TokenKind::kDollar; break;
-      case '&': kind = TokenKind::kAmp; break;
-      case '(': kind = TokenKind::kParenL; break;
-      case ')': kind = TokenKind::kParenR; break;
-      case ':': kind = TokenKind::kColon; break;
-      case '=': kind = TokenKind::kEquals; break;
-      case '@': kind = TokenKind::kAt; break;
-      case '[': kind = TokenKind::kBracketL; break;
-      case ']': kind = TokenKind::kBracketR; break;
-      case '{': kind = TokenKind::kBraceL; break;
-      case '|': kind = TokenKind::kPipe; break;
-      default: kind = TokenKind::kBraceR; break;
+      case '!':
+        kind = TokenKind::kBang;
+        break;
+      case '$':
+        kind = TokenKind::kDollar;
+        break;
+      case '&':
+        kind = TokenKind::kAmp;
+        break;
+      case '(':
+        kind = TokenKind::kParenL;
+        break;
+      case ')':
+        kind = TokenKind::kParenR;
+        break;
+      case ':':
+        kind = TokenKind::kColon;
+        break;
+      case '=':
+        kind = TokenKind::kEquals;
+        break;
+      case '@':
+        kind = TokenKind::kAt;
+        break;
+      case '[':
+        kind = TokenKind::kBracketL;
+        break;
+      case ']':
+        kind = TokenKind::kBracketR;
+        break;
+      case '{':
+        kind = TokenKind::kBraceL;
+        break;
+      case '|':
+        kind = TokenKind::kPipe;
+        break;
+      default:
+        kind = TokenKind::kBraceR;
+        break;
     }
     auto at = offset_of(in, s);
     return push(s, kind, at, at + 1, {});
@@ -282,7 +327,9 @@ std::string print_code_point_at(std::string_view s, std::size_t i) {
   return fmt::format("U+{:04X}", cp);
 }
 
-bool is_digit(std::string_view s, std::size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; }
+bool is_digit(std::string_view s, std::size_t i) {
+  return i < s.size() && s[i] >= '0' && s[i] <= '9';
+}
 
 // Returns the message and sets `at` to the offending offset.
 std::string diagnose_number(std::string_view s, std::size_t i, std::size_t& at) {
@@ -337,12 +384,15 @@ std::string diagnose_string(std::string_view s, std::size_t i, std::size_t& at) 
         bool ok;
         if (end < s.size() && s[end] == '{') {
           std::size_t close = end + 1;
-          while (close < s.size() && close - end <= 9 && std::isxdigit(static_cast<unsigned char>(s[close]))) ++close;
+          while (close < s.size() && close - end <= 9 &&
+                 std::isxdigit(static_cast<unsigned char>(s[close])))
+            ++close;
           ok = close < s.size() && s[close] == '}' && close > end + 1 && close - end <= 9;
           end = std::min(s.size(), close + 1);
         } else {
           std::size_t k = end;
-          while (k < s.size() && k < end + 4 && std::isxdigit(static_cast<unsigned char>(s[k]))) ++k;
+          while (k < s.size() && k < end + 4 && std::isxdigit(static_cast<unsigned char>(s[k])))
+            ++k;
           ok = k == end + 4;
           end = std::min(s.size(), end + 4);
         }
@@ -383,10 +433,12 @@ std::string diagnose(std::string_view s, std::size_t i, std::size_t& at) {
   char c = s[i];
   if (c == '"') return diagnose_string(s, i, at);
   if (c == '-' || is_digit(s, i)) return diagnose_number(s, i, at);
-  if (c == '\'') return "Unexpected single quote character ('), did you mean to use a double quote (\")?";
+  if (c == '\'')
+    return "Unexpected single quote character ('), did you mean to use a double quote (\")?";
   std::size_t len = 0;
   std::uint32_t cp = code_point_at(s, i, len);
-  if (cp == 0xFFFFFFFF || is_surrogate(cp)) return "Invalid character: " + print_code_point_at(s, i) + ".";
+  if (cp == 0xFFFFFFFF || is_surrogate(cp))
+    return "Invalid character: " + print_code_point_at(s, i) + ".";
   return "Unexpected character: " + print_code_point_at(s, i) + ".";
 }
 
@@ -459,27 +511,48 @@ SourceLocation location_of(std::string_view source, std::size_t offset) {
 
 const char* token_kind_desc(TokenKind kind) {
   switch (kind) {
-    case TokenKind::kEof: return "<EOF>";
-    case TokenKind::kBang: return "\"!\"";
-    case TokenKind::kDollar: return "\"$\"";
-    case TokenKind::kAmp: return "\"&\"";
-    case TokenKind::kParenL: return "\"(\"";
-    case TokenKind::kParenR: return "\")\"";
-    case TokenKind::kSpread: return "\"...\"";
-    case TokenKind::kColon: return "\":\"";
-    case TokenKind::kEquals: return "\"=\"";
-    case TokenKind::kAt: return "\"@\"";
-    case TokenKind::kBracketL: return "\"[\"";
-    case TokenKind::kBracketR: return "\"]\"";
-    case TokenKind::kBraceL: return "\"{\"";
-    case TokenKind::kPipe: return "\"|\"";
-    case TokenKind::kBraceR: return "\"}\"";
-    case TokenKind::kName: return "Name";
-    case TokenKind::kInt: return "Int";
-    case TokenKind::kFloat: return "Float";
-    case TokenKind::kString: return "String";
-    case TokenKind::kBlockString: return "BlockString";
-    case TokenKind::kError: return "<ERROR>";
+    case TokenKind::kEof:
+      return "<EOF>";
+    case TokenKind::kBang:
+      return "\"!\"";
+    case TokenKind::kDollar:
+      return "\"$\"";
+    case TokenKind::kAmp:
+      return "\"&\"";
+    case TokenKind::kParenL:
+      return "\"(\"";
+    case TokenKind::kParenR:
+      return "\")\"";
+    case TokenKind::kSpread:
+      return "\"...\"";
+    case TokenKind::kColon:
+      return "\":\"";
+    case TokenKind::kEquals:
+      return "\"=\"";
+    case TokenKind::kAt:
+      return "\"@\"";
+    case TokenKind::kBracketL:
+      return "\"[\"";
+    case TokenKind::kBracketR:
+      return "\"]\"";
+    case TokenKind::kBraceL:
+      return "\"{\"";
+    case TokenKind::kPipe:
+      return "\"|\"";
+    case TokenKind::kBraceR:
+      return "\"}\"";
+    case TokenKind::kName:
+      return "Name";
+    case TokenKind::kInt:
+      return "Int";
+    case TokenKind::kFloat:
+      return "Float";
+    case TokenKind::kString:
+      return "String";
+    case TokenKind::kBlockString:
+      return "BlockString";
+    case TokenKind::kError:
+      return "<ERROR>";
   }
   return "?";
 }

@@ -14,8 +14,26 @@
 namespace rafiki::graphql::detail {
 
 enum class TokenKind : std::uint8_t {
-  kEof, kBang, kDollar, kAmp, kParenL, kParenR, kSpread, kColon, kEquals, kAt, kBracketL,
-  kBracketR, kBraceL, kPipe, kBraceR, kName, kInt, kFloat, kString, kBlockString,
+  kEof,
+  kBang,
+  kDollar,
+  kAmp,
+  kParenL,
+  kParenR,
+  kSpread,
+  kColon,
+  kEquals,
+  kAt,
+  kBracketL,
+  kBracketR,
+  kBraceL,
+  kPipe,
+  kBraceR,
+  kName,
+  kInt,
+  kFloat,
+  kString,
+  kBlockString,
   kError,  // a lexical error; its message is in Tokens::error
 };
 

@@ -21,11 +21,25 @@ struct SyntaxError {
   SourceLocation loc;
 };
 
-constexpr std::array<std::string_view, 19> kDirectiveLocations = {
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION"};
+constexpr std::array<std::string_view, 19> kDirectiveLocations = {"QUERY",
+                                                                  "MUTATION",
+                                                                  "SUBSCRIPTION",
+                                                                  "FIELD",
+                                                                  "FRAGMENT_DEFINITION",
+                                                                  "FRAGMENT_SPREAD",
+                                                                  "INLINE_FRAGMENT",
+                                                                  "VARIABLE_DEFINITION",
+                                                                  "SCHEMA",
+                                                                  "SCALAR",
+                                                                  "OBJECT",
+                                                                  "FIELD_DEFINITION",
+                                                                  "ARGUMENT_DEFINITION",
+                                                                  "INTERFACE",
+                                                                  "UNION",
+                                                                  "ENUM",
+                                                                  "ENUM_VALUE",
+                                                                  "INPUT_OBJECT",
+                                                                  "INPUT_FIELD_DEFINITION"};
 
 class Parser {
  public:
@@ -58,7 +72,9 @@ class Parser {
     if (pos_ + 1 < tokens_.tokens.size()) ++pos_;
   }
   bool peek(TokenKind kind) { return tok().kind == kind; }
-  bool peek_keyword(std::string_view kw) { return tok().kind == TokenKind::kName && tok().value == kw; }
+  bool peek_keyword(std::string_view kw) {
+    return tok().kind == TokenKind::kName && tok().value == kw;
+  }
 
   SyntaxError error_at(const Token& t, std::string message) {
     return SyntaxError{"Syntax Error: " + std::move(message), t.loc};
@@ -335,7 +351,8 @@ class Parser {
         if (is_const) {
           const Token& next = lookahead();
           if (next.kind == TokenKind::kName) {
-            throw error_at(t, fmt::format("Unexpected variable \"${}\" in constant value.", next.value));
+            throw error_at(
+                t, fmt::format("Unexpected variable \"${}\" in constant value.", next.value));
           }
           throw unexpected(t);
         }
@@ -450,7 +467,8 @@ class Parser {
     e.loc = tok().loc;
     e.description = description();
     const Token& t = tok();
-    if (t.kind == TokenKind::kName && (t.value == "true" || t.value == "false" || t.value == "null")) {
+    if (t.kind == TokenKind::kName &&
+        (t.value == "true" || t.value == "false" || t.value == "null")) {
       throw error_at(t, fmt::format("{} is reserved and cannot be used for an enum value.",
                                     detail::token_desc(t)));
     }

@@ -27,7 +27,8 @@ struct ParseLimits {
 
 // Fails with one error (code GRAPHQL_PARSE_FAILED, one location) when the text is not a
 // syntactically valid document, is empty, or exceeds a limit.
-std::expected<Document, GraphqlError> parse(std::string_view source, const ParseLimits& limits = {});
+std::expected<Document, GraphqlError> parse(std::string_view source,
+                                            const ParseLimits& limits = {});
 
 // Block-string dedent of the spec (§2.9.4 BlockStringValue) of the raw text between the quotes,
 // with \""" already unescaped.

@@ -176,7 +176,8 @@ enum __DirectiveLocation {
 )";
 
 constexpr std::string_view kSpecifiedScalars[] = {"Int", "Float", "String", "Boolean", "ID"};
-constexpr std::string_view kSpecifiedDirectives[] = {"include", "skip", "deprecated", "specifiedBy"};
+constexpr std::string_view kSpecifiedDirectives[] = {"include", "skip", "deprecated",
+                                                     "specifiedBy"};
 
 bool is_specified_scalar(std::string_view name) {
   return std::find(std::begin(kSpecifiedScalars), std::end(kSpecifiedScalars), name) !=
@@ -244,9 +245,12 @@ std::string Type::to_string() const {
   return name;
 }
 
-// --- Schema ---------------------------------------------------------------------------------------
+// --- Schema
+// ---------------------------------------------------------------------------------------
 
-Type* Schema::add_type() { return &storage_.emplace_back(); }
+Type* Schema::add_type() {
+  return &storage_.emplace_back();
+}
 
 Type* Schema::mutable_type(std::string_view name) {
   auto it = by_name_.find(std::string(name));
@@ -287,7 +291,8 @@ const Type* Schema::non_null(const Type* of) {
 
 const Type* Schema::type_from_ref(const TypeRef& ref) {
   switch (ref.kind) {
-    case TypeRef::Kind::kNamed: return type(ref.name);
+    case TypeRef::Kind::kNamed:
+      return type(ref.name);
     case TypeRef::Kind::kList: {
       const Type* inner = type_from_ref(ref.of.front());
       return inner ? list_of(inner) : nullptr;
@@ -352,7 +357,8 @@ bool Schema::overlap(const Type* a, const Type* b) const {
   return false;
 }
 
-std::expected<void, Error> Schema::set_resolver(std::string_view type_dot_field, Resolver resolver) {
+std::expected<void, Error> Schema::set_resolver(std::string_view type_dot_field,
+                                                Resolver resolver) {
   auto dot = type_dot_field.find('.');
   if (dot == std::string_view::npos) {
     return fail("invalid_argument", fmt::format("'{}' is not Type.field", type_dot_field));
@@ -465,7 +471,8 @@ class SchemaBuilder {
           continue;
         }
         if (t->built_in && !built_in) {
-          if (def.extension) error(fmt::format("Cannot extend built-in type \"{}\".", def.name), {def.loc});
+          if (def.extension)
+            error(fmt::format("Cannot extend built-in type \"{}\".", def.name), {def.loc});
           continue;
         }
         fill(*t, def, built_in);
@@ -593,8 +600,8 @@ class SchemaBuilder {
     for (auto& [name, h] : hooks) {
       Type* t = s_.mutable_type(name);
       if (!t || t->kind != TypeKind::kScalar || is_specified_scalar(name)) {
-        error(fmt::format("Scalar hooks given for \"{}\", which is not a custom scalar of the schema.",
-                          name));
+        error(fmt::format(
+            "Scalar hooks given for \"{}\", which is not a custom scalar of the schema.", name));
         continue;
       }
       t->scalar = std::move(h);
@@ -604,13 +611,20 @@ class SchemaBuilder {
  private:
   static const char* kind_word(TypeKind k) {
     switch (k) {
-      case TypeKind::kScalar: return "scalar";
-      case TypeKind::kObject: return "object";
-      case TypeKind::kInterface: return "interface";
-      case TypeKind::kUnion: return "union";
-      case TypeKind::kEnum: return "enum";
-      case TypeKind::kInputObject: return "input object";
-      default: return "wrapper";
+      case TypeKind::kScalar:
+        return "scalar";
+      case TypeKind::kObject:
+        return "object";
+      case TypeKind::kInterface:
+        return "interface";
+      case TypeKind::kUnion:
+        return "union";
+      case TypeKind::kEnum:
+        return "enum";
+      case TypeKind::kInputObject:
+        return "input object";
+      default:
+        return "wrapper";
     }
   }
 
@@ -643,7 +657,8 @@ class SchemaBuilder {
     return t;
   }
 
-  void deprecation(const std::vector<Directive>& directives, bool& deprecated, std::string& reason) {
+  void deprecation(const std::vector<Directive>& directives, bool& deprecated,
+                   std::string& reason) {
     for (const auto& d : directives) {
       if (d.name != "deprecated") continue;
       deprecated = true;
@@ -664,7 +679,8 @@ class SchemaBuilder {
         error(fmt::format("Unknown directive \"@{}\".", d.name), {d.loc});
         continue;
       }
-      if (std::find(def->locations.begin(), def->locations.end(), location) == def->locations.end()) {
+      if (std::find(def->locations.begin(), def->locations.end(), location) ==
+          def->locations.end()) {
         error(fmt::format("Directive \"@{}\" may not be used on {}.", d.name, location), {d.loc});
       }
       if (!def->repeatable && !seen.insert(d.name).second) {
@@ -673,7 +689,8 @@ class SchemaBuilder {
       }
       for (const auto& a : d.arguments) {
         if (!def->argument(a.name)) {
-          error(fmt::format("Unknown argument \"{}\" on directive \"@{}\".", a.name, d.name), {a.loc});
+          error(fmt::format("Unknown argument \"{}\" on directive \"@{}\".", a.name, d.name),
+                {a.loc});
         }
       }
       for (const auto& arg : def->arguments) {
@@ -695,8 +712,9 @@ class SchemaBuilder {
     std::set<std::string> names;
     for (const auto& def : defs) {
       if (!names.insert(def.name).second) {
-        error(arguments ? fmt::format("Argument \"{}({}:)\" can only be defined once.", owner, def.name)
-                        : fmt::format("Field \"{}.{}\" can only be defined once.", owner, def.name),
+        error(arguments
+                  ? fmt::format("Argument \"{}({}:)\" can only be defined once.", owner, def.name)
+                  : fmt::format("Field \"{}.{}\" can only be defined once.", owner, def.name),
               {def.loc});
         continue;
       }
@@ -708,7 +726,8 @@ class SchemaBuilder {
       v.loc = def.loc;
       deprecation(def.directives, v.deprecated, v.deprecation_reason);
       if (!built_in) {
-        check_directives(def.directives, arguments ? "ARGUMENT_DEFINITION" : "INPUT_FIELD_DEFINITION");
+        check_directives(def.directives,
+                         arguments ? "ARGUMENT_DEFINITION" : "INPUT_FIELD_DEFINITION");
       }
       out.push_back(std::move(v));
     }
@@ -765,7 +784,8 @@ class SchemaBuilder {
     }
     for (const auto& vd : def.values) {
       if (t.enum_value(vd.name)) {
-        error(fmt::format("Enum value \"{}.{}\" can only be defined once.", t.name, vd.name), {vd.loc});
+        error(fmt::format("Enum value \"{}.{}\" can only be defined once.", t.name, vd.name),
+              {vd.loc});
         continue;
       }
       EnumValue v;
@@ -790,10 +810,16 @@ class SchemaBuilder {
   void validate_type(const Type& t) {
     switch (t.kind) {
       case TypeKind::kObject:
-      case TypeKind::kInterface: validate_fields(t); validate_interfaces(t); break;
-      case TypeKind::kUnion: validate_union(t); break;
+      case TypeKind::kInterface:
+        validate_fields(t);
+        validate_interfaces(t);
+        break;
+      case TypeKind::kUnion:
+        validate_union(t);
+        break;
       case TypeKind::kEnum:
-        if (t.values.empty()) error(fmt::format("Enum type {} must define one or more values.", t.name));
+        if (t.values.empty())
+          error(fmt::format("Enum type {} must define one or more values.", t.name));
         for (const auto& v : t.values) {
           check_reserved(v.name, {});
           if (v.name == "true" || v.name == "false" || v.name == "null") {
@@ -801,8 +827,11 @@ class SchemaBuilder {
           }
         }
         break;
-      case TypeKind::kInputObject: validate_input_object(t); break;
-      default: break;
+      case TypeKind::kInputObject:
+        validate_input_object(t);
+        break;
+      default:
+        break;
     }
   }
 
@@ -818,12 +847,13 @@ class SchemaBuilder {
       for (const auto& a : f.arguments) {
         check_reserved(a.name, a.loc);
         if (a.type && !a.type->is_input()) {
-          error(fmt::format("The type of {}.{}({}:) must be Input Type but got: {}.", t.name, f.name,
-                            a.name, a.type->to_string()),
+          error(fmt::format("The type of {}.{}({}:) must be Input Type but got: {}.", t.name,
+                            f.name, a.name, a.type->to_string()),
                 {a.loc});
         }
         if (a.type && a.type->kind == TypeKind::kNonNull && !a.default_value && a.deprecated) {
-          error(fmt::format("Required argument {}.{}({}:) cannot be deprecated.", t.name, f.name, a.name),
+          error(fmt::format("Required argument {}.{}({}:) cannot be deprecated.", t.name, f.name,
+                            a.name),
                 {a.loc});
         }
       }
@@ -839,9 +869,10 @@ class SchemaBuilder {
         continue;
       }
       if (i == &t) {
-        error(fmt::format("Type {} cannot implement itself because it would create a circular "
-                          "reference.",
-                          t.name));
+        error(
+            fmt::format("Type {} cannot implement itself because it would create a circular "
+                        "reference.",
+                        t.name));
         continue;
       }
       if (!seen.insert(i).second) {
@@ -851,9 +882,10 @@ class SchemaBuilder {
       for (const Type* transitive : i->interfaces) {
         if (std::find(t.interfaces.begin(), t.interfaces.end(), transitive) == t.interfaces.end()) {
           if (transitive == &t) {
-            error(fmt::format("Type {} cannot implement {} because it would create a circular "
-                              "reference.",
-                              t.name, i->name));
+            error(
+                fmt::format("Type {} cannot implement {} because it would create a circular "
+                            "reference.",
+                            t.name, i->name));
           } else {
             error(fmt::format("Type {} must implement {} because it is implemented by {}.", t.name,
                               transitive->name, i->name));
@@ -875,22 +907,26 @@ class SchemaBuilder {
       }
       if (f->type && ifield.type && !s_.is_subtype(f->type, ifield.type)) {
         error(fmt::format("Interface field {}.{} expects type {} but {}.{} is type {}.", i.name,
-                          ifield.name, ifield.type->to_string(), t.name, f->name, f->type->to_string()),
+                          ifield.name, ifield.type->to_string(), t.name, f->name,
+                          f->type->to_string()),
               {ifield.loc, f->loc});
       }
       for (const auto& iarg : ifield.arguments) {
         const InputValue* a = f->argument(iarg.name);
         if (!a) {
-          error(fmt::format("Interface field argument {}.{}({}:) expected but {}.{} does not provide it.",
-                            i.name, ifield.name, iarg.name, t.name, f->name),
+          error(fmt::format(
+                    "Interface field argument {}.{}({}:) expected but {}.{} does not provide it.",
+                    i.name, ifield.name, iarg.name, t.name, f->name),
                 {iarg.loc, f->loc});
           continue;
         }
         if (a->type != iarg.type) {
-          error(fmt::format("Interface field argument {}.{}({}:) expects type {} but {}.{}({}:) is type {}.",
-                            i.name, ifield.name, iarg.name, iarg.type ? iarg.type->to_string() : "?",
-                            t.name, f->name, a->name, a->type ? a->type->to_string() : "?"),
-                {iarg.loc, a->loc});
+          error(
+              fmt::format(
+                  "Interface field argument {}.{}({}:) expects type {} but {}.{}({}:) is type {}.",
+                  i.name, ifield.name, iarg.name, iarg.type ? iarg.type->to_string() : "?", t.name,
+                  f->name, a->name, a->type ? a->type->to_string() : "?"),
+              {iarg.loc, a->loc});
         }
       }
       for (const auto& a : f->arguments) {
@@ -906,7 +942,8 @@ class SchemaBuilder {
   }
 
   void validate_union(const Type& t) {
-    if (t.members.empty()) error(fmt::format("Union type {} must define one or more member types.", t.name));
+    if (t.members.empty())
+      error(fmt::format("Union type {} must define one or more member types.", t.name));
     std::set<const Type*> seen;
     for (const Type* m : t.members) {
       if (!seen.insert(m).second) {
@@ -930,7 +967,8 @@ class SchemaBuilder {
               {f.loc});
       }
       if (f.type && f.type->kind == TypeKind::kNonNull && !f.default_value && f.deprecated) {
-        error(fmt::format("Required input field {}.{} cannot be deprecated.", t.name, f.name), {f.loc});
+        error(fmt::format("Required input field {}.{} cannot be deprecated.", t.name, f.name),
+              {f.loc});
       }
     }
     // Circular references through non-null singular fields make the type uninhabitable.
@@ -951,9 +989,10 @@ class SchemaBuilder {
         std::string joined;
         for (std::size_t k = 0; k < path.size(); ++k) joined += (k ? "." : "") + path[k];
         if (reported_cycles_.insert(joined + "@" + root.name).second) {
-          error(fmt::format("Cannot reference Input Object \"{}\" within itself through a series of "
-                            "non-null fields: \"{}\".",
-                            root.name, joined));
+          error(
+              fmt::format("Cannot reference Input Object \"{}\" within itself through a series of "
+                          "non-null fields: \"{}\".",
+                          root.name, joined));
         }
       } else {
         detect_cycle(root, *inner, path, visiting);

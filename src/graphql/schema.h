@@ -44,8 +44,10 @@ using TypeResolver = std::function<std::string(const boost::json::value&)>;
 // Custom scalar behaviour (graphql-js GraphQLScalarType). Each returns the converted value or a
 // message; an absent hook means "accept the JSON value as it is".
 struct ScalarHooks {
-  std::function<std::expected<boost::json::value, std::string>(const boost::json::value&)> serialize;
-  std::function<std::expected<boost::json::value, std::string>(const boost::json::value&)> parse_value;
+  std::function<std::expected<boost::json::value, std::string>(const boost::json::value&)>
+      serialize;
+  std::function<std::expected<boost::json::value, std::string>(const boost::json::value&)>
+      parse_value;
   std::function<std::expected<boost::json::value, std::string>(const Value&)> parse_literal;
 };
 
@@ -86,15 +88,15 @@ struct Type {
   const Type* of = nullptr;
   std::string description;
   std::string specified_by_url;
-  std::vector<Field> fields;                   // object, interface
-  std::vector<const Type*> interfaces;         // object, interface
-  std::vector<const Type*> members;            // union
-  std::vector<EnumValue> values;               // enum
-  std::vector<InputValue> input_fields;        // input object
-  std::vector<const Type*> possible_types;     // interface, union: the object types, in order
-  ScalarHooks scalar;                          // custom scalars
-  TypeResolver type_resolver;                  // interface, union
-  bool built_in = false;                       // built-in scalars and introspection types
+  std::vector<Field> fields;                // object, interface
+  std::vector<const Type*> interfaces;      // object, interface
+  std::vector<const Type*> members;         // union
+  std::vector<EnumValue> values;            // enum
+  std::vector<InputValue> input_fields;     // input object
+  std::vector<const Type*> possible_types;  // interface, union: the object types, in order
+  ScalarHooks scalar;                       // custom scalars
+  TypeResolver type_resolver;               // interface, union
+  bool built_in = false;                    // built-in scalars and introspection types
 
   const Field* field(std::string_view name) const;
   const InputValue* input_field(std::string_view name) const;
@@ -103,8 +105,8 @@ struct Type {
   bool is_wrapper() const { return kind == TypeKind::kList || kind == TypeKind::kNonNull; }
   bool is_abstract() const { return kind == TypeKind::kInterface || kind == TypeKind::kUnion; }
   bool is_leaf() const { return kind == TypeKind::kScalar || kind == TypeKind::kEnum; }
-  bool is_input() const;   // scalar, enum, input object (through wrappers)
-  bool is_output() const;  // scalar, enum, object, interface, union (through wrappers)
+  bool is_input() const;          // scalar, enum, input object (through wrappers)
+  bool is_output() const;         // scalar, enum, object, interface, union (through wrappers)
   std::string to_string() const;  // "[String!]!"
 };
 
@@ -138,7 +140,8 @@ class Schema {
   // Attaches a resolver to "Type.field"; fails (invalid_argument) when there is no such field.
   std::expected<void, Error> set_resolver(std::string_view type_dot_field, Resolver resolver);
   // Attaches a type resolver to an interface or union; fails when there is no such type.
-  std::expected<void, Error> set_type_resolver(std::string_view abstract_type, TypeResolver resolver);
+  std::expected<void, Error> set_type_resolver(std::string_view abstract_type,
+                                               TypeResolver resolver);
 
   // Wrapped types are interned: the same wrapper of the same type is the same pointer.
   const Type* list_of(const Type* of);

@@ -26,7 +26,7 @@ bool is_composite(const Type* t) {
 struct VarUsage {
   std::string_view name;
   SourceLocation loc;
-  const Type* type = nullptr;               // the expected type at the usage; null when unknown
+  const Type* type = nullptr;  // the expected type at the usage; null when unknown
   const std::optional<Value>* location_default = nullptr;
 };
 
@@ -104,13 +104,15 @@ class Validator {
                 {doc_.types[index].loc});
           break;
         case Document::DefinitionKind::kDirective:
-          error(fmt::format("The \"{}\" definition is not executable.", doc_.directives[index].name),
-                {doc_.directives[index].loc});
+          error(
+              fmt::format("The \"{}\" definition is not executable.", doc_.directives[index].name),
+              {doc_.directives[index].loc});
           break;
         case Document::DefinitionKind::kSchema:
           error("The schema definition is not executable.", {doc_.schemas[index].loc});
           break;
-        default: break;
+        default:
+          break;
       }
     }
     std::map<std::string_view, const OperationDefinition*> op_names;
@@ -216,18 +218,21 @@ class Validator {
       for (const auto* f : referenced_fragments(op.selections)) used.insert(f->name);
     }
     for (const auto& f : doc_.fragments) {
-      if (!used.count(f.name)) error(fmt::format("Fragment \"{}\" is never used.", f.name), {f.loc});
+      if (!used.count(f.name))
+        error(fmt::format("Fragment \"{}\" is never used.", f.name), {f.loc});
     }
   }
 
   void subscription_fields(const Type* type, const std::vector<Selection>& sels,
-                           std::vector<const Selection*>& out, std::set<std::string_view>& visited) {
+                           std::vector<const Selection*>& out,
+                           std::set<std::string_view>& visited) {
     for (const auto& s : sels) {
       bool skipped = false;
       for (const auto& d : s.directives) {
         for (const auto& a : d.arguments) {
           if (a.name == "if" && a.value.kind == ValueKind::kBoolean) {
-            if ((d.name == "skip" && a.value.text == "true") || (d.name == "include" && a.value.text == "false")) {
+            if ((d.name == "skip" && a.value.text == "true") ||
+                (d.name == "include" && a.value.text == "false")) {
               skipped = true;
             }
           }
@@ -252,7 +257,8 @@ class Validator {
     std::vector<const Selection*> fields;
     std::set<std::string_view> visited;
     subscription_fields(schema_.subscription_type(), op.selections, fields, visited);
-    std::string who = op.name.empty() ? "Anonymous Subscription" : fmt::format("Subscription \"{}\"", op.name);
+    std::string who =
+        op.name.empty() ? "Anonymous Subscription" : fmt::format("Subscription \"{}\"", op.name);
     if (fields.size() > 1) {
       std::vector<SourceLocation> locs;
       for (std::size_t i = 1; i < fields.size(); ++i) locs.push_back(fields[i]->loc);
@@ -288,7 +294,8 @@ class Validator {
       if (!t) {
         error(fmt::format("Unknown type \"{}\".", named->name), {named->loc});
       } else if (!t->is_input()) {
-        error(fmt::format("Variable \"${}\" cannot be non-input type \"{}\".", v.name, print_type(v.type)),
+        error(fmt::format("Variable \"${}\" cannot be non-input type \"{}\".", v.name,
+                          print_type(v.type)),
               {v.type.loc});
       }
       const Type* vt = t ? schema_.type_from_ref(v.type, scratch_) : nullptr;
@@ -330,7 +337,9 @@ class Validator {
     if (parent) overlapping_fields(parent, sels);
     for (const auto& s : sels) {
       switch (s.kind) {
-        case Selection::Kind::kField: field(parent, s, walk); break;
+        case Selection::Kind::kField:
+          field(parent, s, walk);
+          break;
         case Selection::Kind::kInlineFragment: {
           directives(s.directives, "INLINE_FRAGMENT", walk);
           const Type* t = parent;
@@ -339,13 +348,15 @@ class Validator {
             if (!t) {
               error(fmt::format("Unknown type \"{}\".", s.type_condition), {s.type_condition_loc});
             } else if (!is_composite(t)) {
-              error(fmt::format("Fragment cannot condition on non composite type \"{}\".", s.type_condition),
+              error(fmt::format("Fragment cannot condition on non composite type \"{}\".",
+                                s.type_condition),
                     {s.type_condition_loc});
               t = nullptr;
             } else if (parent && !schema_.overlap(t, parent)) {
-              error(fmt::format("Fragment cannot be spread here as objects of type \"{}\" can never be "
-                                "of type \"{}\".",
-                                parent->name, t->name),
+              error(fmt::format(
+                        "Fragment cannot be spread here as objects of type \"{}\" can never be "
+                        "of type \"{}\".",
+                        parent->name, t->name),
                     {s.loc});
             }
           }
@@ -376,18 +387,19 @@ class Validator {
   void field(const Type* parent, const Selection& s, Walk& walk) {
     const Field* def = field_def(parent, s.name);
     if (parent && !def) {
-      error(fmt::format("Cannot query field \"{}\" on type \"{}\".", s.name, parent->name), {s.loc});
+      error(fmt::format("Cannot query field \"{}\" on type \"{}\".", s.name, parent->name),
+            {s.loc});
     }
-    arguments(s.arguments, def ? &def->arguments : nullptr, walk,
-              [&](const std::string& arg) {
-                return fmt::format("Unknown argument \"{}\" on field \"{}.{}\".", arg, parent->name, s.name);
-              });
+    arguments(s.arguments, def ? &def->arguments : nullptr, walk, [&](const std::string& arg) {
+      return fmt::format("Unknown argument \"{}\" on field \"{}.{}\".", arg, parent->name, s.name);
+    });
     if (def) {
       for (const auto& a : def->arguments) {
         bool given = std::any_of(s.arguments.begin(), s.arguments.end(),
                                  [&](const Argument& g) { return g.name == a.name; });
         if (!given && a.type->kind == TypeKind::kNonNull && !a.default_value) {
-          error(fmt::format("Field \"{}\" argument \"{}\" of type \"{}\" is required, but it was not provided.",
+          error(fmt::format("Field \"{}\" argument \"{}\" of type \"{}\" is required, but it was "
+                            "not provided.",
                             s.name, a.name, a.type->to_string()),
                 {s.loc});
         }
@@ -398,17 +410,20 @@ class Validator {
     const Type* named = type ? type->named() : nullptr;
     if (named) {
       if (named->is_leaf() && !s.selections.empty()) {
-        error(fmt::format("Field \"{}\" must not have a selection since type \"{}\" has no subfields.",
-                          s.name, type->to_string()),
+        error(fmt::format(
+                  "Field \"{}\" must not have a selection since type \"{}\" has no subfields.",
+                  s.name, type->to_string()),
               {s.selections.front().loc.line ? s.loc : s.loc});
       } else if (!named->is_leaf() && s.selections.empty()) {
-        error(fmt::format("Field \"{}\" of type \"{}\" must have a selection of subfields. Did you mean "
-                          "\"{} {{ ... }}\"?",
-                          s.name, type->to_string(), s.name),
+        error(fmt::format(
+                  "Field \"{}\" of type \"{}\" must have a selection of subfields. Did you mean "
+                  "\"{} {{ ... }}\"?",
+                  s.name, type->to_string(), s.name),
               {s.loc});
       }
     }
-    if (!s.selections.empty()) selection_set(is_composite(named) ? named : nullptr, s.selections, walk);
+    if (!s.selections.empty())
+      selection_set(is_composite(named) ? named : nullptr, s.selections, walk);
   }
 
   void arguments(const std::vector<Argument>& args, const std::vector<InputValue>* defs, Walk& walk,
@@ -417,7 +432,8 @@ class Validator {
       const Argument& a = args[i];
       for (std::size_t j = 0; j < i; ++j) {
         if (args[j].name == a.name) {
-          error(fmt::format("There can be only one argument named \"{}\".", a.name), {args[j].loc, a.loc});
+          error(fmt::format("There can be only one argument named \"{}\".", a.name),
+                {args[j].loc, a.loc});
           break;
         }
       }
@@ -439,13 +455,15 @@ class Validator {
       if (!def) {
         error(fmt::format("Unknown directive \"@{}\".", d.name), {d.loc});
       } else {
-        if (std::find(def->locations.begin(), def->locations.end(), location) == def->locations.end()) {
+        if (std::find(def->locations.begin(), def->locations.end(), location) ==
+            def->locations.end()) {
           error(fmt::format("Directive \"@{}\" may not be used on {}.", d.name, location), {d.loc});
         }
         if (!def->repeatable) {
           for (std::size_t j = 0; j < i; ++j) {
             if (ds[j].name == d.name) {
-              error(fmt::format("The directive \"@{}\" can only be used once at this location.", d.name),
+              error(fmt::format("The directive \"@{}\" can only be used once at this location.",
+                                d.name),
                     {ds[j].loc, d.loc});
               break;
             }
@@ -460,9 +478,10 @@ class Validator {
           bool given = std::any_of(d.arguments.begin(), d.arguments.end(),
                                    [&](const Argument& g) { return g.name == a.name; });
           if (!given && a.type->kind == TypeKind::kNonNull && !a.default_value) {
-            error(fmt::format("Directive \"@{}\" argument \"{}\" of type \"{}\" is required, but it was "
-                              "not provided.",
-                              d.name, a.name, a.type->to_string()),
+            error(fmt::format(
+                      "Directive \"@{}\" argument \"{}\" of type \"{}\" is required, but it was "
+                      "not provided.",
+                      d.name, a.name, a.type->to_string()),
                   {d.loc});
           }
         }
@@ -471,7 +490,8 @@ class Validator {
   }
 
   // ValuesOfCorrectType and UniqueInputFieldNames; records variable usages.
-  void value(const Value& v, const Type* type, const std::optional<Value>* location_default, Walk& walk) {
+  void value(const Value& v, const Type* type, const std::optional<Value>* location_default,
+             Walk& walk) {
     if (v.kind == ValueKind::kVariable) {
       walk.usages.push_back(VarUsage{v.text, v.loc, type, location_default});
       return;
@@ -493,7 +513,8 @@ class Validator {
     }
     if (v.kind == ValueKind::kNull) {
       if (type->kind == TypeKind::kNonNull) {
-        error(fmt::format("Expected value of type \"{}\", found null.", type->to_string()), {v.loc});
+        error(fmt::format("Expected value of type \"{}\", found null.", type->to_string()),
+              {v.loc});
       }
       return;
     }
@@ -512,17 +533,19 @@ class Validator {
         return;
       }
       for (const auto& f : nullable->input_fields) {
-        bool given = std::find(v.field_names.begin(), v.field_names.end(), f.name) != v.field_names.end();
+        bool given =
+            std::find(v.field_names.begin(), v.field_names.end(), f.name) != v.field_names.end();
         if (!given && f.type->kind == TypeKind::kNonNull && !f.default_value) {
-          error(fmt::format("Field \"{}.{}\" of required type \"{}\" was not provided.", nullable->name,
-                            f.name, f.type->to_string()),
+          error(fmt::format("Field \"{}.{}\" of required type \"{}\" was not provided.",
+                            nullable->name, f.name, f.type->to_string()),
                 {v.loc});
         }
       }
       for (std::size_t i = 0; i < v.items.size(); ++i) {
         const InputValue* f = nullable->input_field(v.field_names[i]);
         if (!f) {
-          error(fmt::format("Field \"{}\" is not defined by type \"{}\".", v.field_names[i], nullable->name),
+          error(fmt::format("Field \"{}\" is not defined by type \"{}\".", v.field_names[i],
+                            nullable->name),
                 {v.field_locs[i]});
         }
         value(v.items[i], f ? f->type : nullptr, f ? &f->default_value : nullptr, walk);
@@ -535,7 +558,8 @@ class Validator {
   void leaf(const Value& v, const Type* location_type) {
     const Type* named = location_type->named();
     if (!named->is_leaf()) {
-      error(fmt::format("Expected value of type \"{}\", found {}.", location_type->to_string(), print_value(v)),
+      error(fmt::format("Expected value of type \"{}\", found {}.", location_type->to_string(),
+                        print_value(v)),
             {v.loc});
       return;
     }
@@ -574,9 +598,9 @@ class Validator {
         }
       }
       if (!def) {
-        error(op.name.empty()
-                  ? fmt::format("Variable \"${}\" is not defined.", u->name)
-                  : fmt::format("Variable \"${}\" is not defined by operation \"{}\".", u->name, op.name),
+        error(op.name.empty() ? fmt::format("Variable \"${}\" is not defined.", u->name)
+                              : fmt::format("Variable \"${}\" is not defined by operation \"{}\".",
+                                            u->name, op.name),
               {u->loc, op.loc});
         continue;
       }
@@ -592,7 +616,8 @@ class Validator {
     for (const auto& v : op.variables) {
       if (!used.count(v.name)) {
         error(op.name.empty() ? fmt::format("Variable \"${}\" is never used.", v.name)
-                              : fmt::format("Variable \"${}\" is never used in operation \"{}\".", v.name, op.name),
+                              : fmt::format("Variable \"${}\" is never used in operation \"{}\".",
+                                            v.name, op.name),
               {v.loc});
       }
     }
@@ -637,7 +662,8 @@ class Validator {
         case Selection::Kind::kField: {
           FieldInfo info{parent, &s, is_composite(parent) ? field_def(parent, s.name) : nullptr};
           std::string_view key = s.response_key();
-          auto it = std::find_if(out.fields.begin(), out.fields.end(), [&](const auto& e) { return e.first == key; });
+          auto it = std::find_if(out.fields.begin(), out.fields.end(),
+                                 [&](const auto& e) { return e.first == key; });
           if (it == out.fields.end()) {
             out.fields.emplace_back(key, std::vector<FieldInfo>{info});
           } else {
@@ -646,18 +672,21 @@ class Validator {
           break;
         }
         case Selection::Kind::kFragmentSpread:
-          if (std::find(out.fragments.begin(), out.fragments.end(), s.name) == out.fragments.end()) {
+          if (std::find(out.fragments.begin(), out.fragments.end(), s.name) ==
+              out.fragments.end()) {
             out.fragments.push_back(s.name);
           }
           break;
         case Selection::Kind::kInlineFragment:
-          gather(s.type_condition.empty() ? parent : schema_.type(s.type_condition), s.selections, out);
+          gather(s.type_condition.empty() ? parent : schema_.type(s.type_condition), s.selections,
+                 out);
           break;
       }
     }
   }
 
-  const FieldsAndFragments& fields_and_fragments(const Type* parent, const std::vector<Selection>& sels) {
+  const FieldsAndFragments& fields_and_fragments(const Type* parent,
+                                                 const std::vector<Selection>& sels) {
     auto key = std::make_pair(parent, &sels);
     auto it = cached_.find(key);
     if (it != cached_.end()) return it->second;
@@ -679,13 +708,15 @@ class Validator {
       for (std::size_t i = 0; i < fields.size(); ++i) {
         for (std::size_t j = i + 1; j < fields.size(); ++j) {
           if (!budget()) return;
-          if (auto c = find_conflict(false, key, fields[i], fields[j])) out.push_back(std::move(*c));
+          if (auto c = find_conflict(false, key, fields[i], fields[j]))
+            out.push_back(std::move(*c));
         }
       }
     }
   }
 
-  void collect_between(std::vector<Conflict>& out, bool exclusive, const FieldMap& a, const FieldMap& b) {
+  void collect_between(std::vector<Conflict>& out, bool exclusive, const FieldMap& a,
+                       const FieldMap& b) {
     for (const auto& [key, fa] : a) {
       auto it = std::find_if(b.begin(), b.end(), [&](const auto& e) { return e.first == key; });
       if (it == b.end()) continue;
@@ -704,10 +735,12 @@ class Validator {
     const FieldsAndFragments* ff = fragment_fields(fragment);
     if (!ff || &ff->fields == &map) return;
     collect_between(out, exclusive, map, ff->fields);
-    for (std::string_view next : ff->fragments) collect_fields_and_fragment(out, compared, exclusive, map, next);
+    for (std::string_view next : ff->fragments)
+      collect_fields_and_fragment(out, compared, exclusive, map, next);
   }
 
-  void collect_fragments(std::vector<Conflict>& out, bool exclusive, std::string_view a, std::string_view b) {
+  void collect_fragments(std::vector<Conflict>& out, bool exclusive, std::string_view a,
+                         std::string_view b) {
     if (a == b || !budget()) return;
     auto key = std::make_tuple(std::min(a, b), std::max(a, b), exclusive);
     if (!compared_pairs_.insert(key).second) return;
@@ -719,8 +752,9 @@ class Validator {
     for (std::string_view next : fa->fragments) collect_fragments(out, exclusive, next, b);
   }
 
-  std::vector<Conflict> between_sub_selections(bool exclusive, const Type* t1, const std::vector<Selection>& s1,
-                                               const Type* t2, const std::vector<Selection>& s2) {
+  std::vector<Conflict> between_sub_selections(bool exclusive, const Type* t1,
+                                               const std::vector<Selection>& s1, const Type* t2,
+                                               const std::vector<Selection>& s2) {
     std::vector<Conflict> out;
     const FieldsAndFragments& a = fields_and_fragments(t1, s1);
     const FieldsAndFragments& b = fields_and_fragments(t2, s2);
@@ -742,26 +776,29 @@ class Validator {
   static bool same_arguments(const Selection& a, const Selection& b) {
     if (a.arguments.size() != b.arguments.size()) return false;
     for (const auto& x : a.arguments) {
-      auto it = std::find_if(b.arguments.begin(), b.arguments.end(), [&](const Argument& y) { return y.name == x.name; });
+      auto it = std::find_if(b.arguments.begin(), b.arguments.end(),
+                             [&](const Argument& y) { return y.name == x.name; });
       if (it == b.arguments.end() || print_value(x.value) != print_value(it->value)) return false;
     }
     return true;
   }
 
   static bool types_conflict(const Type* a, const Type* b) {
-    if (a->kind == TypeKind::kList) return b->kind == TypeKind::kList ? types_conflict(a->of, b->of) : true;
+    if (a->kind == TypeKind::kList)
+      return b->kind == TypeKind::kList ? types_conflict(a->of, b->of) : true;
     if (b->kind == TypeKind::kList) return true;
-    if (a->kind == TypeKind::kNonNull) return b->kind == TypeKind::kNonNull ? types_conflict(a->of, b->of) : true;
+    if (a->kind == TypeKind::kNonNull)
+      return b->kind == TypeKind::kNonNull ? types_conflict(a->of, b->of) : true;
     if (b->kind == TypeKind::kNonNull) return true;
     if (a->is_leaf() || b->is_leaf()) return a != b;
     return false;
   }
 
-  std::optional<Conflict> find_conflict(bool parent_exclusive, std::string_view key, const FieldInfo& f1,
-                                        const FieldInfo& f2) {
-    bool exclusive = parent_exclusive || (f1.parent != f2.parent && f1.parent && f2.parent &&
-                                          f1.parent->kind == TypeKind::kObject &&
-                                          f2.parent->kind == TypeKind::kObject);
+  std::optional<Conflict> find_conflict(bool parent_exclusive, std::string_view key,
+                                        const FieldInfo& f1, const FieldInfo& f2) {
+    bool exclusive = parent_exclusive ||
+                     (f1.parent != f2.parent && f1.parent && f2.parent &&
+                      f1.parent->kind == TypeKind::kObject && f2.parent->kind == TypeKind::kObject);
     const Selection& n1 = *f1.node;
     const Selection& n2 = *f2.node;
     auto conflict = [&](std::string reason) {
@@ -776,8 +813,8 @@ class Validator {
     const Type* t1 = f1.def ? f1.def->type : nullptr;
     const Type* t2 = f2.def ? f2.def->type : nullptr;
     if (t1 && t2 && types_conflict(t1, t2)) {
-      return conflict(fmt::format("they return conflicting types \"{}\" and \"{}\"", t1->to_string(),
-                                  t2->to_string()));
+      return conflict(fmt::format("they return conflicting types \"{}\" and \"{}\"",
+                                  t1->to_string(), t2->to_string()));
     }
     if (!n1.selections.empty() && !n2.selections.empty()) {
       auto sub = between_sub_selections(exclusive, t1 ? t1->named() : nullptr, n1.selections,
@@ -786,7 +823,8 @@ class Validator {
         Conflict c{key, {}, {n1.loc}, {n2.loc}};
         for (std::size_t i = 0; i < sub.size(); ++i) {
           if (i) c.reason += " and ";
-          c.reason += fmt::format("subfields \"{}\" conflict because {}", sub[i].key, sub[i].reason);
+          c.reason +=
+              fmt::format("subfields \"{}\" conflict because {}", sub[i].key, sub[i].reason);
           c.locs1.insert(c.locs1.end(), sub[i].locs1.begin(), sub[i].locs1.end());
           c.locs2.insert(c.locs2.end(), sub[i].locs2.begin(), sub[i].locs2.end());
         }
@@ -802,7 +840,8 @@ class Validator {
     std::size_t fields = 0;
   };
 
-  Size measure(const std::vector<Selection>& sels, std::unordered_map<std::string_view, Size>& memo) {
+  Size measure(const std::vector<Selection>& sels,
+               std::unordered_map<std::string_view, Size>& memo) {
     Size size;
     for (const auto& s : sels) {
       Size inner;
@@ -839,17 +878,22 @@ class Validator {
     for (const auto& op : doc_.operations) {
       Size size = measure(op.selections, memo);
       if (size.depth > limits_.depth_max) {
-        error(fmt::format("Query depth {} exceeds the maximum depth of {}.", size.depth, limits_.depth_max), {op.loc});
+        error(fmt::format("Query depth {} exceeds the maximum depth of {}.", size.depth,
+                          limits_.depth_max),
+              {op.loc});
       }
       if (size.fields > limits_.fields_max) {
-        error(fmt::format("Query selects {} fields, more than the maximum of {}.", size.fields, limits_.fields_max),
+        error(fmt::format("Query selects {} fields, more than the maximum of {}.", size.fields,
+                          limits_.fields_max),
               {op.loc});
       }
       aliases += count_aliases(op.selections);
     }
     for (const auto& f : doc_.fragments) aliases += count_aliases(f.selections);
     if (aliases > limits_.aliases_max) {
-      error(fmt::format("Document uses {} aliases, more than the maximum of {}.", aliases, limits_.aliases_max), {});
+      error(fmt::format("Document uses {} aliases, more than the maximum of {}.", aliases,
+                        limits_.aliases_max),
+            {});
     }
   }
 

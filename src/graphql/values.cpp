@@ -52,19 +52,24 @@ bool is_integer_text(std::string_view s) {
 // valueFromASTUntyped: a literal as plain JSON, variables substituted.
 std::optional<json::value> untyped(const Value& literal, const json::object* variables) {
   switch (literal.kind) {
-    case ValueKind::kNull: return json::value(nullptr);
+    case ValueKind::kNull:
+      return json::value(nullptr);
     case ValueKind::kInt:
     case ValueKind::kFloat: {
       if (literal.kind == ValueKind::kInt) {
         std::int64_t n = 0;
-        auto [p, ec] = std::from_chars(literal.text.data(), literal.text.data() + literal.text.size(), n);
-        if (ec == std::errc() && p == literal.text.data() + literal.text.size()) return json::value(n);
+        auto [p, ec] =
+            std::from_chars(literal.text.data(), literal.text.data() + literal.text.size(), n);
+        if (ec == std::errc() && p == literal.text.data() + literal.text.size())
+          return json::value(n);
       }
       return json::value(std::strtod(literal.text.c_str(), nullptr));
     }
     case ValueKind::kString:
-    case ValueKind::kEnum: return json::value(literal.text);
-    case ValueKind::kBoolean: return json::value(literal.text == "true");
+    case ValueKind::kEnum:
+      return json::value(literal.text);
+    case ValueKind::kBoolean:
+      return json::value(literal.text == "true");
     case ValueKind::kVariable: {
       if (!variables) return std::nullopt;
       auto it = variables->find(literal.text);
@@ -101,16 +106,20 @@ std::expected<json::value, std::string> literal_scalar(const Value& literal, con
   if (!type->built_in) {
     if (type->scalar.parse_literal) return type->scalar.parse_literal(literal);
     auto v = untyped(literal, variables);
-    if (!v) return std::unexpected(fmt::format("Expected value of type \"{}\", found {}.", name, print_value(literal)));
+    if (!v)
+      return std::unexpected(
+          fmt::format("Expected value of type \"{}\", found {}.", name, print_value(literal)));
     if (type->scalar.parse_value) return type->scalar.parse_value(*v);
     return *v;
   }
   if (name == "Int") {
     if (literal.kind != ValueKind::kInt) {
-      return std::unexpected(fmt::format("Int cannot represent non-integer value: {}", print_value(literal)));
+      return std::unexpected(
+          fmt::format("Int cannot represent non-integer value: {}", print_value(literal)));
     }
     std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(literal.text.data(), literal.text.data() + literal.text.size(), n);
+    auto [p, ec] =
+        std::from_chars(literal.text.data(), literal.text.data() + literal.text.size(), n);
     if (ec != std::errc() || n < kIntMin || n > kIntMax) {
       return std::unexpected(
           fmt::format("Int cannot represent non 32-bit signed integer value: {}", literal.text));
@@ -119,26 +128,29 @@ std::expected<json::value, std::string> literal_scalar(const Value& literal, con
   }
   if (name == "Float") {
     if (literal.kind != ValueKind::kInt && literal.kind != ValueKind::kFloat) {
-      return std::unexpected(fmt::format("Float cannot represent non numeric value: {}", print_value(literal)));
+      return std::unexpected(
+          fmt::format("Float cannot represent non numeric value: {}", print_value(literal)));
     }
     return json::value(std::strtod(literal.text.c_str(), nullptr));
   }
   if (name == "String") {
     if (literal.kind != ValueKind::kString) {
-      return std::unexpected(fmt::format("String cannot represent a non string value: {}", print_value(literal)));
+      return std::unexpected(
+          fmt::format("String cannot represent a non string value: {}", print_value(literal)));
     }
     return json::value(literal.text);
   }
   if (name == "Boolean") {
     if (literal.kind != ValueKind::kBoolean) {
-      return std::unexpected(fmt::format("Boolean cannot represent a non boolean value: {}", print_value(literal)));
+      return std::unexpected(
+          fmt::format("Boolean cannot represent a non boolean value: {}", print_value(literal)));
     }
     return json::value(literal.text == "true");
   }
   // ID
   if (literal.kind != ValueKind::kString && literal.kind != ValueKind::kInt) {
-    return std::unexpected(
-        fmt::format("ID cannot represent a non-string and non-integer value: {}", print_value(literal)));
+    return std::unexpected(fmt::format("ID cannot represent a non-string and non-integer value: {}",
+                                       print_value(literal)));
   }
   return json::value(literal.text);
 }
@@ -164,20 +176,27 @@ std::expected<json::value, std::string> input_scalar(const json::value& v, const
       return std::unexpected(fmt::format("Int cannot represent non-integer value: {}", inspect(v)));
     }
     if (*n < kIntMin || *n > kIntMax) {
-      return std::unexpected(fmt::format("Int cannot represent non 32-bit signed integer value: {}", inspect(v)));
+      return std::unexpected(
+          fmt::format("Int cannot represent non 32-bit signed integer value: {}", inspect(v)));
     }
     return json::value(static_cast<std::int64_t>(*n));
   }
   if (name == "Float") {
-    if (!n) return std::unexpected(fmt::format("Float cannot represent non numeric value: {}", inspect(v)));
+    if (!n)
+      return std::unexpected(
+          fmt::format("Float cannot represent non numeric value: {}", inspect(v)));
     return json::value(*n);
   }
   if (name == "String") {
-    if (!v.is_string()) return std::unexpected(fmt::format("String cannot represent a non string value: {}", inspect(v)));
+    if (!v.is_string())
+      return std::unexpected(
+          fmt::format("String cannot represent a non string value: {}", inspect(v)));
     return v;
   }
   if (name == "Boolean") {
-    if (!v.is_bool()) return std::unexpected(fmt::format("Boolean cannot represent a non boolean value: {}", inspect(v)));
+    if (!v.is_bool())
+      return std::unexpected(
+          fmt::format("Boolean cannot represent a non boolean value: {}", inspect(v)));
     return v;
   }
   if (v.is_string()) return v;
@@ -189,8 +208,10 @@ void coerce_input_to(const json::value& input, const Type* type, const std::stri
                      std::vector<InputError>& errors, json::value& out) {
   if (type->kind == TypeKind::kNonNull) {
     if (input.is_null()) {
-      input_error(errors, path,
-                  fmt::format("Expected non-nullable type \"{}\" not to be null.", type->to_string()), input);
+      input_error(
+          errors, path,
+          fmt::format("Expected non-nullable type \"{}\" not to be null.", type->to_string()),
+          input);
       return;
     }
     coerce_input_to(input, type->of, path, errors, out);
@@ -219,7 +240,8 @@ void coerce_input_to(const json::value& input, const Type* type, const std::stri
   }
   if (type->kind == TypeKind::kInputObject) {
     if (!input.is_object()) {
-      input_error(errors, path, fmt::format("Expected type \"{}\" to be an object.", type->name), input);
+      input_error(errors, path, fmt::format("Expected type \"{}\" to be an object.", type->name),
+                  input);
       return;
     }
     const json::object& in = input.get_object();
@@ -233,7 +255,8 @@ void coerce_input_to(const json::value& input, const Type* type, const std::stri
         } else if (f.type->kind == TypeKind::kNonNull) {
           input_error(errors, path,
                       fmt::format("Field \"{}\" of required type \"{}\" was not provided.", f.name,
-                                  f.type->to_string()), input);
+                                  f.type->to_string()),
+                      input);
         }
         continue;
       }
@@ -244,8 +267,9 @@ void coerce_input_to(const json::value& input, const Type* type, const std::stri
     for (const auto& kv : in) {
       if (!type->input_field(kv.key())) {
         input_error(errors, path,
-                    fmt::format("Field \"{}\" is not defined by type \"{}\".", std::string_view(kv.key()),
-                                type->name), input);
+                    fmt::format("Field \"{}\" is not defined by type \"{}\".",
+                                std::string_view(kv.key()), type->name),
+                    input);
       }
     }
     out = std::move(result);
@@ -254,13 +278,16 @@ void coerce_input_to(const json::value& input, const Type* type, const std::stri
   if (type->kind == TypeKind::kEnum) {
     if (!input.is_string()) {
       input_error(errors, path,
-                  fmt::format("Enum \"{}\" cannot represent non-string value: {}.", type->name, inspect(input)), input);
+                  fmt::format("Enum \"{}\" cannot represent non-string value: {}.", type->name,
+                              inspect(input)),
+                  input);
       return;
     }
     if (!type->enum_value(input.get_string())) {
       input_error(errors, path,
                   fmt::format("Value \"{}\" does not exist in \"{}\" enum.",
-                              std::string_view(input.get_string()), type->name), input);
+                              std::string_view(input.get_string()), type->name),
+                  input);
       return;
     }
     out = input;
@@ -393,13 +420,15 @@ std::expected<LiteralResult, std::string> coerce_literal(const Value& literal, c
     auto it = variables->find(literal.text);
     if (it == variables->end()) return LiteralResult{nullptr, true};
     if (it->value().is_null() && type->kind == TypeKind::kNonNull) {
-      return std::unexpected(fmt::format("Expected non-nullable type \"{}\" not to be null.", type->to_string()));
+      return std::unexpected(
+          fmt::format("Expected non-nullable type \"{}\" not to be null.", type->to_string()));
     }
     return LiteralResult{it->value(), false};
   }
   if (type->kind == TypeKind::kNonNull) {
     if (literal.kind == ValueKind::kNull) {
-      return std::unexpected(fmt::format("Expected value of type \"{}\", found null.", type->to_string()));
+      return std::unexpected(
+          fmt::format("Expected value of type \"{}\", found null.", type->to_string()));
     }
     return coerce_literal(literal, type->of, variables);
   }
@@ -430,8 +459,8 @@ std::expected<LiteralResult, std::string> coerce_literal(const Value& literal, c
   }
   if (type->kind == TypeKind::kInputObject) {
     if (literal.kind != ValueKind::kObject) {
-      return std::unexpected(
-          fmt::format("Expected value of type \"{}\", found {}.", type->name, print_value(literal)));
+      return std::unexpected(fmt::format("Expected value of type \"{}\", found {}.", type->name,
+                                         print_value(literal)));
     }
     json::object out;
     for (std::size_t i = 0; i < literal.field_names.size(); ++i) {
@@ -450,8 +479,9 @@ std::expected<LiteralResult, std::string> coerce_literal(const Value& literal, c
           auto d = coerce_literal(*f.default_value, f.type, nullptr);
           if (d && !d->undefined) out[f.name] = std::move(d->value);
         } else if (f.type->kind == TypeKind::kNonNull) {
-          return std::unexpected(fmt::format("Field \"{}.{}\" of required type \"{}\" was not provided.",
-                                             type->name, f.name, f.type->to_string()));
+          return std::unexpected(
+              fmt::format("Field \"{}.{}\" of required type \"{}\" was not provided.", type->name,
+                          f.name, f.type->to_string()));
         }
         continue;
       }
@@ -463,8 +493,8 @@ std::expected<LiteralResult, std::string> coerce_literal(const Value& literal, c
   }
   if (type->kind == TypeKind::kEnum) {
     if (literal.kind != ValueKind::kEnum) {
-      return std::unexpected(fmt::format("Enum \"{}\" cannot represent non-enum value: {}.", type->name,
-                                         print_value(literal)));
+      return std::unexpected(fmt::format("Enum \"{}\" cannot represent non-enum value: {}.",
+                                         type->name, print_value(literal)));
     }
     if (!type->enum_value(literal.text)) {
       return std::unexpected(
@@ -489,7 +519,8 @@ std::expected<json::value, std::vector<InputError>> coerce_input(const json::val
 std::expected<json::value, std::string> serialize_leaf(const Type* type, const json::value& value) {
   if (type->kind == TypeKind::kEnum) {
     if (value.is_string() && type->enum_value(value.get_string())) return value;
-    return std::unexpected(fmt::format("Enum \"{}\" cannot represent value: {}", type->name, inspect(value)));
+    return std::unexpected(
+        fmt::format("Enum \"{}\" cannot represent value: {}", type->name, inspect(value)));
   }
   const std::string& name = type->name;
   if (!type->built_in) {
@@ -506,10 +537,12 @@ std::expected<json::value, std::string> serialize_leaf(const Type* type, const j
       if (end == text.c_str() + text.size()) n = d;
     }
     if (!n || *n != std::floor(*n) || std::isinf(*n)) {
-      return std::unexpected(fmt::format("Int cannot represent non-integer value: {}", inspect(value)));
+      return std::unexpected(
+          fmt::format("Int cannot represent non-integer value: {}", inspect(value)));
     }
     if (*n < kIntMin || *n > kIntMax) {
-      return std::unexpected(fmt::format("Int cannot represent non 32-bit signed integer value: {}", inspect(value)));
+      return std::unexpected(
+          fmt::format("Int cannot represent non 32-bit signed integer value: {}", inspect(value)));
     }
     return json::value(static_cast<std::int64_t>(*n));
   }
@@ -522,7 +555,8 @@ std::expected<json::value, std::string> serialize_leaf(const Type* type, const j
       if (end == text.c_str() + text.size()) n = d;
     }
     if (!n || !std::isfinite(*n)) {
-      return std::unexpected(fmt::format("Float cannot represent non numeric value: {}", inspect(value)));
+      return std::unexpected(
+          fmt::format("Float cannot represent non numeric value: {}", inspect(value)));
     }
     if (value.is_int64() || value.is_uint64()) return value;
     return json::value(*n);
@@ -530,17 +564,20 @@ std::expected<json::value, std::string> serialize_leaf(const Type* type, const j
   if (name == "String") {
     if (value.is_string()) return value;
     if (value.is_bool()) return json::value(value.get_bool() ? "true" : "false");
-    if (n && std::isfinite(*n)) return json::value(value.is_double() ? js_number(*n) : json::serialize(value));
+    if (n && std::isfinite(*n))
+      return json::value(value.is_double() ? js_number(*n) : json::serialize(value));
     return std::unexpected(fmt::format("String cannot represent value: {}", inspect(value)));
   }
   if (name == "Boolean") {
     if (value.is_bool()) return value;
     if (n && std::isfinite(*n)) return json::value(*n != 0);
-    return std::unexpected(fmt::format("Boolean cannot represent a non boolean value: {}", inspect(value)));
+    return std::unexpected(
+        fmt::format("Boolean cannot represent a non boolean value: {}", inspect(value)));
   }
   // ID
   if (value.is_string()) return value;
-  if (n && *n == std::floor(*n)) return json::value(value.is_double() ? js_number(*n) : json::serialize(value));
+  if (n && *n == std::floor(*n))
+    return json::value(value.is_double() ? js_number(*n) : json::serialize(value));
   return std::unexpected(fmt::format("ID cannot represent value: {}", inspect(value)));
 }
 

@@ -34,8 +34,8 @@ struct InputError {
   std::string message;
   boost::json::value value;  // the offending part of the input
 };
-std::expected<boost::json::value, std::vector<InputError>> coerce_input(const boost::json::value& input,
-                                                                        const Type* type);
+std::expected<boost::json::value, std::vector<InputError>> coerce_input(
+    const boost::json::value& input, const Type* type);
 
 // A leaf value returned by a resolver, serialised for the response; fails with graphql-js's
 // message ("Int cannot represent non-integer value: 1.5").

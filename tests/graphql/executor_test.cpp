@@ -53,9 +53,17 @@ std::shared_ptr<Schema> make_schema() {
   auto constant = [](std::string text) -> Resolver {
     return [text](const ResolveInfo&) -> awaitable<FieldResult> { co_return json::parse(text); };
   };
-  EXPECT_TRUE(s.set_resolver("Query.hero", constant(R"({"__typename":"Droid","id":"2","name":"R2","primaryFunction":"astro"})")));
-  EXPECT_TRUE(s.set_resolver("Query.heroes", constant(R"([{"__typename":"Human","id":"1","name":"Luke","height":1.72},{"__typename":"Droid","id":"2","name":"R2"}])")));
-  EXPECT_TRUE(s.set_resolver("Query.search", constant(R"([{"__typename":"Human","id":"1","name":"Luke"},null,{"__typename":"Droid","id":"2"}])")));
+  EXPECT_TRUE(s.set_resolver(
+      "Query.hero",
+      constant(R"({"__typename":"Droid","id":"2","name":"R2","primaryFunction":"astro"})")));
+  EXPECT_TRUE(s.set_resolver(
+      "Query.heroes",
+      constant(
+          R"([{"__typename":"Human","id":"1","name":"Luke","height":1.72},{"__typename":"Droid","id":"2","name":"R2"}])")));
+  EXPECT_TRUE(s.set_resolver(
+      "Query.search",
+      constant(
+          R"([{"__typename":"Human","id":"1","name":"Luke"},null,{"__typename":"Droid","id":"2"}])")));
   EXPECT_TRUE(s.set_resolver("Query.user", [](const ResolveInfo& info) -> awaitable<FieldResult> {
     auto id = info.string_argument("id");
     if (!id || *id == "0") co_return std::unexpected(FieldError{"no such user", "NOT_FOUND"});
@@ -71,10 +79,13 @@ std::shared_ptr<Schema> make_schema() {
   EXPECT_TRUE(s.set_resolver("Query.failing", [](const ResolveInfo&) -> awaitable<FieldResult> {
     co_return std::unexpected(FieldError{"it failed", "INTERNAL"});
   }));
-  EXPECT_TRUE(s.set_resolver("Query.failingNonNull", [](const ResolveInfo&) -> awaitable<FieldResult> {
-    co_return nullptr;
-  }));
-  EXPECT_TRUE(s.set_resolver("Query.nested", constant(R"({"strict":{"value":null},"loose":{"value":null},"list":[{"value":"a"},{"value":null}]})")));
+  EXPECT_TRUE(
+      s.set_resolver("Query.failingNonNull",
+                     [](const ResolveInfo&) -> awaitable<FieldResult> { co_return nullptr; }));
+  EXPECT_TRUE(s.set_resolver(
+      "Query.nested",
+      constant(
+          R"({"strict":{"value":null},"loose":{"value":null},"list":[{"value":"a"},{"value":null}]})")));
   EXPECT_TRUE(s.set_resolver("Query.color", constant(R"("PURPLE")")));
   EXPECT_TRUE(s.set_resolver("Query.badInt", constant("1.5")));
   EXPECT_TRUE(s.set_resolver("Query.count", [](const ResolveInfo& info) -> awaitable<FieldResult> {
@@ -107,7 +118,8 @@ json::object run(const Schema& schema, std::string_view query, std::string_view 
   return to_json(future.get());
 }
 
-std::string run_text(const Schema& schema, std::string_view query, std::string_view variables = "{}") {
+std::string run_text(const Schema& schema, std::string_view query,
+                     std::string_view variables = "{}") {
   return json::serialize(run(schema, query, variables));
 }
 
@@ -123,24 +135,31 @@ TEST(Executor, ResolvesFieldsAliasesFragmentsAndTypename) {
     fragment Names on Character { name n2: name })"),
             R"({"data":{"hero":{"__typename":"Droid","id":"2","primaryFunction":"astro"},)"
             R"("h":{"name":"R2","n2":"R2"},"heroes":[{"id":"1"},{"id":"2"}]}})");
-  EXPECT_EQ(run_text(*schema, "{ search(text: \"x\") { __typename ... on Human { name } ... on Droid { id } } }"),
-            R"({"data":{"search":[{"__typename":"Human","name":"Luke"},null,{"__typename":"Droid","id":"2"}]}})");
+  EXPECT_EQ(
+      run_text(*schema,
+               "{ search(text: \"x\") { __typename ... on Human { name } ... on Droid { id } } }"),
+      R"({"data":{"search":[{"__typename":"Human","name":"Luke"},null,{"__typename":"Droid","id":"2"}]}})");
 }
 
 TEST(Executor, AppliesSkipAndIncludeWithVariables) {
   auto schema = make_schema();
-  EXPECT_EQ(run_text(*schema, "query($s: Boolean!) { a: color @skip(if: true) b: count @include(if: $s) c: count @skip(if: $s) }",
+  EXPECT_EQ(run_text(*schema,
+                     "query($s: Boolean!) { a: color @skip(if: true) b: count @include(if: $s) c: "
+                     "count @skip(if: $s) }",
                      R"({"s":true})"),
             R"({"data":{"b":2}})");
 }
 
 TEST(Executor, CoercesArgumentsVariablesAndDefaults) {
   auto schema = make_schema();
-  EXPECT_EQ(run_text(*schema, R"({ echo(i: 1, f: 2, s: "x", b: true, id: 7, c: BLUE, in: {min: 3}, l: 5) })"),
-            R"({"data":{"echo":"{\"i\":1,\"f\":2E0,\"s\":\"x\",\"b\":true,\"id\":\"7\",\"c\":\"BLUE\",\"in\":{\"color\":\"RED\",\"min\":3},\"l\":[5]}"}})");
-  EXPECT_EQ(run_text(*schema, "query($in: Filter, $n: Int = 4) { echo(in: $in, i: $n) count(by: $n) }",
-                     R"({"in":{"tags":"a","color":"GREEN"}})"),
-            R"({"data":{"echo":"{\"i\":4,\"in\":{\"color\":\"GREEN\",\"tags\":[\"a\"]}}","count":4}})");
+  EXPECT_EQ(
+      run_text(*schema,
+               R"({ echo(i: 1, f: 2, s: "x", b: true, id: 7, c: BLUE, in: {min: 3}, l: 5) })"),
+      R"({"data":{"echo":"{\"i\":1,\"f\":2E0,\"s\":\"x\",\"b\":true,\"id\":\"7\",\"c\":\"BLUE\",\"in\":{\"color\":\"RED\",\"min\":3},\"l\":[5]}"}})");
+  EXPECT_EQ(
+      run_text(*schema, "query($in: Filter, $n: Int = 4) { echo(in: $in, i: $n) count(by: $n) }",
+               R"({"in":{"tags":"a","color":"GREEN"}})"),
+      R"({"data":{"echo":"{\"i\":4,\"in\":{\"color\":\"GREEN\",\"tags\":[\"a\"]}}","count":4}})");
   // An absent variable falls back to the argument's default.
   EXPECT_EQ(run_text(*schema, "query($n: Int) { count(by: $n) }"), R"({"data":{"count":2}})");
 }
@@ -149,30 +168,38 @@ TEST(Executor, RejectsBadVariablesWithoutExecuting) {
   auto schema = make_schema();
   auto r = run(*schema, "query($n: Int!) { count(by: $n) }", R"({"n":"x"})");
   EXPECT_FALSE(r.contains("data"));
-  EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
-            "Variable \"$n\" got invalid value \"x\"; Int cannot represent non-integer value: \"x\"");
+  EXPECT_EQ(
+      r["errors"].at(0).at("message").as_string(),
+      "Variable \"$n\" got invalid value \"x\"; Int cannot represent non-integer value: \"x\"");
   EXPECT_EQ(r["errors"].at(0).at("extensions").at("code").as_string(), "BAD_USER_INPUT");
   r = run(*schema, "query($n: Int!) { count(by: $n) }");
-  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Variable \"$n\" of required type \"Int!\" was not provided.");
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
+            "Variable \"$n\" of required type \"Int!\" was not provided.");
   r = run(*schema, "query($in: Filter) { echo(in: $in) }", R"({"in":{"min":1.5,"x":1}})");
   ASSERT_EQ(r["errors"].as_array().size(), 2u);
   EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
-            "Variable \"$in\" got invalid value 1.5 at \"in.min\"; Int cannot represent non-integer value: 1.5");
+            "Variable \"$in\" got invalid value 1.5 at \"in.min\"; Int cannot represent "
+            "non-integer value: 1.5");
   r = run(*schema, "query($n: Int!) { count(by: $n) }", R"({"n":null})");
-  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Variable \"$n\" of non-null type \"Int!\" must not be null.");
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
+            "Variable \"$n\" of non-null type \"Int!\" must not be null.");
   r = run(*schema, "query A { count } query B { color }");
-  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Must provide operation name if query contains multiple operations.");
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
+            "Must provide operation name if query contains multiple operations.");
   r = run(*schema, "query A { count }", "{}", "B");
   EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Unknown operation named \"B\".");
 }
 
 TEST(Executor, ReportsResolverErrorsWithPathAndCode) {
   auto schema = make_schema();
-  auto r = run(*schema, "{ a: user(id: \"0\") { id } b: user(id: \"1\") { friends { name } } failing }");
-  EXPECT_EQ(json::serialize(r["data"]), R"({"a":null,"b":{"friends":[{"name":"Seven"}]},"failing":null})");
+  auto r =
+      run(*schema, "{ a: user(id: \"0\") { id } b: user(id: \"1\") { friends { name } } failing }");
+  EXPECT_EQ(json::serialize(r["data"]),
+            R"({"a":null,"b":{"friends":[{"name":"Seven"}]},"failing":null})");
   ASSERT_EQ(r["errors"].as_array().size(), 2u);
-  EXPECT_EQ(json::serialize(r["errors"].at(0)),
-            R"({"message":"no such user","locations":[{"line":1,"column":3}],"path":["a"],"extensions":{"code":"NOT_FOUND"}})");
+  EXPECT_EQ(
+      json::serialize(r["errors"].at(0)),
+      R"({"message":"no such user","locations":[{"line":1,"column":3}],"path":["a"],"extensions":{"code":"NOT_FOUND"}})");
   EXPECT_EQ(json::serialize(r["errors"].at(1).at("path")), R"(["failing"])");
 }
 
@@ -181,21 +208,25 @@ TEST(Executor, PropagatesNullsToTheNearestNullableParent) {
   auto r = run(*schema, "{ nested { strict { value } loose { value } list { value } } count }");
   EXPECT_EQ(json::serialize(r["data"]), R"({"nested":null,"count":2})");
   ASSERT_EQ(r["errors"].as_array().size(), 3u);
-  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Cannot return null for non-nullable field Inner.value.");
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
+            "Cannot return null for non-nullable field Inner.value.");
   EXPECT_EQ(json::serialize(r["errors"].at(0).at("path")), R"(["nested","strict","value"])");
   EXPECT_EQ(json::serialize(r["errors"].at(2).at("path")), R"(["nested","list",1,"value"])");
   r = run(*schema, "{ failingNonNull count }");
   EXPECT_TRUE(r["data"].is_null());
   r = run(*schema, "{ color badInt }");
   EXPECT_EQ(json::serialize(r["data"]), R"({"color":null,"badInt":null})");
-  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Enum \"Color\" cannot represent value: \"PURPLE\"");
-  EXPECT_EQ(r["errors"].at(1).at("message").as_string(), "Int cannot represent non-integer value: 1.5");
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
+            "Enum \"Color\" cannot represent value: \"PURPLE\"");
+  EXPECT_EQ(r["errors"].at(1).at("message").as_string(),
+            "Int cannot represent non-integer value: 1.5");
 }
 
 TEST(Executor, RunsMutationsSeriallyAndStopsAtANonNullFailure) {
   auto schema = make_schema();
   std::any context = Context{};
-  auto r = run(*schema, "mutation { a: inc(by: 1) b: inc(by: 10) c: inc(by: 100) }", "{}", {}, &context);
+  auto r =
+      run(*schema, "mutation { a: inc(by: 1) b: inc(by: 10) c: inc(by: 100) }", "{}", {}, &context);
   EXPECT_EQ(json::serialize(r["data"]), R"({"a":1,"b":11,"c":111})");
   r = run(*schema, "mutation { a: inc(by: 1) fail b: inc(by: 1) }", "{}", {}, &context);
   EXPECT_TRUE(r["data"].is_null());
@@ -212,24 +243,28 @@ TEST(Executor, AnswersIntrospection) {
     n: __type(name: "Nope") { name }
   })");
   EXPECT_FALSE(r.contains("errors")) << json::serialize(r);
-  EXPECT_EQ(json::serialize(r["data"].at("__schema")),
-            R"({"queryType":{"name":"Query"},"mutationType":{"name":"Mutation"},"subscriptionType":null,)"
-            R"("directives":[{"name":"include"},{"name":"skip"},{"name":"deprecated"},{"name":"specifiedBy"}]})");
-  EXPECT_EQ(json::serialize(r["data"].at("c")),
-            R"({"kind":"INTERFACE","name":"Character","possibleTypes":[{"name":"Human"},{"name":"Droid"}],)"
-            R"("fields":[{"name":"id","type":{"kind":"NON_NULL","ofType":{"name":"ID"}}},{"name":"name","type":{"kind":"SCALAR","ofType":null}}]})");
-  EXPECT_EQ(json::serialize(r["data"].at("f")),
-            R"({"inputFields":[{"name":"color","defaultValue":"RED"},{"name":"min","defaultValue":null},{"name":"tags","defaultValue":null}]})");
+  EXPECT_EQ(
+      json::serialize(r["data"].at("__schema")),
+      R"({"queryType":{"name":"Query"},"mutationType":{"name":"Mutation"},"subscriptionType":null,)"
+      R"("directives":[{"name":"include"},{"name":"skip"},{"name":"deprecated"},{"name":"specifiedBy"}]})");
+  EXPECT_EQ(
+      json::serialize(r["data"].at("c")),
+      R"({"kind":"INTERFACE","name":"Character","possibleTypes":[{"name":"Human"},{"name":"Droid"}],)"
+      R"("fields":[{"name":"id","type":{"kind":"NON_NULL","ofType":{"name":"ID"}}},{"name":"name","type":{"kind":"SCALAR","ofType":null}}]})");
+  EXPECT_EQ(
+      json::serialize(r["data"].at("f")),
+      R"({"inputFields":[{"name":"color","defaultValue":"RED"},{"name":"min","defaultValue":null},{"name":"tags","defaultValue":null}]})");
   EXPECT_TRUE(r["data"].at("n").is_null());
 }
 
 TEST(Executor, TurnsResolverExceptionsIntoInternalErrors) {
   auto schema = Schema::from_sdl("type Query { boom: String ok: Int }");
   ASSERT_TRUE(schema);
-  ASSERT_TRUE((*schema)->set_resolver("Query.boom", [](const ResolveInfo&) -> awaitable<FieldResult> {
-    throw std::runtime_error("secret detail");
-    co_return nullptr;
-  }));
+  ASSERT_TRUE(
+      (*schema)->set_resolver("Query.boom", [](const ResolveInfo&) -> awaitable<FieldResult> {
+        throw std::runtime_error("secret detail");
+        co_return nullptr;
+      }));
   auto r = run(**schema, "{ boom ok }");
   EXPECT_EQ(json::serialize(r["data"]), R"({"boom":null,"ok":null})");
   EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Unexpected error.");
@@ -257,9 +292,11 @@ TEST(Executor, UsesTypeResolversAndReportsImpossibleTypes) {
     return "";
   }));
   auto r = run(s, "{ things { __typename ... on A { a } ... on B { b } } }");
-  EXPECT_EQ(json::serialize(r["data"]), R"({"things":[{"__typename":"A","a":1},{"__typename":"B","b":2},null,null]})");
+  EXPECT_EQ(json::serialize(r["data"]),
+            R"({"things":[{"__typename":"A","a":1},{"__typename":"B","b":2},null,null]})");
   ASSERT_EQ(r["errors"].as_array().size(), 2u);
-  EXPECT_EQ(r["errors"].at(0).at("message").as_string(), "Runtime Object type \"C\" is not a possible type for \"Thing\".");
+  EXPECT_EQ(r["errors"].at(0).at("message").as_string(),
+            "Runtime Object type \"C\" is not a possible type for \"Thing\".");
   EXPECT_EQ(json::serialize(r["errors"].at(1).at("path")), R"(["things",3])");
 }
 
@@ -271,9 +308,11 @@ TEST(Executor, ResolvesThroughInterfacesImplementingInterfaces) {
     type Image implements Resource & Node { id: ID! url: String width: Int }
   )");
   ASSERT_TRUE(schema);
-  ASSERT_TRUE((*schema)->set_resolver("Query.node", [](const ResolveInfo&) -> awaitable<FieldResult> {
-    co_return json::parse(R"({"__typename":"Image","id":"i1","url":"u","width":3})");
-  }));
-  EXPECT_EQ(json::serialize(run(**schema, "{ node { id ... on Resource { url ... on Image { width } } } }")),
+  ASSERT_TRUE(
+      (*schema)->set_resolver("Query.node", [](const ResolveInfo&) -> awaitable<FieldResult> {
+        co_return json::parse(R"({"__typename":"Image","id":"i1","url":"u","width":3})");
+      }));
+  EXPECT_EQ(json::serialize(
+                run(**schema, "{ node { id ... on Resource { url ... on Image { width } } } }")),
             R"({"data":{"node":{"id":"i1","url":"u","width":3}}})");
 }

@@ -30,23 +30,25 @@ std::shared_ptr<Schema> make_schema(std::shared_ptr<Calls> calls) {
   )");
   EXPECT_TRUE(schema);
   Schema& s = **schema;
-  EXPECT_TRUE(s.set_resolver("Query.hello", [calls](const ResolveInfo& info) -> awaitable<FieldResult> {
-    ++calls->resolver_runs;
-    co_return "hello " + std::string(*info.string_argument("name"));
-  }));
-  EXPECT_TRUE(s.set_resolver("Query.items", [calls](const ResolveInfo& info) -> awaitable<FieldResult> {
-    ++calls->resolver_runs;
-    json::array a;
-    for (std::int64_t i = 0; i < *info.int_argument("n"); ++i) a.push_back(i);
-    co_return a;
-  }));
+  EXPECT_TRUE(
+      s.set_resolver("Query.hello", [calls](const ResolveInfo& info) -> awaitable<FieldResult> {
+        ++calls->resolver_runs;
+        co_return "hello " + std::string(*info.string_argument("name"));
+      }));
+  EXPECT_TRUE(
+      s.set_resolver("Query.items", [calls](const ResolveInfo& info) -> awaitable<FieldResult> {
+        ++calls->resolver_runs;
+        json::array a;
+        for (std::int64_t i = 0; i < *info.int_argument("n"); ++i) a.push_back(i);
+        co_return a;
+      }));
   EXPECT_TRUE(s.set_resolver("Query.who", [](const ResolveInfo& info) -> awaitable<FieldResult> {
     auto* user = info.context_as<std::string>();
     co_return user ? json::value(*user) : json::value(nullptr);
   }));
-  EXPECT_TRUE(s.set_resolver("Mutation.touch", [calls](const ResolveInfo&) -> awaitable<FieldResult> {
-    co_return ++calls->resolver_runs;
-  }));
+  EXPECT_TRUE(s.set_resolver(
+      "Mutation.touch",
+      [calls](const ResolveInfo&) -> awaitable<FieldResult> { co_return ++calls->resolver_runs; }));
   return *schema;
 }
 
@@ -86,12 +88,15 @@ class GraphqlHttp : public ::testing::Test {
   net::Handler handler_;
 };
 
-json::value body_of(const net::Response& r) { return json::parse(r.body); }
+json::value body_of(const net::Response& r) {
+  return json::parse(r.body);
+}
 
 }  // namespace
 
 TEST_F(GraphqlHttp, AnswersPostWithVariablesOperationNameAndContext) {
-  auto r = post(R"({"query":"query A($n: String) { hello(name: $n) who } query B { hello }","variables":{"n":"bob"},"operationName":"A"})");
+  auto r = post(
+      R"({"query":"query A($n: String) { hello(name: $n) who } query B { hello }","variables":{"n":"bob"},"operationName":"A"})");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(*r.headers.get("Content-Type"), "application/json");
   EXPECT_EQ(r.body, R"({"data":{"hello":"hello bob","who":"alice"}})");
@@ -103,7 +108,10 @@ TEST_F(GraphqlHttp, AnswersGetQueriesButNotMutations) {
   auto r = call(net::Method::kGet, "", "query=%7B%20hello%20%7D", "", "");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"data":{"hello":"hello world"}})");
-  r = call(net::Method::kGet, "", "query=query%28%24n%3AString%29%7Bhello%28name%3A%24n%29%7D&variables=%7B%22n%22%3A%22x%22%7D", "", "");
+  r = call(net::Method::kGet, "",
+           "query=query%28%24n%3AString%29%7Bhello%28name%3A%24n%29%7D&variables=%7B%22n%22%3A%22x%"
+           "22%7D",
+           "", "");
   EXPECT_EQ(r.body, R"({"data":{"hello":"hello x"}})");
   r = call(net::Method::kGet, "", "query=mutation%7Btouch%7D", "", "");
   EXPECT_EQ(r.status, 405);
@@ -120,16 +128,20 @@ TEST_F(GraphqlHttp, MapsParseAndValidationErrorsByMediaType) {
   EXPECT_EQ(r.status, 200);
   auto body = body_of(r);
   EXPECT_FALSE(body.as_object().contains("data"));
-  EXPECT_EQ(body.at("errors").at(0).at("message").as_string(), "Syntax Error: Expected Name, found <EOF>.");
-  EXPECT_EQ(body.at("errors").at(0).at("extensions").at("code").as_string(), "GRAPHQL_PARSE_FAILED");
+  EXPECT_EQ(body.at("errors").at(0).at("message").as_string(),
+            "Syntax Error: Expected Name, found <EOF>.");
+  EXPECT_EQ(body.at("errors").at(0).at("extensions").at("code").as_string(),
+            "GRAPHQL_PARSE_FAILED");
   EXPECT_EQ(json::serialize(body.at("errors").at(0).at("locations")), R"([{"line":1,"column":9}])");
 
   r = post(R"({"query":"{ nope }"})", "application/graphql-response+json");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(*r.headers.get("Content-Type"), "application/graphql-response+json; charset=utf-8");
-  EXPECT_EQ(body_of(r).at("errors").at(0).at("message").as_string(), "Cannot query field \"nope\" on type \"Query\".");
+  EXPECT_EQ(body_of(r).at("errors").at(0).at("message").as_string(),
+            "Cannot query field \"nope\" on type \"Query\".");
 
-  r = post(R"({"query":"query($n: Int!) { items(n: $n) }","variables":{"n":"x"}})", "application/graphql-response+json");
+  r = post(R"({"query":"query($n: Int!) { items(n: $n) }","variables":{"n":"x"}})",
+           "application/graphql-response+json");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(calls_->resolver_runs, 0);
 }
@@ -154,17 +166,20 @@ TEST_F(GraphqlHttp, EnforcesRequestLimitsWithoutRunningResolvers) {
   std::string deep = "{ hello ";
   for (int i = 0; i < 100; ++i) deep += "a { ";
   r = post(json::serialize(json::object{{"query", deep}}));
-  EXPECT_NE(body_of(r).at("errors").at(0).at("message").as_string().find("nesting exceeds"), std::string::npos);
+  EXPECT_NE(body_of(r).at("errors").at(0).at("message").as_string().find("nesting exceeds"),
+            std::string::npos);
   std::string wide = "{";
   for (int i = 0; i < 300; ++i) wide += fmt::format(" a{}: hello", i);
   wide += " }";
   r = post(json::serialize(json::object{{"query", wide}}));
-  EXPECT_NE(body_of(r).at("errors").at(0).at("message").as_string().find("aliases"), std::string::npos);
+  EXPECT_NE(body_of(r).at("errors").at(0).at("message").as_string().find("aliases"),
+            std::string::npos);
   std::string tokens = "{";
   for (std::size_t i = 0; i < kRequestTokensMax; ++i) tokens += " a";
   tokens += " }";
   r = post(json::serialize(json::object{{"query", tokens}}));
-  EXPECT_NE(body_of(r).at("errors").at(0).at("message").as_string().find("tokens"), std::string::npos);
+  EXPECT_NE(body_of(r).at("errors").at(0).at("message").as_string().find("tokens"),
+            std::string::npos);
   r = post(R"({"query":"{ items(n: 20000) }"})");
   EXPECT_EQ(body_of(r).at("errors").at(0).at("message").as_string(),
             "List of 20000 items exceeds the limit of 10000 items.");

@@ -85,7 +85,9 @@ TEST(Parser, DecodesStringEscapesAndUnicode) {
 }
 
 TEST(Parser, DedentsBlockStrings) {
-  auto doc = parse("{ f(a: \"\"\"\n    Hello,\n      World!\n\n    Yours,\n      \\\"\"\" GraphQL.\n  \"\"\") }");
+  auto doc = parse(
+      "{ f(a: \"\"\"\n    Hello,\n      World!\n\n    Yours,\n      \\\"\"\" GraphQL.\n  \"\"\") "
+      "}");
   ASSERT_TRUE(doc) << doc.error().message;
   EXPECT_EQ(doc->operations[0].selections[0].arguments[0].value.text,
             "Hello,\n  World!\n\nYours,\n  \"\"\" GraphQL.");
@@ -141,21 +143,37 @@ TEST(Parser, ReportsSyntaxErrorsAsGraphqlJsDoes) {
   expect_error("fragment on on T { a }", "Syntax Error: Unexpected Name \"on\".", 1, 10);
   expect_error("notanoperation { a }", "Syntax Error: Unexpected Name \"notanoperation\".", 1, 1);
   expect_error("{ a(x: \"abc) }", "Syntax Error: Unterminated string.", 1, 15);
-  expect_error("{ a(x: \"a\\xb\") }", "Syntax Error: Invalid character escape sequence: \"\\x\".", 1, 10);
-  expect_error("{ a(x: \"\\u12G4\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u12G4\".", 1, 9);
-  expect_error("{ a(x: \"\\uD800\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\uD800\".", 1, 9);
+  expect_error("{ a(x: \"a\\xb\") }", "Syntax Error: Invalid character escape sequence: \"\\x\".",
+               1, 10);
+  expect_error("{ a(x: \"\\u12G4\") }",
+               "Syntax Error: Invalid Unicode escape sequence: \"\\u12G4\".", 1, 9);
+  expect_error("{ a(x: \"\\uD800\") }",
+               "Syntax Error: Invalid Unicode escape sequence: \"\\uD800\".", 1, 9);
   expect_error("{ a(x: \"\"\"abc) }", "Syntax Error: Unterminated string.", 1, 17);
-  expect_error("{ a(x: 01) }", "Syntax Error: Invalid number, unexpected digit after 0: \"1\".", 1, 9);
-  expect_error("{ a(x: 1.) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1, 10);
-  expect_error("{ a(x: 1.5e) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1, 12);
-  expect_error("{ a(x: 12abc) }", "Syntax Error: Invalid number, expected digit but got: \"a\".", 1, 10);
+  expect_error("{ a(x: 01) }", "Syntax Error: Invalid number, unexpected digit after 0: \"1\".", 1,
+               9);
+  expect_error("{ a(x: 1.) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1,
+               10);
+  expect_error("{ a(x: 1.5e) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1,
+               12);
+  expect_error("{ a(x: 12abc) }", "Syntax Error: Invalid number, expected digit but got: \"a\".", 1,
+               10);
   expect_error("{ a(x: -) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1, 9);
   expect_error("{ a % }", "Syntax Error: Unexpected character: \"%\".", 1, 5);
-  expect_error("{ a(x: 'b') }", "Syntax Error: Unexpected single quote character ('), did you mean to use a double quote (\")?", 1, 8);
+  expect_error("{ a(x: 'b') }",
+               "Syntax Error: Unexpected single quote character ('), did you mean to use a double "
+               "quote (\")?",
+               1, 8);
   expect_error("{ a }\n\n  ..", "Syntax Error: Unexpected character: \".\".", 3, 3);
-  expect_error("query Q($a: Int = $b) { a }", "Syntax Error: Unexpected variable \"$b\" in constant value.", 1, 19);
-  expect_error("\"desc\" query { a }", "Syntax Error: Unexpected description, descriptions are supported only on type definitions.", 1, 1);
-  expect_error("enum E { true }", "Syntax Error: Name \"true\" is reserved and cannot be used for an enum value.", 1, 10);
+  expect_error("query Q($a: Int = $b) { a }",
+               "Syntax Error: Unexpected variable \"$b\" in constant value.", 1, 19);
+  expect_error(
+      "\"desc\" query { a }",
+      "Syntax Error: Unexpected description, descriptions are supported only on type definitions.",
+      1, 1);
+  expect_error("enum E { true }",
+               "Syntax Error: Name \"true\" is reserved and cannot be used for an enum value.", 1,
+               10);
   expect_error("directive @d on NOWHERE", "Syntax Error: Unexpected Name \"NOWHERE\".", 1, 17);
   expect_error("extend type T", "Syntax Error: Unexpected <EOF>.", 1, 14);
   expect_error("query ()", "Syntax Error: Expected \"$\", found \")\".", 1, 8);
@@ -188,7 +206,8 @@ TEST(Parser, EnforcesDepthTokenAndSizeLimits) {
 }
 
 TEST(Parser, RejectsInvalidUtf8AndControlCharacters) {
-  expect_error("{ a(x: \"\x01\") }", "Syntax Error: Invalid character within String: U+0001.", 1, 9);
+  expect_error("{ a(x: \"\x01\") }", "Syntax Error: Invalid character within String: U+0001.", 1,
+               9);
   expect_error("{ a \x07 }", "Syntax Error: Unexpected character: U+0007.", 1, 5);
   GraphqlError e = syntax_error("{ a(x: \"\xff\") }");
   EXPECT_NE(e.message.find("Invalid character within String"), std::string::npos) << e.message;

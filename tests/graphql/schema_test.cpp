@@ -114,7 +114,8 @@ TEST(Schema, AttachesResolversOnlyToExistingFields) {
   EXPECT_FALSE(s.set_resolver("Nope.color", r));
   EXPECT_FALSE(s.set_resolver("Color.RED", r));
   EXPECT_FALSE(s.set_resolver("nodot", r));
-  EXPECT_TRUE(s.set_type_resolver("SearchResult", [](const boost::json::value&) { return "User"; }));
+  EXPECT_TRUE(
+      s.set_type_resolver("SearchResult", [](const boost::json::value&) { return "User"; }));
   EXPECT_FALSE(s.set_type_resolver("User", [](const boost::json::value&) { return "User"; }));
 }
 
@@ -146,27 +147,40 @@ TEST(Schema, ReportsTypeSystemViolations) {
                        "The type of Query.a must be Output Type but got: In."));
   EXPECT_TRUE(contains(schema_errors("type Query { a(x: Query): Int }"),
                        "The type of Query.a(x:) must be Input Type but got: Query."));
-  EXPECT_TRUE(contains(schema_errors("type Query { __a: Int }"),
-                       "Name \"__a\" must not begin with \"__\", which is reserved by GraphQL introspection."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: Int } interface I { id: ID! } type T implements I { x: Int }"),
-                       "Interface field I.id expected but T does not provide it."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: Int } interface I { id: ID! } type T implements I { id: String }"),
-                       "Interface field I.id expects type ID! but T.id is type String."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: Int } interface I { f(x: Int): Int } type T implements I { f: Int }"),
-                       "Interface field argument I.f(x:) expected but T.f does not provide it."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: Int } interface I { f: Int } type T implements I { f(y: Int!): Int }"),
-                       "Object field T.f includes required argument y that is missing from the Interface field I.f."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: Int } interface A { x: Int } interface B implements A { x: Int } type T implements B { x: Int }"),
+  EXPECT_TRUE(contains(
+      schema_errors("type Query { __a: Int }"),
+      "Name \"__a\" must not begin with \"__\", which is reserved by GraphQL introspection."));
+  EXPECT_TRUE(contains(
+      schema_errors("type Query { a: Int } interface I { id: ID! } type T implements I { x: Int }"),
+      "Interface field I.id expected but T does not provide it."));
+  EXPECT_TRUE(contains(
+      schema_errors(
+          "type Query { a: Int } interface I { id: ID! } type T implements I { id: String }"),
+      "Interface field I.id expects type ID! but T.id is type String."));
+  EXPECT_TRUE(contains(
+      schema_errors(
+          "type Query { a: Int } interface I { f(x: Int): Int } type T implements I { f: Int }"),
+      "Interface field argument I.f(x:) expected but T.f does not provide it."));
+  EXPECT_TRUE(contains(
+      schema_errors(
+          "type Query { a: Int } interface I { f: Int } type T implements I { f(y: Int!): Int }"),
+      "Object field T.f includes required argument y that is missing from the Interface field "
+      "I.f."));
+  EXPECT_TRUE(contains(schema_errors("type Query { a: Int } interface A { x: Int } interface B "
+                                     "implements A { x: Int } type T implements B { x: Int }"),
                        "Type T must implement A because it is implemented by B."));
   EXPECT_TRUE(contains(schema_errors("type Query { a: Int } type T implements Query { a: Int }"),
                        "Type T must only implement Interface types, it cannot implement Query."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: U } interface I { x: Int } union U = Query | I"),
-                       "Union type U can only include Object types, it cannot include I."));
+  EXPECT_TRUE(
+      contains(schema_errors("type Query { a: U } interface I { x: Int } union U = Query | I"),
+               "Union type U can only include Object types, it cannot include I."));
   EXPECT_TRUE(contains(schema_errors("type Query { a: U } union U = Query | Query"),
                        "Union type U can only include type Query once."));
   EXPECT_TRUE(contains(schema_errors("type Query { a(i: In): Int } input In { a: In! b: Int }"),
-                       "Cannot reference Input Object \"In\" within itself through a series of non-null fields: \"a\"."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: Int @nope }"), "Unknown directive \"@nope\"."));
+                       "Cannot reference Input Object \"In\" within itself through a series of "
+                       "non-null fields: \"a\"."));
+  EXPECT_TRUE(
+      contains(schema_errors("type Query { a: Int @nope }"), "Unknown directive \"@nope\"."));
   EXPECT_TRUE(contains(schema_errors("type Query @deprecated { a: Int }"),
                        "Directive \"@deprecated\" may not be used on OBJECT."));
   EXPECT_TRUE(contains(schema_errors("type Query { a(x: Int! @deprecated): Int }"),
@@ -175,8 +189,10 @@ TEST(Schema, ReportsTypeSystemViolations) {
                        "Cannot extend type \"Nope\" because it is not defined."));
   EXPECT_TRUE(contains(schema_errors("type Query { a: Int } query { a }"),
                        "An executable definition is not allowed in a schema document."));
-  EXPECT_TRUE(contains(schema_errors("type Query { a: Int"), "Syntax Error: Expected Name, found <EOF>."));
-  EXPECT_TRUE(contains(schema_errors("schema { query: Q } type Query { a: Int }"), "Unknown type \"Q\"."));
+  EXPECT_TRUE(
+      contains(schema_errors("type Query { a: Int"), "Syntax Error: Expected Name, found <EOF>."));
+  EXPECT_TRUE(
+      contains(schema_errors("schema { query: Q } type Query { a: Int }"), "Unknown type \"Q\"."));
   auto hooks = std::map<std::string, ScalarHooks>{{"Int", ScalarHooks{}}};
   auto bad = Schema::from_sdl("type Query { a: Int }", hooks);
   ASSERT_FALSE(bad);

@@ -61,8 +61,10 @@ std::vector<Case> load_corpus() {
 // --- the same scalars and resolvers as graphql_conformance.js ---
 std::expected<json::value, std::string> uint8(const json::value& v) {
   if (v.is_int64() && v.get_int64() >= 0 && v.get_int64() <= 255) return v;
-  if (v.is_uint64() && v.get_uint64() <= 255) return json::value(static_cast<std::int64_t>(v.get_uint64()));
-  if (v.is_double() && v.get_double() == std::floor(v.get_double()) && v.get_double() >= 0 && v.get_double() <= 255) {
+  if (v.is_uint64() && v.get_uint64() <= 255)
+    return json::value(static_cast<std::int64_t>(v.get_uint64()));
+  if (v.is_double() && v.get_double() == std::floor(v.get_double()) && v.get_double() >= 0 &&
+      v.get_double() <= 255) {
     return json::value(static_cast<std::int64_t>(v.get_double()));
   }
   return std::unexpected("UInt8 cannot represent value: " + json::serialize(v));
@@ -83,10 +85,14 @@ std::expected<json::value, std::string> json_object(const json::value& v) {
 
 json::value untyped(const Value& literal) {
   switch (literal.kind) {
-    case ValueKind::kInt: return json::value(std::stoll(literal.text));
-    case ValueKind::kFloat: return json::value(std::stod(literal.text));
-    case ValueKind::kBoolean: return json::value(literal.text == "true");
-    case ValueKind::kNull: return json::value(nullptr);
+    case ValueKind::kInt:
+      return json::value(std::stoll(literal.text));
+    case ValueKind::kFloat:
+      return json::value(std::stod(literal.text));
+    case ValueKind::kBoolean:
+      return json::value(literal.text == "true");
+    case ValueKind::kNull:
+      return json::value(nullptr);
     case ValueKind::kList: {
       json::array a;
       for (const auto& item : literal.items) a.push_back(untyped(item));
@@ -94,10 +100,12 @@ json::value untyped(const Value& literal) {
     }
     case ValueKind::kObject: {
       json::object o;
-      for (std::size_t i = 0; i < literal.items.size(); ++i) o[literal.field_names[i]] = untyped(literal.items[i]);
+      for (std::size_t i = 0; i < literal.items.size(); ++i)
+        o[literal.field_names[i]] = untyped(literal.items[i]);
       return o;
     }
-    default: return json::value(literal.text);
+    default:
+      return json::value(literal.text);
   }
 }
 
@@ -107,7 +115,8 @@ std::map<std::string, ScalarHooks> scalar_hooks() {
   u.serialize = uint8;
   u.parse_value = uint8;
   u.parse_literal = [](const Value& v) -> std::expected<json::value, std::string> {
-    if (v.kind != ValueKind::kInt) return std::unexpected("UInt8 cannot represent a non-integer literal");
+    if (v.kind != ValueKind::kInt)
+      return std::unexpected("UInt8 cannot represent a non-integer literal");
     return uint8(json::value(std::stoll(v.text)));
   };
   hooks["UInt8"] = u;
@@ -125,7 +134,8 @@ std::map<std::string, ScalarHooks> scalar_hooks() {
   j.serialize = json_object;
   j.parse_value = json_object;
   j.parse_literal = [](const Value& v) -> std::expected<json::value, std::string> {
-    if (v.kind != ValueKind::kObject) return std::unexpected("JSONObject cannot represent a non-object literal");
+    if (v.kind != ValueKind::kObject)
+      return std::unexpected("JSONObject cannot represent a non-object literal");
     return untyped(v);
   };
   hooks["JSONObject"] = j;
@@ -147,12 +157,17 @@ std::string species_type(std::string_view species) {
 }
 
 std::shared_ptr<Schema> make_schema(std::shared_ptr<const json::object> data) {
-  auto built = Schema::from_sdl(rafiki::interop::read_text_file(kDir / "graphql_schema.graphql"), scalar_hooks());
+  auto built = Schema::from_sdl(rafiki::interop::read_text_file(kDir / "graphql_schema.graphql"),
+                                scalar_hooks());
   EXPECT_TRUE(built) << built.error()[0].message;
   if (!built) return nullptr;
   Schema& s = **built;
-  auto set = [&](std::string_view field, Resolver r) { EXPECT_TRUE(s.set_resolver(field, std::move(r))) << field; };
-  set("Query.node", [data](const ResolveInfo& i) -> awaitable<FieldResult> { co_return node(*data, *i.string_argument("id")); });
+  auto set = [&](std::string_view field, Resolver r) {
+    EXPECT_TRUE(s.set_resolver(field, std::move(r))) << field;
+  };
+  set("Query.node", [data](const ResolveInfo& i) -> awaitable<FieldResult> {
+    co_return node(*data, *i.string_argument("id"));
+  });
   set("Query.person", [data](const ResolveInfo& i) -> awaitable<FieldResult> {
     const json::value& n = node(*data, *i.string_argument("id"));
     if (n.is_object() && n.at("__typename") == "Person") co_return n;
@@ -187,11 +202,15 @@ std::shared_ptr<Schema> make_schema(std::shared_ptr<const json::object> data) {
       if (filter) {
         if (auto it = filter->find("species"); it != filter->end() && it->value().is_array()) {
           bool any = false;
-          for (const auto& sp : it->value().as_array()) any |= species_type(sp.as_string()) == p.at("__typename").as_string();
+          for (const auto& sp : it->value().as_array())
+            any |= species_type(sp.as_string()) == p.at("__typename").as_string();
           if (!any) continue;
         }
-        if (auto it = filter->find("nameContains"); it != filter->end() && it->value().is_string()) {
-          if (std::string_view(p.at("name").as_string()).find(it->value().as_string()) == std::string_view::npos) continue;
+        if (auto it = filter->find("nameContains");
+            it != filter->end() && it->value().is_string()) {
+          if (std::string_view(p.at("name").as_string()).find(it->value().as_string()) ==
+              std::string_view::npos)
+            continue;
         }
       }
       out.push_back(p);
@@ -204,7 +223,8 @@ std::shared_ptr<Schema> make_schema(std::shared_ptr<const json::object> data) {
     for (const char* list : {"people", "pets"}) {
       for (const auto& id : data->at(list).as_array()) {
         const json::value& n = node(*data, id.as_string());
-        if (std::string_view(n.at("name").as_string()).find(text) != std::string_view::npos) out.push_back(n);
+        if (std::string_view(n.at("name").as_string()).find(text) != std::string_view::npos)
+          out.push_back(n);
       }
     }
     co_return out;
@@ -212,7 +232,9 @@ std::shared_ptr<Schema> make_schema(std::shared_ptr<const json::object> data) {
   auto echo = [](const ResolveInfo& i) -> awaitable<FieldResult> { co_return i.arguments; };
   set("Query.echo", echo);
   set("Query.echoRequired", echo);
-  set("Query.fail", [](const ResolveInfo&) -> awaitable<FieldResult> { co_return std::unexpected(FieldError{"boom", "BOOM"}); });
+  set("Query.fail", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    co_return std::unexpected(FieldError{"boom", "BOOM"});
+  });
   set("Query.failNonNull", [](const ResolveInfo&) -> awaitable<FieldResult> {
     co_return std::unexpected(FieldError{"boom non-null", "BOOM"});
   });
@@ -271,12 +293,14 @@ std::shared_ptr<Schema> make_schema(std::shared_ptr<const json::object> data) {
     pet["sound"] = nullptr;
     pet["lives"] = 1;
     auto tags = input.find("tags");
-    pet["words"] = tags == input.end() || tags->value().is_null() ? json::value(json::array()) : tags->value();
+    pet["words"] =
+        tags == input.end() || tags->value().is_null() ? json::value(json::array()) : tags->value();
     co_return pet;
   });
   set("Mutation.deletePet", [data](const ResolveInfo& i) -> awaitable<FieldResult> {
     const auto& pets = data->at("pets").as_array();
-    co_return std::find(pets.begin(), pets.end(), json::value(*i.string_argument("id"))) != pets.end();
+    co_return std::find(pets.begin(), pets.end(), json::value(*i.string_argument("id"))) !=
+        pets.end();
   });
   set("Mutation.failMutation", [](const ResolveInfo&) -> awaitable<FieldResult> {
     co_return std::unexpected(FieldError{"mutation failed", "FAILED"});
@@ -362,7 +386,8 @@ bool same_json(const json::value& a, const json::value& b) {
 }
 
 // Where two JSON values first differ ("" when they are the same), for readable failures.
-std::string first_difference(const json::value& a, const json::value& b, const std::string& at = "$") {
+std::string first_difference(const json::value& a, const json::value& b,
+                             const std::string& at = "$") {
   if (same_json(a, b)) return "";
   if (a.is_array() && b.is_array()) {
     const auto& x = a.get_array();
@@ -381,7 +406,8 @@ std::string first_difference(const json::value& a, const json::value& b, const s
       if (!d.empty()) return d;
     }
     for (const auto& kv : b.get_object()) {
-      if (!a.get_object().contains(kv.key())) return at + "." + std::string(kv.key()) + ": only graphql-js";
+      if (!a.get_object().contains(kv.key()))
+        return at + "." + std::string(kv.key()) + ": only graphql-js";
     }
   }
   std::string x = json::serialize(a), y = json::serialize(b);
@@ -406,7 +432,9 @@ std::string strip_suggestion(std::string message) {
   return at == std::string::npos ? message : message.substr(0, at);
 }
 
-std::size_t others_count(const json::object& input) { return input.at("otherSchemas").as_array().size(); }
+std::size_t others_count(const json::object& input) {
+  return input.at("otherSchemas").as_array().size();
+}
 
 }  // namespace
 
@@ -423,8 +451,9 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
   const json::object& root = data->at("root").as_object();
   for (const auto& kv : root) {
     json::value v = kv.value();
-    ASSERT_TRUE(schema->set_resolver("Query." + std::string(kv.key()),
-                                     [v](const ResolveInfo&) -> awaitable<FieldResult> { co_return v; }));
+    ASSERT_TRUE(
+        schema->set_resolver("Query." + std::string(kv.key()),
+                             [v](const ResolveInfo&) -> awaitable<FieldResult> { co_return v; }));
   }
 
   std::vector<Ours> ours;
@@ -434,10 +463,12 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
     json::object in;
     in["query"] = c.query;
     in["variables"] = c.variables;
-    in["operationName"] = c.operation_name.empty() ? json::value(nullptr) : json::value(c.operation_name);
+    in["operationName"] =
+        c.operation_name.empty() ? json::value(nullptr) : json::value(c.operation_name);
     case_inputs.push_back(std::move(in));
   }
-  std::string introspection_query = rafiki::interop::read_text_file(kDir / "graphql_introspection.graphql");
+  std::string introspection_query =
+      rafiki::interop::read_text_file(kDir / "graphql_introspection.graphql");
   Case introspection_case;
   introspection_case.query = introspection_query;
   Ours introspection = run_case(*schema, root, introspection_case);
@@ -452,7 +483,8 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
   // The upstream Admin schemas (reference files beside the repository, when present).
   json::array others;
   for (const char* file : {"backend-admin.graphql", "auth-admin.graphql"}) {
-    auto path = std::filesystem::path(RAFIKI_SOURCE_DIR) / ".." / "shared" / "reference" / "specs" / file;
+    auto path =
+        std::filesystem::path(RAFIKI_SOURCE_DIR) / ".." / "shared" / "reference" / "specs" / file;
     if (!std::filesystem::exists(path)) continue;
     std::string sdl = rafiki::interop::read_text_file(path);
     ScalarHooks pass;
@@ -479,8 +511,10 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
     const Case& c = cases[i];
     const json::object& ref = reference[i].as_object();
     std::string ref_verdict(ref.at("verdict").as_string());
-    EXPECT_EQ(ours[i].verdict, ref_verdict) << "case '" << c.name << "':\n" << c.query << "\n ours: "
-        << (ours[i].messages.empty() ? "" : ours[i].messages[0]) << "\n graphql-js: "
+    EXPECT_EQ(ours[i].verdict, ref_verdict)
+        << "case '" << c.name << "':\n"
+        << c.query << "\n ours: " << (ours[i].messages.empty() ? "" : ours[i].messages[0])
+        << "\n graphql-js: "
         << (ref.contains("messages") && !ref.at("messages").as_array().empty()
                 ? std::string(ref.at("messages").as_array()[0].as_string())
                 : std::string());
@@ -488,11 +522,13 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
     ++verdicts;
     if (ref_verdict == "syntax") {
       ++syntax;
-      EXPECT_EQ(ours[i].messages[0], ref.at("messages").as_array()[0].as_string()) << "case '" << c.name << "'";
+      EXPECT_EQ(ours[i].messages[0], ref.at("messages").as_array()[0].as_string())
+          << "case '" << c.name << "'";
     } else if (ref_verdict == "invalid") {
       ++invalid;
       std::vector<std::string> theirs;
-      for (const auto& m : ref.at("messages").as_array()) theirs.push_back(strip_suggestion(std::string(m.as_string())));
+      for (const auto& m : ref.at("messages").as_array())
+        theirs.push_back(strip_suggestion(std::string(m.as_string())));
       std::vector<std::string> mine;
       for (const auto& m : ours[i].messages) mine.push_back(strip_suggestion(m));
       std::sort(theirs.begin(), theirs.end());
@@ -500,40 +536,47 @@ TEST(GraphqlConformance, MatchesGraphqlJsOnTheCorpusAndIntrospection) {
       if (theirs != mine) {
         ++message_mismatches;
         std::cout << "[ messages ] case '" << c.name << "' ours: " << (mine.empty() ? "" : mine[0])
-                  << " (" << mine.size() << ") graphql-js: " << (theirs.empty() ? "" : theirs[0]) << " ("
-                  << theirs.size() << ")\n";
+                  << " (" << mine.size() << ") graphql-js: " << (theirs.empty() ? "" : theirs[0])
+                  << " (" << theirs.size() << ")\n";
       }
     } else {
       ++valid;
       const json::value& theirs = ref.at("result");
-      const json::value ours_data = ours[i].result.as_object().contains("data") ? ours[i].result.at("data") : json::value();
-      const json::value their_data = theirs.as_object().contains("data") ? theirs.at("data") : json::value();
-      EXPECT_EQ(first_difference(ours_data, their_data), "") << "case '" << c.name << "':\n" << c.query;
+      const json::value ours_data =
+          ours[i].result.as_object().contains("data") ? ours[i].result.at("data") : json::value();
+      const json::value their_data =
+          theirs.as_object().contains("data") ? theirs.at("data") : json::value();
+      EXPECT_EQ(first_difference(ours_data, their_data), "") << "case '" << c.name << "':\n"
+                                                             << c.query;
       EXPECT_EQ(error_paths(ours[i].result), error_paths(theirs))
           << "case '" << c.name << "':\n ours: " << json::serialize(ours[i].result)
           << "\n graphql-js: " << json::serialize(theirs);
     }
   }
-  std::cout << "[ corpus   ] " << cases.size() << " documents, " << verdicts << " same verdicts (" << valid
-            << " valid, " << invalid << " invalid, " << syntax << " syntax errors); " << message_mismatches
-            << " invalid documents with differently worded errors\n";
+  std::cout << "[ corpus   ] " << cases.size() << " documents, " << verdicts << " same verdicts ("
+            << valid << " valid, " << invalid << " invalid, " << syntax << " syntax errors); "
+            << message_mismatches << " invalid documents with differently worded errors\n";
   EXPECT_GE(valid, 80);
   EXPECT_GE(invalid, 60);
 
   const json::object& intro = output->at("introspection").as_object();
   EXPECT_EQ(first_difference(introspection.result, intro.at("reference")), "");
   ASSERT_FALSE(intro.contains("buildError")) << intro.at("buildError").as_string();
-  EXPECT_EQ(intro.at("clientSchemaErrors").as_array().size(), 0u) << json::serialize(intro.at("clientSchemaErrors"));
+  EXPECT_EQ(intro.at("clientSchemaErrors").as_array().size(), 0u)
+      << json::serialize(intro.at("clientSchemaErrors"));
   EXPECT_EQ(intro.at("printedOurs").as_string(), intro.at("printedSdl").as_string());
 
   const auto& other_results = output->at("others").as_array();
   ASSERT_EQ(other_results.size(), others_count(input));
   for (std::size_t i = 0; i < other_results.size(); ++i) {
     const json::object& r = other_results[i].as_object();
-    ASSERT_FALSE(r.contains("buildError")) << r.at("name").as_string() << ": " << r.at("buildError").as_string();
-    EXPECT_EQ(r.at("printedOurs").as_string(), r.at("printedSdl").as_string()) << r.at("name").as_string();
+    ASSERT_FALSE(r.contains("buildError"))
+        << r.at("name").as_string() << ": " << r.at("buildError").as_string();
+    EXPECT_EQ(r.at("printedOurs").as_string(), r.at("printedSdl").as_string())
+        << r.at("name").as_string();
     const json::value& ours_intro = input.at("otherSchemas").as_array()[i].at("ourIntrospection");
     EXPECT_EQ(first_difference(ours_intro, r.at("reference")), "") << r.at("name").as_string();
   }
-  std::cout << "[ admin    ] " << other_results.size() << " upstream Admin schemas round-tripped through introspection\n";
+  std::cout << "[ admin    ] " << other_results.size()
+            << " upstream Admin schemas round-tripped through introspection\n";
 }
