@@ -243,10 +243,9 @@ TEST(StreamInterop, OurSenderPaysAnIlpProtocolStreamServer) {
   EXPECT_EQ(node->wait(std::chrono::seconds(10)), 0);
 }
 
-TEST(StreamInterop, IlpProtocolStreamClientPaysOurReceiver) {
-  // The receiver's defaults: F05 for a wrong condition, F04 below the minimum, as upstream
-  // Rafiki's receiver; ilp-protocol-stream's client reads the STREAM reply of either.
-  OurReceiver ours{stream::ReceiverOptions{}};
+// Pays our receiver with an ilp-protocol-stream client; the receiver answers with `options`.
+void js_client_pays_our_receiver(stream::ReceiverOptions options) {
+  OurReceiver ours{options};
   stream::ConnectionDetails details;
   details.payment_tag = "wallet-alice";
   details.asset = stream::AssetDetails{"USD", 2};
@@ -272,6 +271,20 @@ TEST(StreamInterop, IlpProtocolStreamClientPaysOurReceiver) {
   EXPECT_EQ(ours.credited(), 12'345u);
   EXPECT_EQ(ours.connections(), 1u);
   EXPECT_GE(ours.ildcp_requests(), 1u);
+}
+
+// ilp-protocol-stream's client reads the STREAM reply of F05/F04 (upstream Rafiki's receiver,
+// our default) and of F99 (ilp-protocol-stream's own server) alike.
+TEST(StreamInterop, IlpProtocolStreamClientPaysOurReceiverAnsweringF05AndF04) {
+  stream::ReceiverOptions options;
+  options.f99_for_condition_and_minimum = false;
+  js_client_pays_our_receiver(options);
+}
+
+TEST(StreamInterop, IlpProtocolStreamClientPaysOurReceiverAnsweringF99) {
+  stream::ReceiverOptions options;
+  options.f99_for_condition_and_minimum = true;
+  js_client_pays_our_receiver(options);
 }
 
 // What @interledger/pay 0.4.0-alpha.9 needs: it tolerates only T.., F08, F99 and R01 rejects,
