@@ -6,7 +6,10 @@
 #include <fmt/format.h>
 
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <charconv>
 
 #include <cstdint>
 #include <deque>
@@ -88,6 +91,108 @@ Resolved json_value(json::value v) {
   Resolved r;
   r.owned.emplace(std::move(v));
   return r;
+}
+
+// JSON text written the way boost::json::serialize writes it (the same escapes, number forms and
+// no whitespace), so a response reads the same whether it was streamed or built as a tree.
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the run of bytes that need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default: {
+        char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(u, sizeof u);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+template <class Integer>
+void write_integer(std::string& out, Integer n) {
+  char buffer[24];
+  auto end = std::to_chars(buffer, buffer + sizeof buffer, n).ptr;
+  out.append(buffer, end);
+}
+
+void write_json(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      write_integer(out, v.get_int64());
+      return;
+    case json::kind::uint64:
+      write_integer(out, v.get_uint64());
+      return;
+    case json::kind::double_:
+      out += json::serialize(v);
+      return;
+    case json::kind::string:
+      write_string(out, v.get_string());
+      return;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& member : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        write_string(out, member.key());
+        out += ':';
+        write_json(out, member.value());
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+// Whether the text from `mark` on is a JSON null.
+bool wrote_null(const std::string& out, std::size_t mark) {
+  return out.size() - mark == 4 && std::string_view(out).substr(mark) == "null";
 }
 
 const char* kind_name(TypeKind k) {
@@ -225,7 +330,11 @@ Resolved introspect(const Schema& schema, const Type& parent, const void* source
   return {};
 }
 
-// The response arena's first block: big enough for a typical Admin API page, small enough to
+// At most this much is reserved up front for the response text (the last response's size on the
+// thread, plus an eighth).
+constexpr std::size_t kResponseReserveBytesMax = 1024 * 1024;
+
+// The resolvers' arena's first block: big enough for a typical Admin API page, small enough to
 // come from the allocator's reusable heap rather than fresh pages.
 constexpr std::size_t kArenaFirstBlockBytes = 64 * 1024;
 
@@ -296,7 +405,6 @@ class Execution {
 
   awaitable<ExecutionResult> run() {
     ExecutionResult result;
-    result.arena = arena_;
     const OperationDefinition* op = select_operation();
     if (!op || !coerce_variables(*op)) {
       result.errors = std::move(errors_);
@@ -320,8 +428,15 @@ class Execution {
     collect_fields(root, op->selections, fields, visited);
     Resolved source = json_value(json::object());
     serial_ = op->operation == OperationType::kMutation;
-    auto data = co_await execute_fields(root, source, fields, nullptr);
-    result.data = data ? json::value(std::move(*data)) : json::value(nullptr, storage_);
+    thread_local std::size_t last_response_bytes = 0;
+    out_.reserve(std::min(last_response_bytes + last_response_bytes / 8, kResponseReserveBytesMax));
+    bool ok = co_await execute_fields(root, source, fields, nullptr);
+    if (!ok) {
+      out_.clear();
+      out_ += "null";
+    }
+    last_response_bytes = out_.size();
+    result.data = std::move(out_);
     result.errors = std::move(errors_);
     co_return result;
   }
@@ -537,49 +652,54 @@ class Execution {
     return needs;
   }
 
-  awaitable<std::optional<json::object>> execute_fields(const Type* type, const Resolved& source,
-                                                        const FieldGroups& fields,
-                                                        const PathNode* path) {
-    json::object out(storage_);
-    out.reserve(fields.size());
+  // Each function below writes one value at the end of out_ and returns false when an error
+  // propagates to the parent (spec §6.4.4): then the text written since the caller's mark is
+  // dropped by whoever turns the error into null.
+  awaitable<bool> execute_fields(const Type* type, const Resolved& source,
+                                 const FieldGroups& fields, const PathNode* path) {
+    out_ += '{';
     bool failed = false;
+    bool first = true;
     for (const auto& [key, nodes] : fields) {
       PathNode node{path, key, -1};
+      if (!first) out_ += ',';
+      first = false;
+      write_string(out_, key);
+      out_ += ':';
       // (No co_await inside ?: — g++ 12 mishandles the temporaries there.)
-      std::optional<json::value> v;
+      bool ok = false;
       if (field_needs_async(type, source, nodes)) {
-        v = co_await execute_field(type, source, nodes, &node);
+        ok = co_await execute_field(type, source, nodes, &node);
       } else {
-        v = execute_field_sync(type, source, nodes, &node);
+        ok = execute_field_sync(type, source, nodes, &node);
       }
-      if (!v) {
+      if (!ok) {
         failed = true;
         if (serial_ && !path) break;  // a mutation stops at its first failed non-null field
-        continue;
       }
-      out.emplace(key, std::move(*v));
     }
-    if (failed) co_return std::nullopt;
-    co_return out;
+    out_ += '}';
+    co_return !failed;
   }
 
-  std::optional<json::object> execute_fields_sync(const Type* type, const Resolved& source,
-                                                  const FieldGroups& fields, const PathNode* path) {
-    json::object out(storage_);
-    out.reserve(fields.size());
+  bool execute_fields_sync(const Type* type, const Resolved& source, const FieldGroups& fields,
+                           const PathNode* path) {
+    out_ += '{';
     bool failed = false;
+    bool first = true;
     for (const auto& [key, nodes] : fields) {
       PathNode node{path, key, -1};
-      auto v = execute_field_sync(type, source, nodes, &node);
-      if (!v) {
+      if (!first) out_ += ',';
+      first = false;
+      write_string(out_, key);
+      out_ += ':';
+      if (!execute_field_sync(type, source, nodes, &node)) {
         failed = true;
         if (serial_ && !path) break;  // a mutation stops at its first failed non-null field
-        continue;
       }
-      out.emplace(key, std::move(*v));
     }
-    if (failed) return std::nullopt;
-    return out;
+    out_ += '}';
+    return !failed;
   }
 
   // The coerced arguments of a field (spec §6.4.1 CoerceArgumentValues); nullopt after recording
@@ -626,12 +746,14 @@ class Execution {
     return args;
   }
 
-  awaitable<std::optional<json::value>> execute_field(const Type* parent_type,
-                                                      const Resolved& source,
-                                                      const std::vector<const Selection*>& nodes,
-                                                      const PathNode* path) {
+  awaitable<bool> execute_field(const Type* parent_type, const Resolved& source,
+                                const std::vector<const Selection*>& nodes, const PathNode* path) {
+    const std::size_t mark = out_.size();
     const Selection& node = *nodes.front();
-    if (node.name == "__typename") co_return json::value(parent_type->name, storage_);
+    if (node.name == "__typename") {
+      write_string(out_, parent_type->name);
+      co_return true;
+    }
     const Field* field = nullptr;
     bool meta = false;
     if (parent_type == schema_.query_type() && (node.name == "__schema" || node.name == "__type")) {
@@ -640,13 +762,13 @@ class Execution {
     } else {
       field = parent_type->field(node.name);
     }
-    if (!field) co_return json::value(nullptr, storage_);  // validation rejects unknown fields
+    if (!field) {  // validation rejects unknown fields
+      out_ += "null";
+      co_return true;
+    }
 
     auto args = coerce_arguments(field->arguments, node, path);
-    if (!args) {
-      if (field->type->kind == TypeKind::kNonNull) co_return std::nullopt;
-      co_return json::value(nullptr, storage_);
-    }
+    if (!args) co_return null_or_propagate(field->type, mark);
 
     Resolved value;
     if (meta) {
@@ -671,32 +793,35 @@ class Execution {
       }
       if (!r) {
         error(exception, {node.loc}, path, kCodeInternal);
-        co_return null_or_propagate(field->type);
+        co_return null_or_propagate(field->type, mark);
       }
       if (!r->has_value()) {
         error(r->error().message, {node.loc}, path, r->error().code);
-        co_return null_or_propagate(field->type);
+        co_return null_or_propagate(field->type, mark);
       }
       value.owned.emplace(std::move(**r));
     } else if (source.json().is_object()) {
       const json::object& parent = source.json().get_object();
       if (auto it = parent.find(node.name); it != parent.end()) value.ref = &it->value();
     }
-    std::optional<json::value> completed;
+    bool ok = false;
     if (completion_needs_async(field->type, nodes)) {
-      completed = co_await complete_value(field->type, *parent_type, *field, nodes, value, path);
+      ok = co_await complete_value(field->type, *parent_type, *field, nodes, value, path);
     } else {
-      completed = complete_value_sync(field->type, *parent_type, *field, nodes, value, path);
+      ok = complete_value_sync(field->type, *parent_type, *field, nodes, value, path);
     }
-    if (!completed) co_return null_or_propagate(field->type);
-    co_return completed;
+    if (!ok) co_return null_or_propagate(field->type, mark);
+    co_return true;
   }
 
-  std::optional<json::value> execute_field_sync(const Type* parent_type, const Resolved& source,
-                                                const std::vector<const Selection*>& nodes,
-                                                const PathNode* path) {
+  bool execute_field_sync(const Type* parent_type, const Resolved& source,
+                          const std::vector<const Selection*>& nodes, const PathNode* path) {
+    const std::size_t mark = out_.size();
     const Selection& node = *nodes.front();
-    if (node.name == "__typename") return json::value(parent_type->name, storage_);
+    if (node.name == "__typename") {
+      write_string(out_, parent_type->name);
+      return true;
+    }
     const Field* field = nullptr;
     bool meta = false;
     if (parent_type == schema_.query_type() && (node.name == "__schema" || node.name == "__type")) {
@@ -705,13 +830,13 @@ class Execution {
     } else {
       field = parent_type->field(node.name);
     }
-    if (!field) return json::value(nullptr, storage_);  // validation rejects unknown fields
+    if (!field) {  // validation rejects unknown fields
+      out_ += "null";
+      return true;
+    }
 
     auto args = coerce_arguments(field->arguments, node, path);
-    if (!args) {
-      if (field->type->kind == TypeKind::kNonNull) return std::nullopt;
-      return json::value(nullptr, storage_);
-    }
+    if (!args) return null_or_propagate(field->type, mark);
 
     Resolved value;
     if (meta) {
@@ -728,60 +853,72 @@ class Execution {
       const json::object& parent = source.json().get_object();
       if (auto it = parent.find(node.name); it != parent.end()) value.ref = &it->value();
     }
-    auto completed = complete_value_sync(field->type, *parent_type, *field, nodes, value, path);
-    if (!completed) return null_or_propagate(field->type);
-    return completed;
+    if (!complete_value_sync(field->type, *parent_type, *field, nodes, value, path)) {
+      return null_or_propagate(field->type, mark);
+    }
+    return true;
   }
 
-  // A leaf value in the response arena; the common cases (a String, ID, Boolean or Int already of
-  // the right JSON kind, a valid enum name) are copied once without going through the scalar's
-  // general serialisation.
-  std::optional<json::value> complete_leaf(const Type* type, const json::value& v,
-                                           const std::vector<const Selection*>& nodes,
-                                           const PathNode* path) {
+  // A leaf value; the common cases (a String, ID, Boolean or Int already of the right JSON kind, a
+  // valid enum name) are written without going through the scalar's general serialisation.
+  bool complete_leaf(const Type* type, const json::value& v,
+                     const std::vector<const Selection*>& nodes, const PathNode* path) {
     if (type->built_in) {
       const std::string& name = type->name;
-      if (v.is_string() && (name == "String" || name == "ID"))
-        return json::value(v.get_string(), storage_);
-      if (v.is_bool() && name == "Boolean") return json::value(v.get_bool(), storage_);
+      if (v.is_string() && (name == "String" || name == "ID")) {
+        write_string(out_, v.get_string());
+        return true;
+      }
+      if (v.is_bool() && name == "Boolean") {
+        out_ += v.get_bool() ? "true" : "false";
+        return true;
+      }
       if (v.is_int64() && name == "Int" && v.get_int64() >= INT32_MIN &&
           v.get_int64() <= INT32_MAX) {
-        return json::value(v.get_int64(), storage_);
+        write_integer(out_, v.get_int64());
+        return true;
       }
     } else if (type->kind == TypeKind::kEnum && v.is_string() && type->enum_value(v.get_string())) {
-      return json::value(v.get_string(), storage_);
+      write_string(out_, v.get_string());
+      return true;
     }
     auto s = serialize_leaf(type, v);
     if (!s) {
       error(s.error(), {nodes.front()->loc}, path);
-      return std::nullopt;
+      return false;
     }
-    return json::value(std::move(*s), storage_);
+    write_json(out_, *s);
+    return true;
   }
 
-  static std::optional<json::value> null_or_propagate(const Type* type) {
-    if (type->kind == TypeKind::kNonNull) return std::nullopt;
-    return json::value(nullptr);
+  // After an error at a field whose text starts at `mark`: null when the field is nullable,
+  // else the error propagates (false).
+  bool null_or_propagate(const Type* type, std::size_t mark) {
+    if (type->kind == TypeKind::kNonNull) return false;
+    out_.resize(mark);
+    out_ += "null";
+    return true;
   }
 
-  // nullopt: an error was raised (and recorded) for this position.
-  awaitable<std::optional<json::value>> complete_value(const Type* type, const Type& parent_type,
-                                                       const Field& field,
-                                                       const std::vector<const Selection*>& nodes,
-                                                       const Resolved& value,
-                                                       const PathNode* path) {
+  awaitable<bool> complete_value(const Type* type, const Type& parent_type, const Field& field,
+                                 const std::vector<const Selection*>& nodes, const Resolved& value,
+                                 const PathNode* path) {
     if (type->kind == TypeKind::kNonNull) {
-      auto inner = co_await complete_value(type->of, parent_type, field, nodes, value, path);
-      if (!inner) co_return std::nullopt;
-      if (inner->is_null()) {
+      const std::size_t mark = out_.size();
+      bool ok = co_await complete_value(type->of, parent_type, field, nodes, value, path);
+      if (!ok) co_return false;
+      if (wrote_null(out_, mark)) {
         error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
                           field.name),
               {nodes.front()->loc}, path);
-        co_return std::nullopt;
+        co_return false;
       }
-      co_return inner;
+      co_return true;
     }
-    if (value.is_null()) co_return json::value(nullptr, storage_);
+    if (value.is_null()) {
+      out_ += "null";
+      co_return true;
+    }
 
     if (type->kind == TypeKind::kList) {
       const json::value& list = value.json();
@@ -792,17 +929,18 @@ class Execution {
         error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
                           parent_type.name, field.name),
               {nodes.front()->loc}, path);
-        co_return std::nullopt;
+        co_return false;
       }
       if (count > request_.list_items_max) {
         error(fmt::format("List of {} items exceeds the limit of {} items.", count,
                           request_.list_items_max),
               {nodes.front()->loc}, path);
-        co_return std::nullopt;
+        co_return false;
       }
-      json::array out(storage_);
-      out.reserve(count);
+      out_ += '[';
       for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) out_ += ',';
+        const std::size_t item_mark = out_.size();
         PathNode item_path{path, {}, static_cast<int>(i)};
         Resolved item;
         if (value.native_list) {
@@ -810,15 +948,15 @@ class Execution {
         } else {
           item.ref = &list.get_array()[i];
         }
-        auto v = co_await complete_value(type->of, parent_type, field, nodes, item, &item_path);
-        if (!v) {
-          if (type->of->kind == TypeKind::kNonNull) co_return std::nullopt;
-          out.emplace_back(nullptr);
-          continue;
+        bool ok = co_await complete_value(type->of, parent_type, field, nodes, item, &item_path);
+        if (!ok) {
+          if (type->of->kind == TypeKind::kNonNull) co_return false;
+          out_.resize(item_mark);
+          out_ += "null";
         }
-        out.push_back(std::move(*v));
       }
-      co_return json::value(std::move(out));
+      out_ += ']';
+      co_return true;
     }
 
     if (type->is_leaf()) co_return complete_leaf(type, value.json(), nodes, path);
@@ -826,31 +964,30 @@ class Execution {
     const Type* object_type = type;
     if (type->is_abstract()) {
       object_type = resolve_type(type, parent_type, field, nodes, value, path);
-      if (!object_type) co_return std::nullopt;
+      if (!object_type) co_return false;
     }
     const FieldGroups& sub = subfields(object_type, nodes);
-    auto object = co_await execute_fields(object_type, value, sub, path);
-    if (!object) co_return std::nullopt;
-    co_return json::value(std::move(*object));
+    co_return co_await execute_fields(object_type, value, sub, path);
   }
 
-  // nullopt: an error was raised (and recorded) for this position.
-  std::optional<json::value> complete_value_sync(const Type* type, const Type& parent_type,
-                                                 const Field& field,
-                                                 const std::vector<const Selection*>& nodes,
-                                                 const Resolved& value, const PathNode* path) {
+  bool complete_value_sync(const Type* type, const Type& parent_type, const Field& field,
+                           const std::vector<const Selection*>& nodes, const Resolved& value,
+                           const PathNode* path) {
     if (type->kind == TypeKind::kNonNull) {
-      auto inner = complete_value_sync(type->of, parent_type, field, nodes, value, path);
-      if (!inner) return std::nullopt;
-      if (inner->is_null()) {
+      const std::size_t mark = out_.size();
+      if (!complete_value_sync(type->of, parent_type, field, nodes, value, path)) return false;
+      if (wrote_null(out_, mark)) {
         error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
                           field.name),
               {nodes.front()->loc}, path);
-        return std::nullopt;
+        return false;
       }
-      return inner;
+      return true;
     }
-    if (value.is_null()) return json::value(nullptr, storage_);
+    if (value.is_null()) {
+      out_ += "null";
+      return true;
+    }
 
     if (type->kind == TypeKind::kList) {
       const json::value& list = value.json();
@@ -861,17 +998,18 @@ class Execution {
         error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
                           parent_type.name, field.name),
               {nodes.front()->loc}, path);
-        return std::nullopt;
+        return false;
       }
       if (count > request_.list_items_max) {
         error(fmt::format("List of {} items exceeds the limit of {} items.", count,
                           request_.list_items_max),
               {nodes.front()->loc}, path);
-        return std::nullopt;
+        return false;
       }
-      json::array out(storage_);
-      out.reserve(count);
+      out_ += '[';
       for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) out_ += ',';
+        const std::size_t item_mark = out_.size();
         PathNode item_path{path, {}, static_cast<int>(i)};
         Resolved item;
         if (value.native_list) {
@@ -879,15 +1017,14 @@ class Execution {
         } else {
           item.ref = &list.get_array()[i];
         }
-        auto v = complete_value_sync(type->of, parent_type, field, nodes, item, &item_path);
-        if (!v) {
-          if (type->of->kind == TypeKind::kNonNull) return std::nullopt;
-          out.emplace_back(nullptr);
-          continue;
+        if (!complete_value_sync(type->of, parent_type, field, nodes, item, &item_path)) {
+          if (type->of->kind == TypeKind::kNonNull) return false;
+          out_.resize(item_mark);
+          out_ += "null";
         }
-        out.push_back(std::move(*v));
       }
-      return json::value(std::move(out));
+      out_ += ']';
+      return true;
     }
 
     if (type->is_leaf()) return complete_leaf(type, value.json(), nodes, path);
@@ -895,12 +1032,10 @@ class Execution {
     const Type* object_type = type;
     if (type->is_abstract()) {
       object_type = resolve_type(type, parent_type, field, nodes, value, path);
-      if (!object_type) return std::nullopt;
+      if (!object_type) return false;
     }
     const FieldGroups& sub = subfields(object_type, nodes);
-    auto object = execute_fields_sync(object_type, value, sub, path);
-    if (!object) return std::nullopt;
-    return json::value(std::move(*object));
+    return execute_fields_sync(object_type, value, sub, path);
   }
 
   const Type* resolve_type(const Type* abstract, const Type& parent_type, const Field& field,
@@ -954,11 +1089,11 @@ class Execution {
   std::deque<Type> scratch_types_;
   std::vector<GraphqlError> errors_;
   bool serial_ = false;
-  // The response is built in one arena, released with the result. The storage pointer does not
-  // own the arena, so values in it are destroyed without walking them.
-  std::shared_ptr<json::monotonic_resource> arena_ = std::make_shared<json::monotonic_resource>(
-      kArenaFirstBlockBytes, json::storage_ptr(&block_cache()));
-  json::storage_ptr storage_{arena_.get()};
+  // What resolvers build is in one arena, released with the execution. The storage pointer does
+  // not own the arena, so values in it are destroyed without walking them.
+  json::monotonic_resource arena_{kArenaFirstBlockBytes, json::storage_ptr(&block_cache())};
+  json::storage_ptr storage_{&arena_};
+  std::string out_;  // the response's data as JSON text, written while executing
   struct PairHash {
     std::size_t operator()(const std::pair<const Type*, const void*>& p) const {
       return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
@@ -1058,8 +1193,9 @@ std::string to_json_text(const ExecutionResult& result) {
     if (result.data) out += ',';
   }
   if (result.data) {
+    out.reserve(out.size() + result.data->size() + 9);
     out += "\"data\":";
-    out += json::serialize(*result.data);
+    out += *result.data;
   }
   out += '}';
   return out;
@@ -1072,7 +1208,7 @@ json::object to_json(const ExecutionResult& result) {
     for (const auto& e : result.errors) errors.push_back(to_json(e));
     out["errors"] = std::move(errors);
   }
-  if (result.data) out["data"] = *result.data;
+  if (result.data) out["data"] = json::parse(*result.data);
   return out;
 }
 

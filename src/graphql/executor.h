@@ -36,7 +36,7 @@ struct ResolveInfo {
   const Selection& selection;  // the first field node of this response key
   const PathNode* path_node;
   // The request's arena: JSON built with it (json::object o(info.storage)) costs a pointer bump
-  // and is freed with the response. Values built with it must not outlive the request.
+  // and is freed when execution ends. Values built with it must not outlive the request.
   const boost::json::storage_ptr& storage;
 
   template <class T>
@@ -65,10 +65,9 @@ struct ExecutionRequest {
 };
 
 struct ExecutionResult {
-  // The arena `data` is built in (declared first so it outlives `data`); copying `data` out of
-  // the result (or using to_json) gives a value independent of it.
-  std::shared_ptr<void> arena;
-  std::optional<boost::json::value> data;  // absent when execution did not start
+  // The response's "data" as JSON text (written while executing); absent when execution did not
+  // start. to_json gives it as a JSON value.
+  std::optional<std::string> data;
   std::vector<GraphqlError> errors;
 };
 
@@ -79,7 +78,7 @@ boost::asio::awaitable<ExecutionResult> execute(const Schema& schema,
 
 // {"errors": [...], "data": ...} as the spec's response format orders it.
 boost::json::object to_json(const ExecutionResult& result);
-// The response as JSON text, serialised straight from the result's arena (no copy).
+// The response as JSON text.
 std::string to_json_text(const ExecutionResult& result);
 boost::json::object to_json(const GraphqlError& error);
 

@@ -316,3 +316,48 @@ TEST(Executor, ResolvesThroughInterfacesImplementingInterfaces) {
                 run(**schema, "{ node { id ... on Resource { url ... on Image { width } } } }")),
             R"({"data":{"node":{"id":"i1","url":"u","width":3}}})");
 }
+
+TEST(Executor, WritesResponseTextAsTheJsonSerialiserWould) {
+  auto schema = Schema::from_sdl(R"(
+    type Query { s: String f: Float big: Float n: Int j: JSON l: [[String]] o: O }
+    type O { id: ID! }
+    scalar JSON
+  )");
+  ASSERT_TRUE(schema);
+  Schema& s = **schema;
+  ASSERT_TRUE(s.set_resolver("Query.s", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    co_return std::string("q\"b\\s/\n\t\r\b\f\x01\x1f\x7f \xc3\xa9 \xf0\x9f\x98\x80") + '\0';
+  }));
+  ASSERT_TRUE(s.set_resolver("Query.f",
+                             [](const ResolveInfo&) -> awaitable<FieldResult> { co_return 1.5; }));
+  ASSERT_TRUE(s.set_resolver(
+      "Query.big", [](const ResolveInfo&) -> awaitable<FieldResult> { co_return 1e300; }));
+  ASSERT_TRUE(s.set_resolver(
+      "Query.n", [](const ResolveInfo&) -> awaitable<FieldResult> { co_return -2147483648; }));
+  ASSERT_TRUE(s.set_resolver("Query.j", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    co_return json::parse(R"({"a":[1,-2,3.25,null,true,"x\u0000y"],"u":18446744073709551615})");
+  }));
+  ASSERT_TRUE(s.set_resolver("Query.l", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    co_return json::parse(R"([["a",null],[],null])");
+  }));
+  ASSERT_TRUE(s.set_resolver("Query.o", [](const ResolveInfo&) -> awaitable<FieldResult> {
+    co_return json::parse(R"({"id":null})");
+  }));
+  auto doc = parse("{ s f big n j l o { id } t: __typename }");
+  ASSERT_TRUE(doc);
+  ExecutionRequest request;
+  request.document = &*doc;
+  boost::asio::io_context io;
+  auto future = boost::asio::co_spawn(io, execute(s, request), boost::asio::use_future);
+  io.run();
+  ExecutionResult result = future.get();
+  std::string text = to_json_text(result);
+  EXPECT_EQ(text, json::serialize(to_json(result)));
+  EXPECT_NE(text.find(R"("s":"q\"b\\s/\n\t\r\b\f\u0001\u001f)"
+                      "\x7f \xc3\xa9 \xf0\x9f\x98\x80\\u0000\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("f":1.5E0,"big":1E300,"n":-2147483648,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("l":[["a",null],[],null],"o":null,"t":"Query"})"), std::string::npos)
+      << text;
+}
