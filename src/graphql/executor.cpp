@@ -9,9 +9,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <array>
 #include <charconv>
-
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <set>
@@ -49,6 +50,8 @@ std::vector<PathSegment> to_path(const PathNode* node) {
 
 // A value between resolution and completion: JSON from resolvers, or schema objects (by
 // pointer) for the introspection types.
+const json::value kNullValue;
+
 struct Resolved {
   const json::value* ref = nullptr;  // borrowed from the parent value (lives in a caller frame)
   // What a resolver returned, in whatever storage it was built (an optional, because assigning
@@ -58,10 +61,7 @@ struct Resolved {
   std::vector<const void*> natives;
   bool native_list = false;
 
-  const json::value& json() const {
-    static const json::value null_value;
-    return ref ? *ref : owned ? *owned : null_value;
-  }
+  const json::value& json() const { return ref ? *ref : owned ? *owned : kNullValue; }
   bool is_null() const { return !native && !native_list && json().is_null(); }
 };
 
@@ -93,63 +93,98 @@ Resolved json_value(json::value v) {
   return r;
 }
 
+// The response text being written: a growable buffer whose appends are inlined (most writes are
+// a few bytes), cut back to a mark when an error turns a position into null.
+class Text {
+ public:
+  explicit Text(std::size_t capacity) { grow_to(std::max(capacity, kTextCapacityMin)); }
+
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  void truncate(std::size_t size) { size_ = size; }
+
+  void put(char c) {
+    if (size_ == capacity_) [[unlikely]]
+      grow_to(capacity_ * 2);
+    data_[size_++] = c;
+  }
+  void append(const char* p, std::size_t n) {
+    if (capacity_ - size_ < n) [[unlikely]]
+      grow_to(std::max(capacity_ * 2, size_ + n));
+    std::memcpy(data_.get() + size_, p, n);
+    size_ += n;
+  }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+
+ private:
+  static constexpr std::size_t kTextCapacityMin = 256;
+
+  void grow_to(std::size_t capacity) {
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// For each byte, 0 when JSON text carries it as it is, else the letter of its escape ('u' for
+// \u00XX) — the escapes boost::json::serialize writes.
+constexpr std::array<char, 256> kEscapes = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+  t['\b'] = 'b';
+  t['\t'] = 't';
+  t['\n'] = 'n';
+  t['\f'] = 'f';
+  t['\r'] = 'r';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}();
+
 // JSON text written the way boost::json::serialize writes it (the same escapes, number forms and
 // no whitespace), so a response reads the same whether it was streamed or built as a tree.
-void write_string(std::string& out, std::string_view s) {
+void write_string(Text& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the run of bytes that need no escape
+  out.put('"');
+  std::size_t run = 0;  // start of the bytes not written yet
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    char e = kEscapes[c];
+    if (!e) [[likely]]
+      continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default: {
-        char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out.append(u, sizeof u);
-      }
+    if (e == 'u') {
+      const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(u, sizeof u);
+    } else {
+      const char escape[] = {'\\', e};
+      out.append(escape, sizeof escape);
     }
   }
   out.append(s.data() + run, s.size() - run);
-  out += '"';
+  out.put('"');
 }
 
 template <class Integer>
-void write_integer(std::string& out, Integer n) {
+void write_integer(Text& out, Integer n) {
   char buffer[24];
   auto end = std::to_chars(buffer, buffer + sizeof buffer, n).ptr;
-  out.append(buffer, end);
+  out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
-void write_json(std::string& out, const json::value& v) {
+void write_json(Text& out, const json::value& v) {
   switch (v.kind()) {
     case json::kind::null:
-      out += "null";
+      out.append("null");
       return;
     case json::kind::bool_:
-      out += v.get_bool() ? "true" : "false";
+      out.append(v.get_bool() ? "true" : "false");
       return;
     case json::kind::int64:
       write_integer(out, v.get_int64());
@@ -158,41 +193,41 @@ void write_json(std::string& out, const json::value& v) {
       write_integer(out, v.get_uint64());
       return;
     case json::kind::double_:
-      out += json::serialize(v);
+      out.append(json::serialize(v));
       return;
     case json::kind::string:
       write_string(out, v.get_string());
       return;
     case json::kind::array: {
-      out += '[';
+      out.put('[');
       bool first = true;
       for (const auto& item : v.get_array()) {
-        if (!first) out += ',';
+        if (!first) out.put(',');
         first = false;
         write_json(out, item);
       }
-      out += ']';
+      out.put(']');
       return;
     }
     case json::kind::object: {
-      out += '{';
+      out.put('{');
       bool first = true;
       for (const auto& member : v.get_object()) {
-        if (!first) out += ',';
+        if (!first) out.put(',');
         first = false;
         write_string(out, member.key());
-        out += ':';
+        out.put(':');
         write_json(out, member.value());
       }
-      out += '}';
+      out.put('}');
       return;
     }
   }
 }
 
 // Whether the text from `mark` on is a JSON null.
-bool wrote_null(const std::string& out, std::size_t mark) {
-  return out.size() - mark == 4 && std::string_view(out).substr(mark) == "null";
+bool wrote_null(const Text& out, std::size_t mark) {
+  return out.size() - mark == 4 && out.view().substr(mark) == "null";
 }
 
 const char* kind_name(TypeKind k) {
@@ -394,7 +429,37 @@ BlockCache& block_cache() {
   return instance;
 }
 
-using FieldGroups = std::vector<std::pair<std::string_view, std::vector<const Selection*>>>;
+// The response text's size of the last request on this thread: the next one reserves about as
+// much.
+thread_local std::size_t t_last_response_bytes = 0;
+
+const json::object kNoArguments;
+
+struct FieldGroup;
+using FieldGroups = std::vector<FieldGroup>;
+
+// One response key of a selection set collected for a parent object type (spec §6.3.2
+// CollectFields), with what executing it needs worked out once per request: its definition,
+// whether it may reach a resolver, its text in the response and its coerced arguments.
+struct FieldGroup {
+  enum class Kind { kTypename, kSchemaMeta, kTypeMeta, kField, kUnknown };
+
+  FieldGroup(std::string_view k, const Selection* first) : key(k), nodes{first} {}
+
+  std::string_view key;
+  std::vector<const Selection*> nodes;
+  // Filled in by Execution::prepare on first use.
+  bool prepared = false;
+  Kind kind = Kind::kUnknown;
+  const Field* field = nullptr;
+  bool needs_async = false;               // the field's execution may reach a resolver
+  bool completion_async = false;          // completing its value may reach a resolver
+  std::string key_text;                   // "key":
+  std::optional<json::object> arguments;  // once coerced without error
+  std::size_t member_hint = 0;            // where the field was last found in a parent JSON object
+  // The subfields when the field's named type is an object type (found on first use).
+  FieldGroups* object_subfields = nullptr;
+};
 
 class Execution {
  public:
@@ -428,15 +493,13 @@ class Execution {
     collect_fields(root, op->selections, fields, visited);
     Resolved source = json_value(json::object());
     serial_ = op->operation == OperationType::kMutation;
-    thread_local std::size_t last_response_bytes = 0;
-    out_.reserve(std::min(last_response_bytes + last_response_bytes / 8, kResponseReserveBytesMax));
     bool ok = co_await execute_fields(root, source, fields, nullptr);
     if (!ok) {
-      out_.clear();
-      out_ += "null";
+      out_.truncate(0);
+      out_.append("null");
     }
-    last_response_bytes = out_.size();
-    result.data = std::move(out_);
+    t_last_response_bytes = out_.size();
+    result.data = std::string(out_.view());
     result.errors = std::move(errors_);
     co_return result;
   }
@@ -555,11 +618,11 @@ class Execution {
         case Selection::Kind::kField: {
           std::string_view key = s.response_key();
           auto it =
-              std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == key; });
+              std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.key == key; });
           if (it == out.end()) {
-            out.emplace_back(key, std::vector<const Selection*>{&s});
+            out.emplace_back(key, &s);
           } else {
-            it->second.push_back(&s);
+            it->nodes.push_back(&s);
           }
           break;
         }
@@ -581,8 +644,7 @@ class Execution {
   }
 
   // CollectSubfields, memoised per (object type, field nodes): list items share the work.
-  const FieldGroups& subfields(const Type* object_type,
-                               const std::vector<const Selection*>& nodes) {
+  FieldGroups& subfields(const Type* object_type, const std::vector<const Selection*>& nodes) {
     auto key = std::make_pair(object_type, static_cast<const void*>(&nodes));
     auto it = subfields_.find(key);
     if (it != subfields_.end()) return it->second;
@@ -603,23 +665,31 @@ class Execution {
     return parent_type->field(name);
   }
 
-  bool field_needs_async(const Type* parent_type, const Resolved& source,
-                         const std::vector<const Selection*>& nodes) {
-    if (source.native) return false;
-    // `nodes` belongs to one parent type's memoised field groups, so it identifies the field.
-    if (auto it = field_async_.find(&nodes); it != field_async_.end()) return it->second;
-    bool needs = field_needs_async_uncached(parent_type, nodes);
-    field_async_.emplace(&nodes, needs);
-    return needs;
-  }
-
-  bool field_needs_async_uncached(const Type* parent_type,
-                                  const std::vector<const Selection*>& nodes) {
-    const Selection& node = *nodes.front();
-    if (node.name == "__typename") return false;
-    const Field* field = field_of(parent_type, node.name);
-    if (!field) return false;
-    return field->resolver || completion_needs_async(field->type, nodes);
+  // Works out once what executing `group` under `parent_type` needs (the group belongs to one
+  // parent type's memoised field groups, so it identifies the field).
+  FieldGroup& prepare(const Type* parent_type, FieldGroup& group) {
+    if (group.prepared) return group;
+    group.prepared = true;
+    Text key(group.key.size() + 3);
+    write_string(key, group.key);
+    key.put(':');
+    group.key_text = std::string(key.view());
+    const std::string& name = group.nodes.front()->name;
+    if (name == "__typename") {
+      group.kind = FieldGroup::Kind::kTypename;
+      return group;
+    }
+    if (parent_type == schema_.query_type() && (name == "__schema" || name == "__type")) {
+      group.kind = name == "__schema" ? FieldGroup::Kind::kSchemaMeta : FieldGroup::Kind::kTypeMeta;
+      group.field = field_of(parent_type, name);
+    } else {
+      group.field = parent_type->field(name);
+      group.kind = group.field ? FieldGroup::Kind::kField : FieldGroup::Kind::kUnknown;
+    }
+    if (!group.field) return group;
+    group.completion_async = completion_needs_async(group.field->type, group.nodes);
+    group.needs_async = group.field->resolver || group.completion_async;
+    return group;
   }
 
   bool completion_needs_async(const Type* type, const std::vector<const Selection*>& nodes) {
@@ -638,7 +708,8 @@ class Execution {
     auto key = std::make_pair(object_type, static_cast<const void*>(&nodes));
     if (auto it = needs_async_.find(key); it != needs_async_.end()) return it->second;
     bool needs = false;
-    for (const auto& [response_key, field_nodes] : subfields(object_type, nodes)) {
+    for (const FieldGroup& group : subfields(object_type, nodes)) {
+      const auto& field_nodes = group.nodes;
       const std::string& name = field_nodes.front()->name;
       if (name == "__typename") continue;
       const Field* field = field_of(object_type, name);
@@ -655,50 +726,50 @@ class Execution {
   // Each function below writes one value at the end of out_ and returns false when an error
   // propagates to the parent (spec §6.4.4): then the text written since the caller's mark is
   // dropped by whoever turns the error into null.
-  awaitable<bool> execute_fields(const Type* type, const Resolved& source,
-                                 const FieldGroups& fields, const PathNode* path) {
-    out_ += '{';
+  awaitable<bool> execute_fields(const Type* type, const Resolved& source, FieldGroups& fields,
+                                 const PathNode* path) {
+    out_.put('{');
     bool failed = false;
     bool first = true;
-    for (const auto& [key, nodes] : fields) {
-      PathNode node{path, key, -1};
-      if (!first) out_ += ',';
+    for (FieldGroup& group : fields) {
+      prepare(type, group);
+      PathNode node{path, group.key, -1};
+      if (!first) out_.put(',');
       first = false;
-      write_string(out_, key);
-      out_ += ':';
+      out_.append(group.key_text);
       // (No co_await inside ?: — g++ 12 mishandles the temporaries there.)
       bool ok = false;
-      if (field_needs_async(type, source, nodes)) {
-        ok = co_await execute_field(type, source, nodes, &node);
+      if (group.needs_async && !source.native) {
+        ok = co_await execute_field(type, source, group, &node);
       } else {
-        ok = execute_field_sync(type, source, nodes, &node);
+        ok = execute_field_sync(type, source, group, &node);
       }
       if (!ok) {
         failed = true;
         if (serial_ && !path) break;  // a mutation stops at its first failed non-null field
       }
     }
-    out_ += '}';
+    out_.put('}');
     co_return !failed;
   }
 
-  bool execute_fields_sync(const Type* type, const Resolved& source, const FieldGroups& fields,
+  bool execute_fields_sync(const Type* type, const Resolved& source, FieldGroups& fields,
                            const PathNode* path) {
-    out_ += '{';
+    out_.put('{');
     bool failed = false;
     bool first = true;
-    for (const auto& [key, nodes] : fields) {
-      PathNode node{path, key, -1};
-      if (!first) out_ += ',';
+    for (FieldGroup& group : fields) {
+      prepare(type, group);
+      PathNode node{path, group.key, -1};
+      if (!first) out_.put(',');
       first = false;
-      write_string(out_, key);
-      out_ += ':';
-      if (!execute_field_sync(type, source, nodes, &node)) {
+      out_.append(group.key_text);
+      if (!execute_field_sync(type, source, group, &node)) {
         failed = true;
         if (serial_ && !path) break;  // a mutation stops at its first failed non-null field
       }
     }
-    out_ += '}';
+    out_.put('}');
     return !failed;
   }
 
@@ -746,42 +817,70 @@ class Execution {
     return args;
   }
 
-  awaitable<bool> execute_field(const Type* parent_type, const Resolved& source,
-                                const std::vector<const Selection*>& nodes, const PathNode* path) {
+  // The group's coerced arguments, coerced once per request (they depend only on the document
+  // and the variables); nullptr after recording an error, which is raised again for every
+  // position of the field.
+  const json::object* arguments(FieldGroup& group, const PathNode* path) {
+    if (group.field->arguments.empty()) return &kNoArguments;
+    if (group.arguments) return &*group.arguments;
+    auto args = coerce_arguments(group.field->arguments, *group.nodes.front(), path);
+    if (!args) return nullptr;
+    group.arguments = std::move(*args);
+    return &*group.arguments;
+  }
+
+  // The value of the field in the parent JSON object, by name; JSON objects a resolver builds
+  // tend to have their members in the same order, so the last position is tried first.
+  static const json::value* member(const json::object& parent, FieldGroup& group) {
+    const std::string& name = group.field->name;
+    if (group.member_hint < parent.size()) {
+      const json::key_value_pair& kv = parent.begin()[group.member_hint];
+      if (kv.key() == name) return &kv.value();
+    }
+    auto it = parent.find(name);
+    if (it == parent.end()) return nullptr;
+    group.member_hint = static_cast<std::size_t>(it - parent.begin());
+    return &it->value();
+  }
+
+  // The value of a meta field, an introspection field or a field read from the parent object.
+  Resolved resolve_sync(const Type* parent_type, const Resolved& source, FieldGroup& group,
+                        const json::object& args) {
+    Resolved value;
+    if (group.kind == FieldGroup::Kind::kSchemaMeta) {
+      value = native(&schema_);
+    } else if (group.kind == FieldGroup::Kind::kTypeMeta) {
+      auto name = args.find("name");
+      const Type* t = name != args.end() && name->value().is_string()
+                          ? schema_.type(name->value().get_string())
+                          : nullptr;
+      if (t) value = native(t);
+    } else if (source.native) {
+      value = introspect(schema_, *parent_type, source.native, group.field->name, args);
+    } else if (source.json().is_object()) {
+      value.ref = member(source.json().get_object(), group);
+    }
+    return value;
+  }
+
+  awaitable<bool> execute_field(const Type* parent_type, const Resolved& source, FieldGroup& group,
+                                const PathNode* path) {
     const std::size_t mark = out_.size();
-    const Selection& node = *nodes.front();
-    if (node.name == "__typename") {
+    const Field* field = group.field;
+    if (group.kind == FieldGroup::Kind::kTypename) {
       write_string(out_, parent_type->name);
       co_return true;
     }
-    const Field* field = nullptr;
-    bool meta = false;
-    if (parent_type == schema_.query_type() && (node.name == "__schema" || node.name == "__type")) {
-      field = node.name == "__schema" ? schema_.schema_meta_field() : schema_.type_meta_field();
-      meta = true;
-    } else {
-      field = parent_type->field(node.name);
-    }
     if (!field) {  // validation rejects unknown fields
-      out_ += "null";
+      out_.append("null");
       co_return true;
     }
-
-    auto args = coerce_arguments(field->arguments, node, path);
+    const json::object* args = arguments(group, path);
     if (!args) co_return null_or_propagate(field->type, mark);
 
     Resolved value;
-    if (meta) {
-      if (node.name == "__schema") {
-        value = native(&schema_);
-      } else {
-        const json::value& name = (*args)["name"];
-        const Type* t = name.is_string() ? schema_.type(name.get_string()) : nullptr;
-        if (t) value = native(t);
-      }
-    } else if (source.native) {
-      value = introspect(schema_, *parent_type, source.native, node.name, *args);
-    } else if (field->resolver) {
+    if (group.kind == FieldGroup::Kind::kField && !source.native && field->resolver) {
+      const Selection& node = *group.nodes.front();
       ResolveInfo info{source.json(), *args, request_.context, schema_, *parent_type, *field,
                        node,          path,  storage_};
       std::optional<FieldResult> r;
@@ -800,60 +899,35 @@ class Execution {
         co_return null_or_propagate(field->type, mark);
       }
       value.owned.emplace(std::move(**r));
-    } else if (source.json().is_object()) {
-      const json::object& parent = source.json().get_object();
-      if (auto it = parent.find(node.name); it != parent.end()) value.ref = &it->value();
+    } else {
+      value = resolve_sync(parent_type, source, group, *args);
     }
     bool ok = false;
-    if (completion_needs_async(field->type, nodes)) {
-      ok = co_await complete_value(field->type, *parent_type, *field, nodes, value, path);
+    if (group.completion_async) {
+      ok = co_await complete_value(field->type, *parent_type, group, value, path);
     } else {
-      ok = complete_value_sync(field->type, *parent_type, *field, nodes, value, path);
+      ok = complete_value_sync(field->type, *parent_type, group, value, path);
     }
     if (!ok) co_return null_or_propagate(field->type, mark);
     co_return true;
   }
 
-  bool execute_field_sync(const Type* parent_type, const Resolved& source,
-                          const std::vector<const Selection*>& nodes, const PathNode* path) {
+  bool execute_field_sync(const Type* parent_type, const Resolved& source, FieldGroup& group,
+                          const PathNode* path) {
     const std::size_t mark = out_.size();
-    const Selection& node = *nodes.front();
-    if (node.name == "__typename") {
+    const Field* field = group.field;
+    if (group.kind == FieldGroup::Kind::kTypename) {
       write_string(out_, parent_type->name);
       return true;
     }
-    const Field* field = nullptr;
-    bool meta = false;
-    if (parent_type == schema_.query_type() && (node.name == "__schema" || node.name == "__type")) {
-      field = node.name == "__schema" ? schema_.schema_meta_field() : schema_.type_meta_field();
-      meta = true;
-    } else {
-      field = parent_type->field(node.name);
-    }
     if (!field) {  // validation rejects unknown fields
-      out_ += "null";
+      out_.append("null");
       return true;
     }
-
-    auto args = coerce_arguments(field->arguments, node, path);
+    const json::object* args = arguments(group, path);
     if (!args) return null_or_propagate(field->type, mark);
-
-    Resolved value;
-    if (meta) {
-      if (node.name == "__schema") {
-        value = native(&schema_);
-      } else {
-        const json::value& name = (*args)["name"];
-        const Type* t = name.is_string() ? schema_.type(name.get_string()) : nullptr;
-        if (t) value = native(t);
-      }
-    } else if (source.native) {
-      value = introspect(schema_, *parent_type, source.native, node.name, *args);
-    } else if (source.json().is_object()) {
-      const json::object& parent = source.json().get_object();
-      if (auto it = parent.find(node.name); it != parent.end()) value.ref = &it->value();
-    }
-    if (!complete_value_sync(field->type, *parent_type, *field, nodes, value, path)) {
+    Resolved value = resolve_sync(parent_type, source, group, *args);
+    if (!complete_value_sync(field->type, *parent_type, group, value, path)) {
       return null_or_propagate(field->type, mark);
     }
     return true;
@@ -861,19 +935,18 @@ class Execution {
 
   // A leaf value; the common cases (a String, ID, Boolean or Int already of the right JSON kind, a
   // valid enum name) are written without going through the scalar's general serialisation.
-  bool complete_leaf(const Type* type, const json::value& v,
-                     const std::vector<const Selection*>& nodes, const PathNode* path) {
+  bool complete_leaf(const Type* type, const json::value& v, const FieldGroup& group,
+                     const PathNode* path) {
     if (type->built_in) {
-      const std::string& name = type->name;
-      if (v.is_string() && (name == "String" || name == "ID")) {
+      if (v.is_string() && (type == string_type_ || type == id_type_)) {
         write_string(out_, v.get_string());
         return true;
       }
-      if (v.is_bool() && name == "Boolean") {
-        out_ += v.get_bool() ? "true" : "false";
+      if (v.is_bool() && type == boolean_type_) {
+        out_.append(v.get_bool() ? "true" : "false");
         return true;
       }
-      if (v.is_int64() && name == "Int" && v.get_int64() >= INT32_MIN &&
+      if (v.is_int64() && type == int_type_ && v.get_int64() >= INT32_MIN &&
           v.get_int64() <= INT32_MAX) {
         write_integer(out_, v.get_int64());
         return true;
@@ -884,7 +957,7 @@ class Execution {
     }
     auto s = serialize_leaf(type, v);
     if (!s) {
-      error(s.error(), {nodes.front()->loc}, path);
+      error(s.error(), {group.nodes.front()->loc}, path);
       return false;
     }
     write_json(out_, *s);
@@ -895,28 +968,35 @@ class Execution {
   // else the error propagates (false).
   bool null_or_propagate(const Type* type, std::size_t mark) {
     if (type->kind == TypeKind::kNonNull) return false;
-    out_.resize(mark);
-    out_ += "null";
+    out_.truncate(mark);
+    out_.append("null");
     return true;
   }
 
-  awaitable<bool> complete_value(const Type* type, const Type& parent_type, const Field& field,
-                                 const std::vector<const Selection*>& nodes, const Resolved& value,
-                                 const PathNode* path) {
+  // The subfields of the group's value once its object type is known.
+  FieldGroups& object_subfields(const Type* object_type, const Type* declared, FieldGroup& group) {
+    if (object_type != declared) return subfields(object_type, group.nodes);  // abstract
+    if (!group.object_subfields) group.object_subfields = &subfields(object_type, group.nodes);
+    return *group.object_subfields;
+  }
+
+  awaitable<bool> complete_value(const Type* type, const Type& parent_type, FieldGroup& group,
+                                 const Resolved& value, const PathNode* path) {
+    const Field& field = *group.field;
     if (type->kind == TypeKind::kNonNull) {
       const std::size_t mark = out_.size();
-      bool ok = co_await complete_value(type->of, parent_type, field, nodes, value, path);
+      bool ok = co_await complete_value(type->of, parent_type, group, value, path);
       if (!ok) co_return false;
       if (wrote_null(out_, mark)) {
         error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
                           field.name),
-              {nodes.front()->loc}, path);
+              {group.nodes.front()->loc}, path);
         co_return false;
       }
       co_return true;
     }
     if (value.is_null()) {
-      out_ += "null";
+      out_.append("null");
       co_return true;
     }
 
@@ -928,18 +1008,18 @@ class Execution {
       if (!value.native_list && !list.is_array()) {
         error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
                           parent_type.name, field.name),
-              {nodes.front()->loc}, path);
+              {group.nodes.front()->loc}, path);
         co_return false;
       }
       if (count > request_.list_items_max) {
         error(fmt::format("List of {} items exceeds the limit of {} items.", count,
                           request_.list_items_max),
-              {nodes.front()->loc}, path);
+              {group.nodes.front()->loc}, path);
         co_return false;
       }
-      out_ += '[';
+      out_.put('[');
       for (std::size_t i = 0; i < count; ++i) {
-        if (i > 0) out_ += ',';
+        if (i > 0) out_.put(',');
         const std::size_t item_mark = out_.size();
         PathNode item_path{path, {}, static_cast<int>(i)};
         Resolved item;
@@ -948,44 +1028,44 @@ class Execution {
         } else {
           item.ref = &list.get_array()[i];
         }
-        bool ok = co_await complete_value(type->of, parent_type, field, nodes, item, &item_path);
+        bool ok = co_await complete_value(type->of, parent_type, group, item, &item_path);
         if (!ok) {
           if (type->of->kind == TypeKind::kNonNull) co_return false;
-          out_.resize(item_mark);
-          out_ += "null";
+          out_.truncate(item_mark);
+          out_.append("null");
         }
       }
-      out_ += ']';
+      out_.put(']');
       co_return true;
     }
 
-    if (type->is_leaf()) co_return complete_leaf(type, value.json(), nodes, path);
+    if (type->is_leaf()) co_return complete_leaf(type, value.json(), group, path);
 
     const Type* object_type = type;
     if (type->is_abstract()) {
-      object_type = resolve_type(type, parent_type, field, nodes, value, path);
+      object_type = resolve_type(type, parent_type, field, group.nodes, value, path);
       if (!object_type) co_return false;
     }
-    const FieldGroups& sub = subfields(object_type, nodes);
+    FieldGroups& sub = object_subfields(object_type, type, group);
     co_return co_await execute_fields(object_type, value, sub, path);
   }
 
-  bool complete_value_sync(const Type* type, const Type& parent_type, const Field& field,
-                           const std::vector<const Selection*>& nodes, const Resolved& value,
-                           const PathNode* path) {
+  bool complete_value_sync(const Type* type, const Type& parent_type, FieldGroup& group,
+                           const Resolved& value, const PathNode* path) {
+    const Field& field = *group.field;
     if (type->kind == TypeKind::kNonNull) {
       const std::size_t mark = out_.size();
-      if (!complete_value_sync(type->of, parent_type, field, nodes, value, path)) return false;
+      if (!complete_value_sync(type->of, parent_type, group, value, path)) return false;
       if (wrote_null(out_, mark)) {
         error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
                           field.name),
-              {nodes.front()->loc}, path);
+              {group.nodes.front()->loc}, path);
         return false;
       }
       return true;
     }
     if (value.is_null()) {
-      out_ += "null";
+      out_.append("null");
       return true;
     }
 
@@ -997,18 +1077,18 @@ class Execution {
       if (!value.native_list && !list.is_array()) {
         error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
                           parent_type.name, field.name),
-              {nodes.front()->loc}, path);
+              {group.nodes.front()->loc}, path);
         return false;
       }
       if (count > request_.list_items_max) {
         error(fmt::format("List of {} items exceeds the limit of {} items.", count,
                           request_.list_items_max),
-              {nodes.front()->loc}, path);
+              {group.nodes.front()->loc}, path);
         return false;
       }
-      out_ += '[';
+      out_.put('[');
       for (std::size_t i = 0; i < count; ++i) {
-        if (i > 0) out_ += ',';
+        if (i > 0) out_.put(',');
         const std::size_t item_mark = out_.size();
         PathNode item_path{path, {}, static_cast<int>(i)};
         Resolved item;
@@ -1017,24 +1097,24 @@ class Execution {
         } else {
           item.ref = &list.get_array()[i];
         }
-        if (!complete_value_sync(type->of, parent_type, field, nodes, item, &item_path)) {
+        if (!complete_value_sync(type->of, parent_type, group, item, &item_path)) {
           if (type->of->kind == TypeKind::kNonNull) return false;
-          out_.resize(item_mark);
-          out_ += "null";
+          out_.truncate(item_mark);
+          out_.append("null");
         }
       }
-      out_ += ']';
+      out_.put(']');
       return true;
     }
 
-    if (type->is_leaf()) return complete_leaf(type, value.json(), nodes, path);
+    if (type->is_leaf()) return complete_leaf(type, value.json(), group, path);
 
     const Type* object_type = type;
     if (type->is_abstract()) {
-      object_type = resolve_type(type, parent_type, field, nodes, value, path);
+      object_type = resolve_type(type, parent_type, field, group.nodes, value, path);
       if (!object_type) return false;
     }
-    const FieldGroups& sub = subfields(object_type, nodes);
+    FieldGroups& sub = object_subfields(object_type, type, group);
     return execute_fields_sync(object_type, value, sub, path);
   }
 
@@ -1093,7 +1173,12 @@ class Execution {
   // not own the arena, so values in it are destroyed without walking them.
   json::monotonic_resource arena_{kArenaFirstBlockBytes, json::storage_ptr(&block_cache())};
   json::storage_ptr storage_{&arena_};
-  std::string out_;  // the response's data as JSON text, written while executing
+  // The response's data as JSON text, written while executing.
+  Text out_{std::min(t_last_response_bytes + t_last_response_bytes / 8, kResponseReserveBytesMax)};
+  const Type* string_type_ = schema_.type("String");
+  const Type* id_type_ = schema_.type("ID");
+  const Type* boolean_type_ = schema_.type("Boolean");
+  const Type* int_type_ = schema_.type("Int");
   struct PairHash {
     std::size_t operator()(const std::pair<const Type*, const void*>& p) const {
       return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
@@ -1101,7 +1186,6 @@ class Execution {
   };
   std::unordered_map<std::pair<const Type*, const void*>, FieldGroups, PairHash> subfields_;
   std::unordered_map<std::pair<const Type*, const void*>, bool, PairHash> needs_async_;
-  std::unordered_map<const void*, bool> field_async_;
 };
 
 }  // namespace
