@@ -61,8 +61,12 @@ CREATE FUNCTION ledger_create_transfers(
     in_prev_same_id integer[], in_prev_same_pending integer[], in_batch_pending integer[])
 RETURNS integer[]
 LANGUAGE plpgsql
--- Plan the statements below once per session instead of again for every batch.
+-- Plan the statements below once per session instead of again for every batch. That plan is
+-- made without knowing the arrays' sizes, often while the tables are still small and never
+-- analyzed; every statement here reaches rows by id, so keep the planner on the indexes (a
+-- sequential scan of ledger_transfers per batch grows with the table).
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 DECLARE
   -- Parameters copied into variables: PL/pgSQL keeps variables of array type in expanded form,
