@@ -92,40 +92,56 @@ DECLARE
   has_resolves boolean := false; rec record; may_overflow boolean;
   p_debit uuid[]; p_credit uuid[]; p_amount numeric[]; p_ledger bigint[];
   p_code integer[]; p_flagsv integer[]; p_state smallint[]; p_expires timestamptz[];
+  p_tid tid[]; stale integer[]; posted_tids tid[]; voided_tids tid[];
   -- Outcome per transfer.
   result integer[]; applied boolean[]; from_db boolean[];
   r_debit uuid[]; r_credit uuid[]; r_amount numeric[]; r_ledger bigint[]; r_code integer[];
   r_state smallint[];
   -- Effect per applied transfer, for undoing a failed linked chain.
-  posted_ids uuid[]; voided_ids uuid[];
   u_dr integer[]; u_cr integer[]; u_pending numeric[]; u_posted numeric[]; u_pj integer[];
   i integer; j integer; k integer; c integer; chain_start integer; chain_failed boolean := false;
   f integer; dr integer; cr integer; amt numeric; pend numeric; code integer;
   pid_flags integer; pid_state smallint; pid_expires timestamptz; pid_amount numeric;
-  pid_debit uuid; pid_credit uuid; pid_ledger bigint; pid_code integer;
+  pid_debit uuid; pid_credit uuid; pid_ledger bigint; pid_code integer; pid_tid tid;
 BEGIN
   IF n IS NULL OR n = 0 THEN
     RETURN ARRAY[]::integer[];
   END IF;
 
-  -- The accounts of the pending transfers this batch posts or voids (immutable, so read
-  -- before locking), then every account involved, locked in id order.
+  -- The pending transfers this batch posts or voids: their fields never change, so they are
+  -- read before locking, with where their rows are (to read the state again under the locks
+  -- without another index search). Then every account involved, locked in id order.
   IF array_position(p_flags, 4) IS NOT NULL OR array_position(p_flags, 8) IS NOT NULL
      OR array_position(p_flags, 5) IS NOT NULL OR array_position(p_flags, 9) IS NOT NULL THEN
     has_resolves := true;
     SELECT array_agg(q.d), array_agg(q.c), array_agg(q.a), array_agg(q.l), array_agg(q.co),
-           array_agg(q.f), array_agg(q.x)
-      INTO p_debit, p_credit, p_amount, p_ledger, p_code, p_flagsv, p_expires
+           array_agg(q.f), array_agg(q.x), array_agg(q.tid)
+      INTO p_debit, p_credit, p_amount, p_ledger, p_code, p_flagsv, p_expires, p_tid
       FROM (SELECT t.debit_account_id AS d, t.credit_account_id AS c, t.amount AS a,
-                   t.ledger AS l, t.code AS co, t.flags AS f, t.expires_at AS x
+                   t.ledger AS l, t.code AS co, t.flags AS f, t.expires_at AS x, t.ctid AS tid
               FROM unnest(p_pending_ids) WITH ORDINALITY AS u(pid, ord)
-              LEFT JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.pid) t ON true
+              LEFT JOIN LATERAL (SELECT x.*, x.ctid FROM ledger_transfers x WHERE x.id = u.pid) t ON true
              ORDER BY u.ord) q;
   ELSE
     p_debit := array_fill(NULL::uuid, ARRAY[n]);
     p_credit := p_debit;
     p_flagsv := array_fill(NULL::integer, ARRAY[n]);
   END IF;
+
+  -- Stored transfers with one of our ids (usually none: these are retries), also read before
+  -- locking: a stored transfer's fields never change, and one with our id that another batch
+  -- stores after this read makes our INSERT fail on the primary key, so the batch is re-run.
+  -- Stored transfers with one of our ids (usually none: these are retries).
+  e_found := array_fill(false, ARRAY[n]);
+  FOR rec IN SELECT u.ord::integer AS ord, e.*
+               FROM unnest(p_ids) WITH ORDINALITY AS u(id, ord)
+               JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.id) e ON true LOOP
+    e_found[rec.ord] := true; e_debit[rec.ord] := rec.debit_account_id;
+    e_credit[rec.ord] := rec.credit_account_id; e_amount[rec.ord] := rec.amount;
+    e_pending[rec.ord] := rec.pending_id; e_ledger[rec.ord] := rec.ledger;
+    e_code[rec.ord] := rec.code; e_flags[rec.ord] := rec.flags;
+    e_timeout[rec.ord] := rec.timeout_seconds;
+  END LOOP;
 
   SELECT array_agg(a.id ORDER BY a.id), array_agg(a.ledger ORDER BY a.id),
          array_agg(a.flags ORDER BY a.id), array_agg(a.debits_pending ORDER BY a.id),
@@ -162,24 +178,25 @@ BEGIN
     INTO may_overflow
     FROM unnest(a_dp, a_dpo, a_cp, a_cpo) AS b(dp, dpo, cp, cpo);
 
-  -- Stored transfers with one of our ids (usually none: these are retries).
-  e_found := array_fill(false, ARRAY[n]);
-  FOR rec IN SELECT u.ord::integer AS ord, e.*
-               FROM unnest(p_ids) WITH ORDINALITY AS u(id, ord)
-               JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.id) e ON true LOOP
-    e_found[rec.ord] := true; e_debit[rec.ord] := rec.debit_account_id;
-    e_credit[rec.ord] := rec.credit_account_id; e_amount[rec.ord] := rec.amount;
-    e_pending[rec.ord] := rec.pending_id; e_ledger[rec.ord] := rec.ledger;
-    e_code[rec.ord] := rec.code; e_flags[rec.ord] := rec.flags;
-    e_timeout[rec.ord] := rec.timeout_seconds;
-  END LOOP;
-  -- The states of the pending transfers we post or void, read again now that we hold the locks.
+  -- The states of the pending transfers we post or void, read now that we hold the locks, at
+  -- the rows read before locking. A row that changed meanwhile is no longer visible there
+  -- (nor is one whose slot was reused: the id is checked); those few are searched by id.
   IF has_resolves THEN
     SELECT array_agg(q.s) INTO p_state
       FROM (SELECT t.state AS s
-              FROM unnest(p_pending_ids) WITH ORDINALITY AS u(pid, ord)
-              LEFT JOIN LATERAL (SELECT state FROM ledger_transfers WHERE id = u.pid) t ON true
+              FROM unnest(p_pending_ids, p_tid) WITH ORDINALITY AS u(pid, tid, ord)
+              LEFT JOIN ledger_transfers t ON t.ctid = u.tid AND t.id = u.pid
              ORDER BY u.ord) q;
+    SELECT array_agg(u.ord) INTO stale
+      FROM unnest(p_state, p_flagsv) WITH ORDINALITY AS u(s, f, ord)
+     WHERE u.s IS NULL AND u.f IS NOT NULL;
+    IF stale IS NOT NULL THEN
+      FOREACH i IN ARRAY stale LOOP
+        SELECT t.state, t.ctid INTO pid_state, pid_tid
+          FROM ledger_transfers t WHERE t.id = p_pending_ids[i];
+        p_state[i] := pid_state; p_tid[i] := pid_tid;
+      END LOOP;
+    END IF;
   END IF;
 
   result := array_fill(0, ARRAY[n]);
@@ -408,15 +425,16 @@ BEGIN
          AS u(id, d, c, a, pid, l, co, f, t, s, ok)
    WHERE u.ok;
 
-  SELECT array_agg(u.pid) FILTER (WHERE u.f & 4 <> 0), array_agg(u.pid) FILTER (WHERE u.f & 4 = 0)
-    INTO posted_ids, voided_ids
-    FROM unnest(p_pending_ids, p_flags, from_db) AS u(pid, f, db)
+  -- The stored pending transfers resolved, at the rows whose state was read under the locks.
+  SELECT array_agg(u.tid) FILTER (WHERE u.f & 4 <> 0), array_agg(u.tid) FILTER (WHERE u.f & 4 = 0)
+    INTO posted_tids, voided_tids
+    FROM unnest(p_tid, p_flags, from_db) AS u(tid, f, db)
    WHERE u.db;
-  IF posted_ids IS NOT NULL THEN
-    UPDATE ledger_transfers SET state = 2 WHERE id = ANY(posted_ids);
+  IF posted_tids IS NOT NULL THEN
+    UPDATE ledger_transfers SET state = 2 WHERE ctid = ANY(posted_tids);
   END IF;
-  IF voided_ids IS NOT NULL THEN
-    UPDATE ledger_transfers SET state = 3 WHERE id = ANY(voided_ids);
+  IF voided_tids IS NOT NULL THEN
+    UPDATE ledger_transfers SET state = 3 WHERE ctid = ANY(voided_tids);
   END IF;
 
   UPDATE ledger_accounts a
