@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstring>
@@ -236,9 +237,19 @@ struct LedgerState : std::enable_shared_from_this<LedgerState> {
         self->slot_timer.expires_at(asio::steady_timer::time_point::max());
         co_await self->slot_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
+      // With another slot free, send half of a long queue now and the rest right after: the
+      // second batch prepares in the server while the first holds the accounts, and the two
+      // halves' callers come back at different times, so batches keep alternating instead of
+      // gathering every caller into one batch at a time.
+      std::size_t take = kBatchTransfersMax;
+      if (self->in_flight + 1 < kBatchesInFlightMax &&
+          self->queued_transfers >= 2 * kBatchSplitTransfersMin) {
+        take = std::min(take, (self->queued_transfers + 1) / 2);
+      }
       std::vector<Call> batch;
       std::size_t count = 0;
       while (!self->queue.empty() &&
+             (count == 0 || count + self->queue.front().transfers.size() <= take) &&
              count + self->queue.front().transfers.size() <= kBatchTransfersMax) {
         count += self->queue.front().transfers.size();
         batch.push_back(std::move(self->queue.front()));

@@ -35,6 +35,8 @@ constexpr std::size_t kLookupIdsMax = 8190;        // per lookup call
 // batch (at once when full). Under load, callers also gather while batches are in flight.
 constexpr std::chrono::microseconds kGatherWindow{200};
 constexpr int kBatchesInFlightMax = 2;    // SQL calls running at once per Ledger
+// A queue of at least twice this many transfers is sent as two batches when a slot is free.
+constexpr std::size_t kBatchSplitTransfersMin = 64;
 constexpr int kBatchAttemptsMax = 5;      // a batch rolled back by a race is re-run this often
 constexpr std::size_t kSweepTransfersMax = 1000;  // expired pendings released per SQL call
 
