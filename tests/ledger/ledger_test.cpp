@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -739,5 +740,77 @@ TEST(LedgerBatch, TooManyTransfersInOneCallIsAnErrorAndAppliesNothing) {
       EXPECT_EQ(got, Names{});
     }
     EXPECT_EQ((co_await get(ledger, w.alice)).debits_posted, 0u);
+  });
+}
+
+namespace {
+
+// Runs `batch` while another writer holds alice's and bob's locks after running `sql`: the
+// batch makes its reads before locking, then waits for the locks until the writer commits.
+awaitable<Names> create_while_another_writer_commits(asio::any_io_executor ex, std::string url,
+                                                     Ledger ledger, World w, std::string sql,
+                                                     std::vector<Transfer> batch) {
+  store::PgPool other = make_pool(ex, url, 1);
+  struct Answer {
+    Names names;
+    bool done = false;
+  };
+  auto answer = std::make_shared<Answer>();  // shared with the batch, which may outlive us
+  auto held = co_await other.transaction([&](store::PgConn& conn) -> awaitable<Result<int>> {
+    auto locked = co_await conn.query(
+        "SELECT 1 FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+        "{" + w.alice.str() + "," + w.bob.str() + "}");
+    if (!locked) co_return std::unexpected(locked.error());
+    auto changed = co_await conn.query(sql);
+    if (!changed) co_return std::unexpected(changed.error());
+    asio::co_spawn(
+        ex,
+        [](Ledger ledger, std::vector<Transfer> batch,
+           std::shared_ptr<Answer> out) -> awaitable<void> {
+          out->names = co_await create(ledger, std::move(batch));
+          out->done = true;
+        }(ledger, std::move(batch), answer),
+        asio::detached);
+    co_await sleep_ms(300);
+    co_return 0;
+  });
+  if (!held) throw std::runtime_error("writer: " + held.error().message);
+  for (int i = 0; i < 200 && !answer->done; ++i) co_await sleep_ms(50);
+  if (!answer->done) throw std::runtime_error("the batch never answered");
+  co_return answer->names;
+}
+
+}  // namespace
+
+TEST(LedgerBatch, ReadsMadeBeforeTheLocksThatWentStaleAreMadeAgain) {
+  TestDatabase db;
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    Ledger ledger = co_await open_ledger(ex, db.url());
+    World w = co_await make_world(ledger);
+    Uuid p = Uuid::v4();
+    auto created = co_await create(ledger, pending(p, w.alice, w.bob, 100));
+    EXPECT_EQ(created, Names{"ok"});
+    // The pending transfer is posted by another writer after our batch read it: its state is
+    // read again under the locks.
+    std::vector<Transfer> posting{post(Uuid::v4(), p)};
+    auto posted = co_await create_while_another_writer_commits(
+        ex, db.url(), ledger, w,
+        "UPDATE ledger_transfers SET state = 2 WHERE id = '" + p.str() + "'", std::move(posting));
+    EXPECT_EQ(posted, Names{"pending_transfer_already_posted"});
+    // A transfer with our id is stored by another writer after our batch looked for it: the
+    // insert fails on the primary key, and the batch re-run finds it stored.
+    Uuid twin = Uuid::v4();
+    std::vector<Transfer> twins{single(twin, w.alice, w.bob, 5)};
+    auto stored = co_await create_while_another_writer_commits(
+        ex, db.url(), ledger, w,
+        "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, ledger, "
+        "code, flags, timeout_seconds, state, created_at) VALUES ('" +
+            twin.str() + "', '" + w.alice.str() + "', '" + w.bob.str() +
+            "', 5, 1, 1, 0, 0, 0, now())",
+        std::move(twins));
+    EXPECT_EQ(stored, Names{"exists"});
+    Account alice = co_await get(ledger, w.alice);
+    EXPECT_EQ(alice.debits_pending, 100u);
+    EXPECT_EQ(alice.debits_posted, 0u);
   });
 }
