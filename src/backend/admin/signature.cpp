@@ -1,0 +1,121 @@
+#include "backend/admin/signature.h"
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+#include "backend/admin/canonical_json.h"
+#include "base/bytes.h"
+#include "base/encoding.h"
+#include "base/time.h"
+#include "crypto/hash.h"
+
+namespace rafiki::backend::admin {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kDecimalDigitsMax = 15;  // timestamps in ms stay below 10^15 (year 33658)
+
+template <class T>
+std::optional<T> parse_decimal(std::string_view text) {
+  if (text.empty() || text.size() > kDecimalDigitsMax) return std::nullopt;
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  T value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+Result<ParsedSignature> malformed(std::string_view why) {
+  return fail(std::string(kSignatureErrorMalformed), std::string(why));
+}
+
+net::Response unauthorized() { return net::Response::text(401, "Unauthorized"); }
+
+}  // namespace
+
+Result<ParsedSignature> parse_signature_header(std::string_view header) {
+  if (header.size() > kSignatureHeaderBytesMax) return malformed("signature header too long");
+  auto comma = header.find(", ");
+  if (comma == std::string_view::npos) return malformed("signature header lacks \", \"");
+  std::string_view time_part = header.substr(0, comma);
+  std::string_view digest_part = header.substr(comma + 2);
+  if (!time_part.starts_with("t=")) return malformed("signature header lacks t=");
+  auto timestamp = parse_decimal<std::int64_t>(time_part.substr(2));
+  if (!timestamp) return malformed("signature timestamp is not a decimal integer");
+  auto equals = digest_part.find('=');
+  if (!digest_part.starts_with('v') || equals == std::string_view::npos) {
+    return malformed("signature header lacks v<version>=");
+  }
+  auto version = parse_decimal<std::uint32_t>(digest_part.substr(1, equals - 1));
+  if (!version) return malformed("signature version is not a decimal integer");
+  std::string_view digest = digest_part.substr(equals + 1);
+  if (digest.empty()) return malformed("signature digest is empty");
+  ParsedSignature parsed;
+  parsed.timestamp_ms = *timestamp;
+  parsed.version = *version;
+  parsed.digest = std::string(digest);
+  return parsed;
+}
+
+std::string signature_digest(std::string_view secret, std::int64_t timestamp_ms,
+                             std::string_view canonical_body) {
+  std::string payload = std::to_string(timestamp_ms);
+  payload.push_back('.');
+  payload += canonical_body;
+  auto mac = crypto::hmac_sha256(as_bytes(secret), as_bytes(payload));
+  return encoding::hex_encode(mac);
+}
+
+Result<std::string> sign_request_body(std::string_view secret, std::uint32_t version,
+                                      std::int64_t timestamp_ms, std::string_view body) {
+  auto canonical = canonicalize_json(body);
+  if (!canonical) return std::unexpected(canonical.error());
+  return "t=" + std::to_string(timestamp_ms) + ", v" + std::to_string(version) + "=" +
+         signature_digest(secret, timestamp_ms, *canonical);
+}
+
+net::Middleware make_signature_middleware(SignatureConfig config,
+                                          std::shared_ptr<store::KeyValue> seen) {
+  auto shared = std::make_shared<const SignatureConfig>(std::move(config));
+  return [shared, seen = std::move(seen)](net::Request& request,
+                                          const net::Handler& next) -> asio::awaitable<net::Response> {
+    const SignatureConfig& config = *shared;
+    auto header = request.headers.get(kSignatureHeader);
+    if (!header) co_return unauthorized();
+    std::string header_value(*header);
+    auto parsed = parse_signature_header(header_value);
+    if (!parsed) co_return unauthorized();
+
+    const std::int64_t now = now_ms().time_since_epoch().count();
+    const std::int64_t ttl_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl).count();
+    if (now - parsed->timestamp_ms > ttl_ms) co_return unauthorized();
+    // Remember the header until its timestamp leaves the window (later for a future timestamp).
+    const std::int64_t remember_ms = ttl_ms + std::max<std::int64_t>(0, parsed->timestamp_ms - now);
+    if (remember_ms > store::kKvTtlMax.count()) co_return unauthorized();
+
+    if (parsed->version != config.version) co_return unauthorized();
+    // Upstream's body parser gives {} for an empty body.
+    auto canonical = request.body.empty() ? Result<std::string>("{}")
+                                          : canonicalize_json(request.body);
+    if (!canonical) co_return unauthorized();
+    std::string expected = signature_digest(config.secret, parsed->timestamp_ms, *canonical);
+    if (!crypto::constant_time_equal(as_bytes(expected), as_bytes(parsed->digest))) {
+      co_return unauthorized();
+    }
+
+    std::string key = std::string(kSignatureReplayKeyPrefix) + header_value;
+    auto fresh = co_await seen->set_if_absent(std::move(key), header_value,
+                                              std::chrono::milliseconds(remember_ms));
+    if (!fresh) co_return net::Response::text(500, "Internal Server Error");
+    if (!*fresh) co_return unauthorized();
+    co_return co_await next(request);
+  };
+}
+
+}  // namespace rafiki::backend::admin
