@@ -49,6 +49,9 @@ TEST(CanonicalJson, FormatsNumbersAsJavaScriptDoes) {
       {"333333333.33333329", "333333333.3333333"},
       {"1e-400", "0"},
       {"-1e-400", "0"},
+      {"1e400", "null"},
+      {"[-1e999]", "[null]"},
+      {"10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", "null"},
   };
   for (const auto& [in, out] : vectors) EXPECT_EQ(canon(in), out) << in;
 }
@@ -58,13 +61,23 @@ TEST(CanonicalJson, EscapesStringsAsJsonStringify) {
             "\"\\u0001\\u001f\\b\\f\\n\\r\\t\\\"\\\\/\x7f\xE2\x80\xA8\xC3\xA9\xF0\x9F\x98\x80\"");
 }
 
+TEST(CanonicalJson, KeepsLoneSurrogatesEscaped) {
+  EXPECT_EQ(canon("\"\\ud800\""), "\"\\ud800\"");
+  EXPECT_EQ(canon("\"\\uDC00x\""), "\"\\udc00x\"");
+  EXPECT_EQ(canon("\"\\ud800\\u0041\\ud83d\\ude00\""), "\"\\ud800A\xF0\x9F\x98\x80\"");
+  EXPECT_EQ(canon("\"\\ud800\\ud800\\udc00\""), "\"\\ud800\xF0\x90\x80\x80\"");
+  // Sorted by UTF-16 code units: U+D800 alone sorts below U+E000 and above U+20AC.
+  EXPECT_EQ(canon("{\"\\ue000\":1,\"\\ud800\":2,\"\\u20ac\":3}"),
+            "{\"\xE2\x82\xAC\":3,\"\\ud800\":2,\"\xEE\x80\x80\":1}");
+}
+
 TEST(CanonicalJson, RefusesWhatIsNotOneJsonValue) {
   const char* bad[] = {
       "",          " ",          "{",           "{\"a\":1,}",   "[1,]",        "[1 2]",
       "{a:1}",     "'a'",        "01",          "1.",           ".5",          "1e",
-      "+1",        "-",          "NaN",         "Infinity",     "1e400",       "-1e999",
+      "+1",        "-",          "NaN",         "Infinity",     "-Infinity",   "0x10",
       "tru",       "nul",        "{} {}",       "\"a",          "\"\\x\"",     "\"\\u12\"",
-      "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",       "\"\x01\"",     "\"\xC0\xAF\"",
+      "\"\\ud800\\u00\"",                                   "\"\x01\"",     "\"\xC0\xAF\"",
       "\"\xED\xA0\x80\"",         "\"\xF5\x80\x80\x80\"",       "\"\xE2\x82\"", "\"\x80\"",
   };
   for (const char* text : bad) {

@@ -65,12 +65,21 @@ void append_code_point(std::string& out, std::uint32_t cp) {
   }
 }
 
-// JSON.stringify of a string held as valid UTF-8.
+// JSON.stringify of a string held as UTF-8 where lone surrogates are 3-byte sequences.
 void write_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
     auto u = static_cast<unsigned char>(c);
+    if (u == 0xED && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+      std::uint32_t cp = 0xD000 | ((static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6) |
+                         (static_cast<unsigned char>(s[i + 2]) & 0x3F);
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(cp >> shift) & 0xF]);
+      i += 2;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -254,13 +263,19 @@ class Parser {
           case 'u': {
             auto cp = hex4();
             if (!cp) return false;
-            if (*cp >= 0xDC00 && *cp <= 0xDFFF) return false;  // lone low surrogate
-            if (*cp >= 0xD800 && *cp <= 0xDBFF) {
-              if (!literal("\\u")) return false;
+            if (*cp >= 0xD800 && *cp <= 0xDBFF && text_.substr(pos_, 2) == "\\u") {
+              std::size_t after_high = pos_;
+              pos_ += 2;
               auto low = hex4();
-              if (!low || *low < 0xDC00 || *low > 0xDFFF) return false;
-              *cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
+              if (low && *low >= 0xDC00 && *low <= 0xDFFF) {
+                *cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
+              } else {
+                pos_ = after_high;  // a lone high surrogate; the next escape stands alone
+              }
             }
+            // A lone surrogate (JavaScript strings may hold one) is kept as its 3-byte
+            // encoding (ED A0..BF xx), which raw input can never contain; write_string escapes
+            // it back as JSON.stringify does.
             append_code_point(out, *cp);
             break;
           }
@@ -326,7 +341,10 @@ class Parser {
         // No negative exponent: the magnitude is large unless every digit is 0.
         huge = literal_text.find_first_of("123456789") < e;
       }
-      if (huge) return false;
+      if (huge) {
+        out += "null";  // JSON.parse gives ±Infinity, which json-canonicalize writes as null
+        return true;
+      }
       value = 0;
     } else if (ec != std::errc() || end != literal_text.data() + literal_text.size()) {
       return false;

@@ -4,6 +4,8 @@
 // (every number a double, a repeated member name keeps its last value) and written back with
 // members sorted by UTF-16 code units, no whitespace, JSON.stringify's string escapes and
 // ECMAScript number formatting (shortest round-trip digits: 1e21, 0.000001, 1e-7, 100, -0 → 0).
+// A number beyond the range of a double is written `null`, as json-canonicalize (the package
+// upstream uses) writes the Infinity that JSON.parse makes of it.
 #pragma once
 
 #include <cstddef>
@@ -19,9 +21,9 @@ constexpr std::size_t kCanonicalJsonDepthMax = 128;  // nested arrays/objects
 inline constexpr std::string_view kCanonicalJsonErrorInvalid = "json.invalid";
 
 // The canonical form of a JSON text. Fails with kCanonicalJsonErrorInvalid when the text is not
-// one JSON value (RFC 8259) surrounded by optional whitespace, holds invalid UTF-8 or an escaped
-// lone surrogate, nests deeper than kCanonicalJsonDepthMax, or has a number outside the range
-// of a double (JSON.parse would give Infinity, which JSON.stringify cannot write back).
+// one JSON value (RFC 8259) surrounded by optional whitespace, holds invalid UTF-8, or nests
+// deeper than kCanonicalJsonDepthMax. An escaped lone surrogate is accepted and written back
+// escaped ("\ud800"), as JavaScript does.
 Result<std::string> canonicalize_json(std::string_view text);
 
 // ECMAScript Number::toString of a finite double (the number part of JCS).
