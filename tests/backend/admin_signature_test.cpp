@@ -208,6 +208,23 @@ TYPED_TEST(SignatureMiddlewareTest, AnEmptyBodySignsAsAnEmptyObject) {
   });
 }
 
+TYPED_TEST(SignatureMiddlewareTest, AFutureTimestampIsAcceptedOnce) {
+  run_async([](asio::any_io_executor ex) -> awaitable<void> {
+    // Upstream does not refuse clocks ahead; the header is remembered until it would go stale.
+    auto c = config();
+    c.ttl = std::chrono::seconds(0);
+    auto middleware = make_signature_middleware(c, TypeParam::make(ex));
+    int reached = 0;
+    std::string body = "{\"query\":\"{ whoami { id } }\",\"variables\":{\"run\":\"" +
+                       Uuid::v4().str() + "\"}}";
+    auto header = sign_request_body(kSecret, 1, now() + 60000, body);
+    CO_ASSERT_OK(header);
+    expect_ok(co_await send(middleware, body, *header, reached));
+    expect_unauthorized(co_await send(middleware, body, *header, reached));
+    EXPECT_EQ(reached, 1);
+  });
+}
+
 TEST(SignatureMiddlewareRedis, AReplayToAnotherProcessIsRefused) {
   run_async([](asio::any_io_executor ex) -> awaitable<void> {
     // Two connections and two middlewares: two processes of one deployment.

@@ -96,7 +96,8 @@ net::Middleware make_signature_middleware(SignatureConfig config,
         std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl).count();
     if (now - parsed->timestamp_ms > ttl_ms) co_return unauthorized();
     // Remember the header until its timestamp leaves the window (later for a future timestamp).
-    const std::int64_t remember_ms = ttl_ms + std::max<std::int64_t>(0, parsed->timestamp_ms - now);
+    const std::int64_t remember_ms =
+        std::max<std::int64_t>(1, ttl_ms + std::max<std::int64_t>(0, parsed->timestamp_ms - now));
     if (remember_ms > store::kKvTtlMax.count()) co_return unauthorized();
 
     if (parsed->version != config.version) co_return unauthorized();
