@@ -205,23 +205,25 @@ struct PgConnection {
     co_return PQgetResult(conn);
   }
 
-  // Reads every result of one command; the first error wins, else the last result.
-  awaitable<Result<PgResult>> collect(Clock::time_point deadline) {
-    std::optional<Error> error;
-    PgResult last;
+  // Reads every result of one command into `slot` (the last successful one); the first error
+  // is kept in `error`. Shared by single statements and by each statement of a pipeline.
+  awaitable<Result<void>> drain_command(Clock::time_point deadline, PgResult& slot,
+                                        std::optional<Error>& error) {
     for (;;) {
       Result<PGresult*> next = co_await next_result(deadline);
       if (!next) co_return std::unexpected(next.error());
-      if (*next == nullptr) break;
+      if (*next == nullptr) co_return Result<void>{};
       PgResult owned = PgResultAccess::wrap(*next);
       switch (PQresultStatus(*next)) {
         case PGRES_TUPLES_OK:
         case PGRES_COMMAND_OK:
         case PGRES_EMPTY_QUERY:
-          last = std::move(owned);
+          slot = std::move(owned);
           break;
         case PGRES_FATAL_ERROR:
           if (!error) error = server_error(*next);
+          break;
+        case PGRES_PIPELINE_ABORTED:  // a statement after a failed one in a pipeline
           break;
         case PGRES_COPY_IN:
         case PGRES_COPY_OUT:
@@ -233,6 +235,14 @@ struct PgConnection {
           break;
       }
     }
+  }
+
+  // Reads every result of one command; the first error wins, else the last result.
+  awaitable<Result<PgResult>> collect(Clock::time_point deadline) {
+    std::optional<Error> error;
+    PgResult last;
+    if (Result<void> drained = co_await drain_command(deadline, last, error); !drained)
+      co_return std::unexpected(drained.error());
     if (PQstatus(conn) != CONNECTION_OK) broken = true;
     if (error) co_return std::unexpected(std::move(*error));
     co_return last;
@@ -310,26 +320,8 @@ struct PgConnection {
     std::vector<PgResult> results(statements.size());
     std::optional<Error> error;
     for (auto& slot : results) {
-      for (;;) {
-        Result<PGresult*> next = co_await next_result(deadline);
-        if (!next) co_return std::unexpected(next.error());
-        if (*next == nullptr) break;
-        PgResult owned = PgResultAccess::wrap(*next);
-        switch (PQresultStatus(*next)) {
-          case PGRES_TUPLES_OK:
-          case PGRES_COMMAND_OK:
-          case PGRES_EMPTY_QUERY:
-            slot = std::move(owned);
-            break;
-          case PGRES_FATAL_ERROR:
-            if (!error) error = server_error(*next);
-            break;
-          case PGRES_PIPELINE_ABORTED:
-            break;
-          default:
-            co_return fail(std::string(kPgErrorUsage), "unexpected PostgreSQL pipeline result");
-        }
-      }
+      if (Result<void> drained = co_await drain_command(deadline, slot, error); !drained)
+        co_return std::unexpected(drained.error());
     }
     Result<PGresult*> sync = co_await next_result(deadline);
     if (!sync) co_return std::unexpected(sync.error());
