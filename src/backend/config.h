@@ -64,6 +64,7 @@ struct Config {
   std::int64_t local_cache_duration_ms = 15'000;
   std::string operator_tenant_id;
   std::optional<std::string> db_encryption_secret;
+  bool send_tenant_webhooks_to_operator = false;
   std::size_t threads = 0;
   std::size_t database_pool_max = 0;
 };

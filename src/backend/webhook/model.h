@@ -1,0 +1,122 @@
+// Webhook events: what the backend tells the Account Servicing Entity (reference/payments.md §6).
+// An event is stored once; each recipient tenant gets a delivery row that the webhook worker
+// POSTs to that tenant's webhook URL until it answers 200 or the attempts run out.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/money.h"
+#include "base/time.h"
+#include "base/uuid.h"
+
+namespace rafiki::backend::webhook {
+
+// Event types (reference/specs/webhooks.yaml).
+namespace event_type {
+inline constexpr std::string_view kIncomingPaymentCreated = "incoming_payment.created";
+inline constexpr std::string_view kIncomingPaymentCompleted = "incoming_payment.completed";
+inline constexpr std::string_view kIncomingPaymentExpired = "incoming_payment.expired";
+inline constexpr std::string_view kIncomingPaymentPartialPaymentReceived =
+    "incoming_payment.partial_payment_received";
+inline constexpr std::string_view kOutgoingPaymentCreated = "outgoing_payment.created";
+inline constexpr std::string_view kOutgoingPaymentCompleted = "outgoing_payment.completed";
+inline constexpr std::string_view kOutgoingPaymentFailed = "outgoing_payment.failed";
+inline constexpr std::string_view kOutgoingPaymentFunded = "outgoing_payment.funded";
+inline constexpr std::string_view kOutgoingPaymentCancelled = "outgoing_payment.cancelled";
+inline constexpr std::string_view kWalletAddressWebMonetization = "wallet_address.web_monetization";
+inline constexpr std::string_view kWalletAddressNotFound = "wallet_address.not_found";
+inline constexpr std::string_view kAssetLiquidityLow = "asset.liquidity_low";
+inline constexpr std::string_view kPeerLiquidityLow = "peer.liquidity_low";
+}  // namespace event_type
+
+// Types hidden from the webhookEvents list unless the filter names its own notIn (card-only
+// events, admin-api.md §6).
+inline const std::vector<std::string>& default_hidden_types() {
+  static const std::vector<std::string> kTypes{std::string(event_type::kOutgoingPaymentFunded),
+                                               std::string(event_type::kOutgoingPaymentCancelled)};
+  return kTypes;
+}
+
+// Money the ASE is expected to withdraw when it handles the event (e.g. what an incoming
+// payment received).
+struct Withdrawal {
+  Uuid account_id;
+  Uuid asset_id;
+  money::u128 amount = 0;
+};
+
+struct NewEvent {
+  std::string type;
+  boost::json::object data;
+  Uuid tenant_id;  // the tenant that owns the resource; always a recipient
+  std::optional<Withdrawal> withdrawal;
+  std::optional<Uuid> id;  // chosen by the caller (idempotent emit), else a new v4
+};
+
+struct Event {
+  Uuid id;
+  std::string type;
+  boost::json::object data;
+  Uuid tenant_id;
+  std::optional<Withdrawal> withdrawal;
+  TimePoint created_at;
+};
+
+enum class DeliveryStatus { kPending, kDelivered, kFailed };
+
+std::string_view to_string(DeliveryStatus status);
+std::optional<DeliveryStatus> parse_delivery_status(std::string_view text);
+
+struct Delivery {
+  Uuid id;
+  Uuid event_id;
+  Uuid recipient_tenant_id;
+  std::int32_t attempts = 0;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  std::optional<std::int32_t> last_status_code;
+  std::optional<std::string> last_error;
+  std::optional<TimePoint> process_at;
+};
+
+// Listing (Admin API webhookEvents, admin-api.md §6).
+constexpr int kPageSizeDefault = 20;
+constexpr int kPageSizeMax = 100;
+
+struct EventFilter {
+  std::optional<std::vector<std::string>> type_in;
+  // Absent or empty: default_hidden_types().
+  std::optional<std::vector<std::string>> type_not_in;
+};
+
+struct ListQuery {
+  std::optional<Uuid> tenant_id;  // nullopt: every tenant (operator)
+  EventFilter filter;
+  // Relay arguments as given. `after` wins over `before`; a cursor that is not a known event id
+  // gives an empty page.
+  std::optional<std::string> after;
+  std::optional<std::string> before;
+  std::optional<int> first;
+  std::optional<int> last;
+  bool ascending = false;  // sortOrder ASC; anything else is newest first
+};
+
+struct EventPage {
+  std::vector<Event> events;  // in sort order
+  bool has_next_page = false;
+  bool has_previous_page = false;
+};
+
+// Error codes of the webhook domain.
+inline constexpr std::string_view kErrorUnknownEvent = "webhook.unknown_event";
+// `last` without `before` (upstream: "Can't paginate backwards from the start.")
+inline constexpr std::string_view kErrorPaginateBackwardsFromStart = "webhook.pagination_backwards";
+// first/last outside 0..kPageSizeMax (upstream: "Pagination index error")
+inline constexpr std::string_view kErrorPaginationIndex = "webhook.pagination_index";
+
+}  // namespace rafiki::backend::webhook

@@ -1,0 +1,111 @@
+// The webhook service: emits events (stored with one delivery row per recipient, inside the
+// caller's transaction when it has one) and runs the delivery worker, which POSTs
+// {"id","type","data"} to each recipient's webhook URL with upstream's Rafiki-Signature header,
+// retries with back-off and gives up after a bounded number of attempts
+// (reference/payments.md §6). Any number of workers in any number of processes may run at
+// once: a delivery is claimed durably (a lease in the row) before it is sent, so it is never
+// sent twice at the same time, and a crash mid-delivery leads to a retry once the lease ends.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "backend/webhook/model.h"
+#include "base/errors.h"
+#include "net/client.h"
+#include "store/pg.h"
+
+namespace rafiki::backend {
+struct Config;
+}
+
+namespace rafiki::backend::webhook {
+
+// Deliveries one worker claims per round trip (delivered concurrently).
+constexpr int kClaimBatchMax = 10;
+// Back-off after failed attempt n: min(n, kRetryBackoffStepsMax) × retry_base_delay.
+constexpr int kRetryBackoffStepsMax = 6;
+constexpr std::chrono::milliseconds kRetryBaseDelayDefault{10'000};
+// A claimed delivery is leased for the request timeout plus the connect timeout plus this.
+constexpr std::chrono::milliseconds kClaimLeaseMargin{5'000};
+// A stopped worker notices within this long even when its idle pause is longer.
+constexpr std::chrono::milliseconds kStopCheckInterval{100};
+// last_error is cut to this many bytes.
+constexpr std::size_t kLastErrorBytesMax = 500;
+// Header carrying the HMAC signature of a delivery.
+inline constexpr std::string_view kSignatureHeader = "Rafiki-Signature";
+
+struct WebhookSettings {
+  Uuid operator_tenant_id;
+  bool send_tenant_webhooks_to_operator = false;  // SEND_TENANT_WEBHOOKS_TO_OPERATOR
+  std::string webhook_url;                        // WEBHOOK_URL
+  std::chrono::milliseconds timeout{2'000};       // WEBHOOK_TIMEOUT
+  int max_attempts = 10;                          // WEBHOOK_MAX_RETRY
+  std::optional<std::string> signature_secret;    // SIGNATURE_SECRET
+  int signature_version = 1;                      // SIGNATURE_VERSION
+  std::chrono::milliseconds idle{200};            // WEBHOOK_WORKER_IDLE
+  int workers = 1;                                // WEBHOOK_WORKERS
+  std::chrono::milliseconds retry_base_delay = kRetryBaseDelayDefault;
+  // Time the HTTP client may take to connect (its ClientOptions::connect_timeout_ms); part of
+  // the claim lease.
+  std::chrono::milliseconds connect_timeout{net::kClientConnectTimeoutMsDefault};
+
+  static WebhookSettings from_config(const Config& config);
+};
+
+// The Rafiki-Signature header value for a delivery body {"id","type","data"} (any JSON text of
+// it: the HMAC covers its canonical form): "t=<ms>, v<version>=<hex HMAC-SHA256 of
+// '<ms>.<canonical JSON>'>". Fails when `body` is not JSON.
+Result<std::string> sign_delivery(std::string_view secret, int version, std::int64_t timestamp_ms,
+                                  std::string_view body);
+
+// The JSON body POSTed for an event.
+std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data);
+
+class WebhookService {
+ public:
+  WebhookService(WebhookSettings settings, store::PgPool pg, net::HttpClient http);
+  ~WebhookService();
+  WebhookService(const WebhookService&) = delete;
+  WebhookService& operator=(const WebhookService&) = delete;
+
+  const WebhookSettings& settings() const;
+
+  // Stores the event and its deliveries in one statement on its own connection.
+  boost::asio::awaitable<Result<Uuid>> emit(NewEvent event);
+  // The same inside the caller's open transaction: nothing is delivered unless it commits.
+  boost::asio::awaitable<Result<Uuid>> emit(store::PgConn& conn, NewEvent event);
+
+  // One event by id, scoped to a tenant (nullopt: any). Fails with kErrorUnknownEvent.
+  boost::asio::awaitable<Result<Event>> get(Uuid id, std::optional<Uuid> tenant_id = std::nullopt);
+  // A Relay page of events (admin-api.md §6). Fails with kErrorPaginateBackwardsFromStart or
+  // kErrorPaginationIndex on bad arguments.
+  boost::asio::awaitable<Result<EventPage>> list(ListQuery query);
+  // The delivery rows of an event (tests, diagnostics).
+  boost::asio::awaitable<Result<std::vector<Delivery>>> deliveries(Uuid event_id);
+
+  // Where deliveries to `tenant_id` go. Today WEBHOOK_URL for every tenant; the per-tenant
+  // WEBHOOK_URL setting plugs in here.
+  boost::asio::awaitable<std::string> recipient_url(Uuid tenant_id);
+
+  // One worker pass: claims up to kClaimBatchMax due deliveries and delivers them. Returns how
+  // many it claimed (0: nothing due).
+  boost::asio::awaitable<Result<int>> process_due();
+  // A worker loop: process_due() until nothing is due, then pause `idle`; until stop().
+  boost::asio::awaitable<void> run();
+  // Spawns settings().workers loops of run() on `executor`.
+  void start(boost::asio::any_io_executor executor);
+  // Asks every loop to return (each finishes the pass it is in).
+  void stop();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace rafiki::backend::webhook
