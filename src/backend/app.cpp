@@ -2,6 +2,9 @@
 
 #include <memory>
 
+#include "backend/admin/api.h"
+#include "backend/core/backend.h"
+#include "backend/core/domains.h"
 #include "service/stores.h"
 
 namespace rafiki::backend {
@@ -11,9 +14,25 @@ Result<void> install(service::Runtime& runtime, const Config& config) {
       runtime, {"backend", config.database_url, config.database_pool_max, config.redis_url,
                 service::Database::kBackend, !config.enable_manual_migrations});
   if (!stores) return std::unexpected(stores.error());
-  runtime.add_http_listener("backend open-payments", config.bind_address, config.open_payments_port);
-  runtime.add_http_listener("backend admin", config.bind_address, config.admin_port);
-  runtime.add_http_listener("backend connector", config.bind_address, config.connector_port);
+  auto schema = load_admin_schema();
+  if (!schema) return std::unexpected(schema.error());
+
+  auto backend = std::make_shared<Backend>(config, runtime.io().get_executor(), stores->pg,
+                                           stores->kv);
+  auto open_payments = runtime.add_http_listener("backend open-payments", config.bind_address,
+                                                 config.open_payments_port);
+  auto admin = runtime.add_http_listener("backend admin", config.bind_address, config.admin_port);
+  auto connector =
+      runtime.add_http_listener("backend connector", config.bind_address, config.connector_port);
+
+  Mount mount;
+  mount.runtime = &runtime;
+  mount.open_payments = open_payments.get();
+  mount.connector = connector.get();
+  install_domains(*backend, mount, schema->get());
+  mount_admin_api(*admin, *schema, *backend);
+  // The runtime owns the backend from here on: its hooks outlive every request.
+  runtime.on_shutdown([backend]() -> boost::asio::awaitable<void> { co_return; });
   return {};
 }
 

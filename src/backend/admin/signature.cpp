@@ -79,42 +79,83 @@ Result<std::string> sign_request_body(std::string_view secret, std::uint32_t ver
          signature_digest(secret, timestamp_ms, *canonical);
 }
 
+namespace {
+
+enum class Verdict { kAccepted, kRefused, kStoreFailed };
+
+// Checks the signature header of `request` against `secret` and remembers an accepted header
+// value in `seen`, so it is accepted once.
+asio::awaitable<Verdict> verify(const net::Request& request, std::string_view secret,
+                                std::uint32_t version, std::chrono::seconds ttl,
+                                store::KeyValue& seen) {
+  auto header = request.headers.get(kSignatureHeader);
+  if (!header) co_return Verdict::kRefused;
+  std::string header_value(*header);
+  auto parsed = parse_signature_header(header_value);
+  if (!parsed) co_return Verdict::kRefused;
+
+  const std::int64_t now = now_ms().time_since_epoch().count();
+  const std::int64_t ttl_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
+  if (now - parsed->timestamp_ms > ttl_ms) co_return Verdict::kRefused;
+  // Remember the header until its timestamp leaves the window (later for a future timestamp).
+  const std::int64_t remember_ms =
+      std::max<std::int64_t>(1, ttl_ms + std::max<std::int64_t>(0, parsed->timestamp_ms - now));
+  if (remember_ms > store::kKvTtlMax.count()) co_return Verdict::kRefused;
+
+  if (parsed->version != version) co_return Verdict::kRefused;
+  // Upstream's body parser gives {} for an empty body.
+  auto canonical =
+      request.body.empty() ? Result<std::string>("{}") : canonicalize_json(request.body);
+  if (!canonical) co_return Verdict::kRefused;
+  std::string expected = signature_digest(secret, parsed->timestamp_ms, *canonical);
+  if (!crypto::constant_time_equal(as_bytes(expected), as_bytes(parsed->digest))) {
+    co_return Verdict::kRefused;
+  }
+
+  std::string key = std::string(kSignatureReplayKeyPrefix) + header_value;
+  auto fresh =
+      co_await seen.set_if_absent(std::move(key), header_value, std::chrono::milliseconds(remember_ms));
+  if (!fresh) co_return Verdict::kStoreFailed;
+  co_return *fresh ? Verdict::kAccepted : Verdict::kRefused;
+}
+
+net::Response store_failed() { return net::Response::text(500, "Internal Server Error"); }
+
+}  // namespace
+
 net::Middleware make_signature_middleware(SignatureConfig config,
                                           std::shared_ptr<store::KeyValue> seen) {
   auto shared = std::make_shared<const SignatureConfig>(std::move(config));
-  return [shared, seen = std::move(seen)](net::Request& request,
-                                          const net::Handler& next) -> asio::awaitable<net::Response> {
-    const SignatureConfig& config = *shared;
-    auto header = request.headers.get(kSignatureHeader);
-    if (!header) co_return unauthorized();
-    std::string header_value(*header);
-    auto parsed = parse_signature_header(header_value);
-    if (!parsed) co_return unauthorized();
+  return [shared, seen = std::move(seen)](
+             net::Request& request, const net::Handler& next) -> asio::awaitable<net::Response> {
+    Verdict verdict = co_await verify(request, shared->secret, shared->version, shared->ttl, *seen);
+    if (verdict == Verdict::kStoreFailed) co_return store_failed();
+    if (verdict == Verdict::kRefused) co_return unauthorized();
+    co_return co_await next(request);
+  };
+}
 
-    const std::int64_t now = now_ms().time_since_epoch().count();
-    const std::int64_t ttl_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl).count();
-    if (now - parsed->timestamp_ms > ttl_ms) co_return unauthorized();
-    // Remember the header until its timestamp leaves the window (later for a future timestamp).
-    const std::int64_t remember_ms =
-        std::max<std::int64_t>(1, ttl_ms + std::max<std::int64_t>(0, parsed->timestamp_ms - now));
-    if (remember_ms > store::kKvTtlMax.count()) co_return unauthorized();
-
-    if (parsed->version != config.version) co_return unauthorized();
-    // Upstream's body parser gives {} for an empty body.
-    auto canonical = request.body.empty() ? Result<std::string>("{}")
-                                          : canonicalize_json(request.body);
-    if (!canonical) co_return unauthorized();
-    std::string expected = signature_digest(config.secret, parsed->timestamp_ms, *canonical);
-    if (!crypto::constant_time_equal(as_bytes(expected), as_bytes(parsed->digest))) {
-      co_return unauthorized();
-    }
-
-    std::string key = std::string(kSignatureReplayKeyPrefix) + header_value;
-    auto fresh = co_await seen->set_if_absent(std::move(key), header_value,
-                                              std::chrono::milliseconds(remember_ms));
-    if (!fresh) co_return net::Response::text(500, "Internal Server Error");
-    if (!*fresh) co_return unauthorized();
+net::Middleware make_tenant_signature_middleware(TenantSignatureConfig config,
+                                                 std::shared_ptr<store::KeyValue> seen) {
+  auto shared = std::make_shared<const TenantSignatureConfig>(std::move(config));
+  return [shared, seen = std::move(seen)](
+             net::Request& request, const net::Handler& next) -> asio::awaitable<net::Response> {
+    request.headers.set(kAuthenticatedTenantHeader, "");  // never trust a client's value
+    if (!request.headers.get(kSignatureHeader)) co_return unauthorized();
+    auto tenant_header = request.headers.get(kTenantIdHeader);
+    if (!tenant_header) co_return unauthorized();
+    auto tenant_id = Uuid::parse(*tenant_header);
+    if (!tenant_id) co_return unauthorized();
+    auto tenant = co_await shared->lookup(*tenant_id);
+    if (!tenant) co_return store_failed();
+    if (!*tenant) co_return unauthorized();
+    Verdict verdict =
+        co_await verify(request, (*tenant)->api_secret, shared->version, shared->ttl, *seen);
+    if (verdict == Verdict::kStoreFailed) co_return store_failed();
+    if (verdict == Verdict::kRefused) co_return unauthorized();
+    std::string who = (*tenant)->id.str();
+    if ((*tenant)->is_operator) who += ";operator";
+    request.headers.set(kAuthenticatedTenantHeader, who);
     co_return co_await next(request);
   };
 }

@@ -11,12 +11,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/errors.h"
+#include "base/uuid.h"
 #include "net/router.h"
 #include "store/kv.h"
 
@@ -67,5 +69,31 @@ Result<std::string> sign_request_body(std::string_view secret, std::uint32_t ver
 // leaves the window (upstream keeps it 1000× longer by passing milliseconds to EXPIRE).
 net::Middleware make_signature_middleware(SignatureConfig config,
                                           std::shared_ptr<store::KeyValue> seen);
+
+// Multi-tenant signatures (upstream since v2): the `tenant-id` header names whose API secret
+// signed the request. An unknown or deleted tenant, or a missing or malformed tenant-id, is
+// refused like a bad signature (401). On success the middleware tells the handler who signed in
+// kAuthenticatedTenantHeader ("<tenant uuid>" or "<tenant uuid>;operator"), after removing any
+// value a client sent under that name.
+inline constexpr std::string_view kTenantIdHeader = "tenant-id";
+inline constexpr std::string_view kAuthenticatedTenantHeader = "x-rafiki-authenticated-tenant";
+
+struct TenantCredentials {
+  Uuid id;
+  std::string api_secret;
+  bool is_operator = false;
+};
+// nullopt: no such tenant (or deleted). A failure answers 500.
+using TenantLookup =
+    std::function<boost::asio::awaitable<Result<std::optional<TenantCredentials>>>(const Uuid&)>;
+
+struct TenantSignatureConfig {
+  std::uint32_t version = kSignatureVersionDefault;
+  std::chrono::seconds ttl = kSignatureTtlDefault;
+  TenantLookup lookup;
+};
+
+net::Middleware make_tenant_signature_middleware(TenantSignatureConfig config,
+                                                 std::shared_ptr<store::KeyValue> seen);
 
 }  // namespace rafiki::backend::admin

@@ -1,0 +1,62 @@
+// The backend's shared state: configuration, the engines (PostgreSQL pool, key-value store,
+// ledger, HTTP client) and one service object per domain. Domains reach each other through
+// these service pointers at call time (never through another domain's store), so the order in
+// which domains are installed does not matter. Built once at start-up (app.cpp) or by a test.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+
+#include "backend/config.h"
+#include "ledger/ledger.h"
+#include "net/client.h"
+#include "store/kv.h"
+#include "store/pg.h"
+
+namespace rafiki::backend {
+
+namespace tenant {
+class TenantService;
+}
+namespace asset {
+class AssetService;
+}
+namespace fee {
+class FeeService;
+}
+namespace peer {
+class PeerService;
+}
+namespace wallet_address {
+class WalletAddressService;
+}
+namespace liquidity {
+class LiquidityService;
+}
+namespace webhook {
+class WebhookService;
+}
+
+struct Backend {
+  Backend(Config config, boost::asio::any_io_executor executor, store::PgPool pg,
+          std::shared_ptr<store::KeyValue> kv);
+
+  Config config;
+  boost::asio::any_io_executor executor;
+  store::PgPool pg;
+  std::shared_ptr<store::KeyValue> kv;
+  ledger::Ledger ledger;
+  net::HttpClient http;
+
+  // Filled in by each domain's install().
+  std::shared_ptr<tenant::TenantService> tenants;
+  std::shared_ptr<asset::AssetService> assets;
+  std::shared_ptr<fee::FeeService> fees;
+  std::shared_ptr<peer::PeerService> peers;
+  std::shared_ptr<wallet_address::WalletAddressService> wallet_addresses;
+  std::shared_ptr<liquidity::LiquidityService> liquidity;
+  std::shared_ptr<webhook::WebhookService> webhooks;
+};
+
+}  // namespace rafiki::backend

@@ -1,0 +1,26 @@
+// Idempotency keys on Admin API mutations (reference/admin-api.md §7): a mutation whose
+// `input.idempotencyKey` is set runs at most once per key — a concurrent request with the same
+// key is refused while the first holds the lock, and a later one gets the stored result without
+// running again (different arguments or another mutation with the same key is an error). Only
+// successful results are stored. Keys live in the shared key-value store (Redis across
+// processes), namespaced by tenant so two tenants' keys never meet (upstream shares one space).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "graphql/schema.h"
+
+namespace rafiki::backend {
+
+struct Backend;
+
+inline constexpr std::string_view kIdempotencyKeyPrefix = "idempotency:";
+inline constexpr std::string_view kIdempotencyLockPrefix = "idempotency-lock:";
+constexpr std::size_t kIdempotencyKeyBytesMax = 256;
+
+// Wraps a mutation resolver of `field` (e.g. "createAsset") with the idempotency rules.
+graphql::Resolver idempotent(Backend& backend, std::string field, graphql::Resolver resolver);
+
+}  // namespace rafiki::backend

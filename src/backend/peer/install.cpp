@@ -1,0 +1,9 @@
+// Entry points of the peer domain (backend/core/domains.h). Placeholder until the domain lands.
+#include "backend/core/domains.h"
+
+namespace rafiki::backend::peer {
+
+void install(Backend&, const Mount&) {}
+void register_resolvers(graphql::Schema&, Backend&) {}
+
+}  // namespace rafiki::backend::peer

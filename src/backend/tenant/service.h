@@ -1,0 +1,75 @@
+// Tenants: the owners of assets, peers and wallet addresses, each with its own Admin API secret.
+// The operator tenant (OPERATOR_TENANT_ID) is created or re-synced to ADMIN_API_SECRET at every
+// start; a tenant whose secret equals ADMIN_API_SECRET acts as operator (as upstream). Per-tenant
+// settings (WEBHOOK_URL, WALLET_ADDRESS_URL, ...) override the process's configuration.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/admin/signature.h"
+#include "base/errors.h"
+#include "base/time.h"
+#include "base/uuid.h"
+#include "graphql/schema.h"
+#include "store/pg.h"
+
+namespace rafiki::backend {
+struct Backend;
+}
+
+namespace rafiki::backend::tenant {
+
+inline constexpr std::string_view kTenantErrorOperatorDeleted = "tenant.operator_deleted";
+
+struct Tenant {
+  Uuid id;
+  std::optional<std::string> email;
+  std::string api_secret;
+  std::optional<std::string> idp_consent_url;
+  std::optional<std::string> idp_secret;
+  std::optional<std::string> public_name;
+  TimePoint created_at;
+  std::optional<TimePoint> deleted_at;
+};
+
+struct Setting {
+  std::string key;
+  std::string value;
+};
+
+class TenantService {
+ public:
+  explicit TenantService(Backend& backend);
+
+  // Inserts the operator tenant, or sets its secret to ADMIN_API_SECRET. Fails when the operator
+  // tenant was deleted.
+  boost::asio::awaitable<Result<void>> bootstrap_operator();
+
+  // The credentials the Admin API checks signatures against; nullopt for unknown or deleted.
+  boost::asio::awaitable<Result<std::optional<admin::TenantCredentials>>> credentials(Uuid id);
+
+  boost::asio::awaitable<Result<std::optional<Tenant>>> get(Uuid id, bool include_deleted);
+  // Non-deleted settings of a tenant, in key order.
+  boost::asio::awaitable<Result<std::vector<Setting>>> settings(Uuid id);
+  // One non-deleted setting; nullopt when the tenant has none.
+  boost::asio::awaitable<Result<std::optional<std::string>>> setting(Uuid id, std::string_view key);
+
+  bool is_operator_secret(std::string_view secret) const;
+
+  static Tenant from_row(const store::PgRow& row);
+  static boost::json::object to_json(const Tenant& tenant);
+
+ private:
+  Backend& backend_;
+};
+
+// A resolver for `<Type>.tenant` fields: the tenant named by the parent object's "tenantId"
+// member, or null when it is deleted.
+graphql::Resolver owner_tenant_resolver(Backend& backend);
+
+}  // namespace rafiki::backend::tenant
