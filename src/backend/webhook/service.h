@@ -67,6 +67,10 @@ Result<std::string> sign_delivery(std::string_view secret, int version, std::int
 // The JSON body POSTed for an event.
 std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data);
 
+namespace detail {
+struct ServiceState;
+}
+
 class WebhookService {
  public:
   WebhookService(WebhookSettings settings, store::PgPool pg, net::HttpClient http);
@@ -104,8 +108,7 @@ class WebhookService {
   void stop();
 
  private:
-  struct State;
-  std::shared_ptr<State> state_;
+  std::shared_ptr<detail::ServiceState> state_;
 };
 
 }  // namespace rafiki::backend::webhook

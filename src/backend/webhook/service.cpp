@@ -1,0 +1,299 @@
+#include "backend/webhook/service.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <utility>
+
+#include "backend/admin/signature.h"
+#include "backend/config.h"
+#include "backend/webhook/store.h"
+
+namespace rafiki::backend::webhook {
+
+namespace asio = boost::asio;
+
+std::string_view to_string(DeliveryStatus status) {
+  switch (status) {
+    case DeliveryStatus::kPending:
+      return "pending";
+    case DeliveryStatus::kDelivered:
+      return "delivered";
+    case DeliveryStatus::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+std::optional<DeliveryStatus> parse_delivery_status(std::string_view text) {
+  if (text == "pending") return DeliveryStatus::kPending;
+  if (text == "delivered") return DeliveryStatus::kDelivered;
+  if (text == "failed") return DeliveryStatus::kFailed;
+  return std::nullopt;
+}
+
+WebhookSettings WebhookSettings::from_config(const Config& config) {
+  WebhookSettings s;
+  s.operator_tenant_id = Uuid::parse(config.operator_tenant_id).value_or(Uuid{});
+  s.send_tenant_webhooks_to_operator = config.send_tenant_webhooks_to_operator;
+  s.webhook_url = config.webhook_url;
+  s.timeout = std::chrono::milliseconds(config.webhook_timeout_ms);
+  s.max_attempts = static_cast<int>(config.webhook_max_retry);
+  s.signature_secret = config.signature_secret;
+  s.signature_version = static_cast<int>(config.signature_version);
+  s.idle = std::chrono::milliseconds(config.webhook_worker_idle_ms);
+  s.workers = static_cast<int>(config.webhook_workers);
+  return s;
+}
+
+Result<std::string> sign_delivery(std::string_view secret, int version, std::int64_t timestamp_ms,
+                                  std::string_view body) {
+  return admin::sign_request_body(secret, static_cast<std::uint32_t>(version), timestamp_ms, body);
+}
+
+std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data) {
+  boost::json::object body;
+  body["id"] = id.str();
+  body["type"] = type;
+  body["data"] = data;
+  return boost::json::serialize(body);
+}
+
+namespace detail {
+
+struct ServiceState {
+  ServiceState(WebhookSettings s, store::PgPool p, net::HttpClient h)
+      : settings(std::move(s)), pg(p), http(std::move(h)), events(std::move(p)) {}
+
+  WebhookSettings settings;
+  store::PgPool pg;
+  net::HttpClient http;
+  EventStore events;
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace detail
+
+namespace {
+
+using State = std::shared_ptr<detail::ServiceState>;
+
+// The per-tenant WEBHOOK_URL setting goes here once tenant settings exist.
+asio::awaitable<std::string> url_for(const detail::ServiceState& state, Uuid /*tenant_id*/) {
+  co_return state.settings.webhook_url;
+}
+
+std::chrono::milliseconds claim_lease(const WebhookSettings& settings) {
+  return settings.timeout + settings.connect_timeout + kClaimLeaseMargin;
+}
+
+asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
+  const WebhookSettings& settings = state->settings;
+  AttemptOutcome outcome;
+  std::string url = co_await url_for(*state, claimed.recipient_tenant_id);
+  if (url.empty()) {
+    outcome.error = "no webhook URL for the recipient tenant";
+  } else {
+    net::ClientRequest request;
+    request.method = net::Method::kPost;
+    request.url = std::move(url);
+    request.body = delivery_body(claimed.event_id, claimed.event_type, claimed.event_data);
+    request.headers.set("Content-Type", "application/json");
+    if (settings.signature_secret) {
+      auto signature = sign_delivery(*settings.signature_secret, settings.signature_version,
+                                     now_ms().time_since_epoch().count(), request.body);
+      if (signature) request.headers.set(kSignatureHeader, *signature);
+    }
+    request.timeout_ms = static_cast<std::uint32_t>(settings.timeout.count());
+    auto response = co_await state->http.request(std::move(request));
+    if (!response) {
+      outcome.error = response.error().code + ": " + response.error().message;
+    } else {
+      outcome.status_code = response->status;
+      outcome.delivered = response->status == 200;
+      if (!outcome.delivered) outcome.error = "HTTP status " + std::to_string(response->status);
+    }
+  }
+  if (outcome.error && outcome.error->size() > kLastErrorBytesMax) {
+    outcome.error->resize(kLastErrorBytesMax);
+  }
+  auto recorded = co_await state->events.record(claimed, outcome, settings.max_attempts,
+                                                settings.retry_base_delay, kRetryBackoffStepsMax);
+  if (!recorded) {
+    // The lease runs out and the delivery is attempted again.
+    spdlog::warn("webhook delivery {} of event {}: recording the attempt failed: {}",
+                 claimed.delivery_id.str(), claimed.event_id.str(), recorded.error().message);
+  } else if (!*recorded) {
+    spdlog::warn("webhook delivery {} of event {}: the claim expired before the attempt ended",
+                 claimed.delivery_id.str(), claimed.event_id.str());
+  } else if (!outcome.delivered) {
+    spdlog::info("webhook delivery {} of event {} ({}) attempt {} failed: {}",
+                 claimed.delivery_id.str(), claimed.event_id.str(), claimed.event_type,
+                 claimed.attempts + 1, *outcome.error);
+  }
+}
+
+// Runs the tasks concurrently on the current executor and waits for all of them. A task that
+// throws is logged; the others carry on.
+asio::awaitable<void> run_all(std::vector<asio::awaitable<void>> tasks) {
+  if (tasks.size() == 1) {
+    co_await std::move(tasks.front());
+    co_return;
+  }
+  auto executor = co_await asio::this_coro::executor;
+  auto done = std::make_shared<
+      asio::experimental::concurrent_channel<void(boost::system::error_code)>>(executor,
+                                                                                tasks.size());
+  for (auto& task : tasks) {
+    asio::co_spawn(executor, std::move(task), [done](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("webhook delivery threw: {}", ex.what());
+        }
+      }
+      done->try_send(boost::system::error_code{});
+    });
+  }
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    co_await done->async_receive(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<Result<int>> process_due(State state) {
+  auto claimed = co_await state->events.claim_due(kClaimBatchMax, claim_lease(state->settings));
+  if (!claimed) co_return std::unexpected(std::move(claimed.error()));
+  int count = static_cast<int>(claimed->size());
+  if (count == 0) co_return 0;
+  std::vector<asio::awaitable<void>> tasks;
+  tasks.reserve(claimed->size());
+  for (auto& c : *claimed) tasks.push_back(deliver(state, std::move(c)));
+  co_await run_all(std::move(tasks));
+  co_return count;
+}
+
+// Sleeps `pause`, waking early when the worker is asked to stop.
+asio::awaitable<void> idle(const State& state, std::chrono::milliseconds pause) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto until = std::chrono::steady_clock::now() + pause;
+  while (!state->stopping.load()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= until) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
+    timer.expires_after(std::min(left, kStopCheckInterval));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> worker_loop(State state) {
+  while (!state->stopping.load()) {
+    Result<int> processed = co_await process_due(state);
+    if (!processed) {
+      spdlog::warn("webhook worker: claiming deliveries failed: {}", processed.error().message);
+    }
+    // A full batch suggests more is due: go again at once.
+    if (processed && *processed >= kClaimBatchMax) continue;
+    co_await idle(state, state->settings.idle);
+  }
+}
+
+}  // namespace
+
+WebhookService::WebhookService(WebhookSettings settings, store::PgPool pg, net::HttpClient http)
+    : state_(std::make_shared<detail::ServiceState>(std::move(settings), std::move(pg), std::move(http))) {}
+
+WebhookService::~WebhookService() {
+  state_->stopping.store(true);
+}
+
+const WebhookSettings& WebhookService::settings() const {
+  return state_->settings;
+}
+
+asio::awaitable<Result<Uuid>> WebhookService::emit(NewEvent event) {
+  auto conn = co_await state_->pg.acquire();
+  if (!conn) co_return std::unexpected(std::move(conn.error()));
+  co_return co_await emit(*conn, std::move(event));
+}
+
+asio::awaitable<Result<Uuid>> WebhookService::emit(store::PgConn& conn, NewEvent event) {
+  if (event.type.empty()) co_return fail("invalid_argument", "webhook event type is empty");
+  Uuid id = event.id ? *event.id : Uuid::v4();
+  std::vector<Uuid> recipients{event.tenant_id};
+  const WebhookSettings& settings = state_->settings;
+  if (settings.send_tenant_webhooks_to_operator && !settings.operator_tenant_id.is_nil() &&
+      event.tenant_id != settings.operator_tenant_id) {
+    recipients.push_back(settings.operator_tenant_id);
+  }
+  auto inserted = co_await EventStore::insert(conn, event, id, recipients);
+  if (!inserted) co_return std::unexpected(std::move(inserted.error()));
+  co_return id;
+}
+
+asio::awaitable<Result<Event>> WebhookService::get(Uuid id, std::optional<Uuid> tenant_id) {
+  auto found = co_await state_->events.find(id, tenant_id);
+  if (!found) co_return std::unexpected(std::move(found.error()));
+  if (!*found) co_return fail(std::string(kErrorUnknownEvent), "unknown webhook event");
+  co_return std::move(**found);
+}
+
+asio::awaitable<Result<EventPage>> WebhookService::list(ListQuery query) {
+  // Upstream's order of checks: `last` without `before` first, then both sizes (0 = default).
+  if (!query.before && query.last && *query.last != 0) {
+    co_return fail(std::string(kErrorPaginateBackwardsFromStart),
+                   "Can't paginate backwards from the start.");
+  }
+  int first = query.first.value_or(0) == 0 ? kPageSizeDefault : *query.first;
+  int last = query.last.value_or(0) == 0 ? kPageSizeDefault : *query.last;
+  if (first < 0 || first > kPageSizeMax || last < 0 || last > kPageSizeMax) {
+    co_return fail(std::string(kErrorPaginationIndex), "Pagination index error");
+  }
+  bool backward = !query.after && query.before;
+  co_return co_await state_->events.page(query, backward ? last : first);
+}
+
+asio::awaitable<Result<std::vector<Delivery>>> WebhookService::deliveries(Uuid event_id) {
+  co_return co_await state_->events.deliveries(event_id);
+}
+
+asio::awaitable<std::string> WebhookService::recipient_url(Uuid tenant_id) {
+  co_return co_await url_for(*state_, tenant_id);
+}
+
+asio::awaitable<Result<int>> WebhookService::process_due() {
+  co_return co_await webhook::process_due(state_);
+}
+
+asio::awaitable<void> WebhookService::run() {
+  co_await worker_loop(state_);
+}
+
+void WebhookService::start(asio::any_io_executor executor) {
+  state_->stopping.store(false);
+  for (int i = 0; i < state_->settings.workers; ++i) {
+    asio::co_spawn(executor, worker_loop(state_), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("webhook worker stopped: {}", ex.what());
+      }
+    });
+  }
+}
+
+void WebhookService::stop() {
+  state_->stopping.store(true);
+}
+
+}  // namespace rafiki::backend::webhook
