@@ -847,3 +847,70 @@ TEST(WebhookList, PagesForwardAndBackwardInBothSortOrders) {
     EXPECT_TRUE((got22).has_value());
   });
 }
+
+TEST(WebhookDelivery, TenantSettingsChooseTheUrlTimeoutAndAttempts) {
+  TestDatabase db;
+  run_test([&](asio::io_context& io) -> awaitable<void> {
+    SinkServer general(io, std::make_shared<Sink>());
+    auto own_state = std::make_shared<Sink>();
+    own_state->always_fail = true;
+    SinkServer own(io, own_state);
+    auto service = co_await make_service(test_settings(general.url), co_await open_db(db.url()));
+    std::string own_url = own.url;
+    auto lookups = std::make_shared<std::atomic<int>>(0);
+    auto failing = std::make_shared<std::atomic<bool>>(false);
+    service->set_tenant_settings_lookup(
+        [own_url, lookups, failing](Uuid tenant)
+            -> awaitable<Result<std::vector<std::pair<std::string, std::string>>>> {
+          ++*lookups;
+          if (failing->load()) co_return fail("pg.connection", "settings unavailable");
+          std::vector<std::pair<std::string, std::string>> out;
+          if (tenant == kTenantB) {
+            out.emplace_back("WEBHOOK_URL", own_url);
+            out.emplace_back("WEBHOOK_MAX_RETRY", "1");
+            out.emplace_back("WEBHOOK_TIMEOUT", "3000");
+          } else {
+            // Not valid: the process's configuration applies.
+            out.emplace_back("WEBHOOK_MAX_RETRY", "-4");
+            out.emplace_back("WEBHOOK_TIMEOUT", "soon");
+          }
+          co_return out;
+        });
+    auto url_b = co_await service->recipient_url(kTenantB);
+    EXPECT_EQ(url_b, own.url);
+    auto settings_a = co_await service->recipient_settings(kTenantA);
+    CO_ASSERT_OK(settings_a);
+    EXPECT_EQ(settings_a->url, general.url);
+    EXPECT_EQ(settings_a->max_attempts, 10);
+    EXPECT_EQ(settings_a->timeout, milliseconds(2'000));
+
+    auto a = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(a);
+    auto b = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantB));
+    CO_ASSERT_OK(b);
+    auto processed = co_await service->process_due();
+    CO_ASSERT_OK(processed);
+    EXPECT_EQ(*processed, 2);
+    EXPECT_EQ(general.sink->count(), 1u);
+    EXPECT_EQ(own_state->count(), 1u);
+    Delivery da = co_await only_delivery(*service, *a);
+    EXPECT_EQ(da.status, DeliveryStatus::kDelivered);
+    Delivery db_ = co_await only_delivery(*service, *b);
+    EXPECT_EQ(db_.status, DeliveryStatus::kFailed);  // WEBHOOK_MAX_RETRY 1
+    EXPECT_EQ(db_.attempts, 1);
+
+    // Settings that cannot be read: nothing is sent and no attempt is counted.
+    failing->store(true);
+    auto c = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(c);
+    CO_ASSERT_OK(co_await service->process_due());
+    EXPECT_EQ(general.sink->count(), 1u);
+    Delivery dc = co_await only_delivery(*service, *c);
+    EXPECT_EQ(dc.status, DeliveryStatus::kPending);
+    EXPECT_EQ(dc.attempts, 0);
+    CO_ASSERT(dc.process_at.has_value());
+    EXPECT_GT(*dc.process_at, now_ms());  // leased, so not claimed again at once
+    co_await general.server->shutdown();
+    co_await own.server->shutdown();
+  });
+}

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <exception>
 #include <utility>
 
@@ -78,6 +79,7 @@ struct ServiceState {
   store::PgPool pg;
   net::HttpClient http;
   EventStore events;
+  TenantSettingsLookup tenant_settings;  // may be empty
   std::atomic<bool> stopping{false};
 };
 
@@ -87,19 +89,58 @@ namespace {
 
 using State = std::shared_ptr<detail::ServiceState>;
 
-// The per-tenant WEBHOOK_URL setting goes here once tenant settings exist.
-asio::awaitable<std::string> url_for(const detail::ServiceState& state, Uuid /*tenant_id*/) {
-  co_return state.settings.webhook_url;
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
-std::chrono::milliseconds claim_lease(const WebhookSettings& settings) {
-  return settings.timeout + settings.connect_timeout + kClaimLeaseMargin;
+asio::awaitable<Result<RecipientSettings>> settings_for(const detail::ServiceState& state,
+                                                        Uuid tenant_id) {
+  RecipientSettings r;
+  r.url = state.settings.webhook_url;
+  r.timeout = state.settings.timeout;
+  r.max_attempts = state.settings.max_attempts;
+  if (!state.tenant_settings) co_return r;
+  auto settings = co_await state.tenant_settings(tenant_id);
+  if (!settings) co_return std::unexpected(std::move(settings.error()));
+  for (const auto& [key, value] : *settings) {
+    if (key == kSettingWebhookUrl && !value.empty()) {
+      r.url = value;
+    } else if (key == kSettingWebhookTimeout) {
+      auto ms = parse_integer(value);
+      if (ms && *ms > 0 && *ms <= kRecipientTimeoutMax.count()) r.timeout = std::chrono::milliseconds(*ms);
+    } else if (key == kSettingWebhookMaxRetry) {
+      auto n = parse_integer(value);
+      if (n && *n >= 0 && *n <= kRecipientMaxAttemptsMax) r.max_attempts = static_cast<int>(*n);
+    }
+  }
+  co_return r;
+}
+
+std::chrono::milliseconds claim_lease(const WebhookSettings& settings,
+                                      std::chrono::milliseconds timeout) {
+  return timeout + settings.connect_timeout + kClaimLeaseMargin;
 }
 
 asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
   const WebhookSettings& settings = state->settings;
+  auto recipient = co_await settings_for(*state, claimed.recipient_tenant_id);
+  if (!recipient) {
+    // Not sent and not counted: the delivery is claimed again when its lease ends.
+    spdlog::warn("webhook delivery {}: reading the settings of tenant {} failed: {}",
+                 claimed.delivery_id.str(), claimed.recipient_tenant_id.str(),
+                 recipient.error().message);
+    co_return;
+  }
+  if (recipient->timeout > settings.timeout) {
+    // The claim's lease covers the process's timeout; this tenant allows itself longer.
+    auto held = co_await state->events.extend_lease(claimed, claim_lease(settings, recipient->timeout));
+    if (!held || !*held) co_return;
+  }
   AttemptOutcome outcome;
-  std::string url = co_await url_for(*state, claimed.recipient_tenant_id);
+  std::string url = recipient->url;
   if (url.empty()) {
     outcome.error = "no webhook URL for the recipient tenant";
   } else {
@@ -113,7 +154,7 @@ asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
                                      now_ms().time_since_epoch().count(), request.body);
       if (signature) request.headers.set(kSignatureHeader, *signature);
     }
-    request.timeout_ms = static_cast<std::uint32_t>(settings.timeout.count());
+    request.timeout_ms = static_cast<std::uint32_t>(recipient->timeout.count());
     auto response = co_await state->http.request(std::move(request));
     if (!response) {
       outcome.error = response.error().code + ": " + response.error().message;
@@ -126,7 +167,7 @@ asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
   if (outcome.error && outcome.error->size() > kLastErrorBytesMax) {
     outcome.error->resize(kLastErrorBytesMax);
   }
-  auto recorded = co_await state->events.record(claimed, outcome, settings.max_attempts,
+  auto recorded = co_await state->events.record(claimed, outcome, recipient->max_attempts,
                                                 settings.retry_base_delay, kRetryBackoffStepsMax);
   if (!recorded) {
     // The lease runs out and the delivery is attempted again.
@@ -171,7 +212,8 @@ asio::awaitable<void> run_all(std::vector<asio::awaitable<void>> tasks) {
 }
 
 asio::awaitable<Result<int>> process_due(State state) {
-  auto claimed = co_await state->events.claim_due(kClaimBatchMax, claim_lease(state->settings));
+  auto claimed = co_await state->events.claim_due(
+      kClaimBatchMax, claim_lease(state->settings, state->settings.timeout));
   if (!claimed) co_return std::unexpected(std::move(claimed.error()));
   int count = static_cast<int>(claimed->size());
   if (count == 0) co_return 0;
@@ -249,7 +291,7 @@ asio::awaitable<Result<Event>> WebhookService::get(Uuid id, std::optional<Uuid> 
 
 asio::awaitable<Result<EventPage>> WebhookService::list(ListQuery query) {
   // Upstream's order of checks: `last` without `before` first, then both sizes (0 = default).
-  if (!query.before && query.last && *query.last != 0) {
+  if (!query.before && query.last) {
     co_return fail(std::string(kErrorPaginateBackwardsFromStart),
                    "Can't paginate backwards from the start.");
   }
@@ -266,8 +308,18 @@ asio::awaitable<Result<std::vector<Delivery>>> WebhookService::deliveries(Uuid e
   co_return co_await state_->events.deliveries(event_id);
 }
 
+void WebhookService::set_tenant_settings_lookup(TenantSettingsLookup lookup) {
+  state_->tenant_settings = std::move(lookup);
+}
+
+asio::awaitable<Result<RecipientSettings>> WebhookService::recipient_settings(Uuid tenant_id) {
+  co_return co_await settings_for(*state_, tenant_id);
+}
+
 asio::awaitable<std::string> WebhookService::recipient_url(Uuid tenant_id) {
-  co_return co_await url_for(*state_, tenant_id);
+  auto recipient = co_await settings_for(*state_, tenant_id);
+  if (!recipient) co_return state_->settings.webhook_url;
+  co_return std::move(recipient->url);
 }
 
 asio::awaitable<Result<int>> WebhookService::process_due() {

@@ -11,9 +11,12 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backend/webhook/model.h"
 #include "base/errors.h"
@@ -37,6 +40,14 @@ constexpr std::chrono::milliseconds kClaimLeaseMargin{5'000};
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
 // last_error is cut to this many bytes.
 constexpr std::size_t kLastErrorBytesMax = 500;
+// Bounds on what a tenant's settings may ask for.
+constexpr std::chrono::milliseconds kRecipientTimeoutMax{300'000};
+constexpr int kRecipientMaxAttemptsMax = 1000;
+// Tenant settings (tenant_settings keys) that override the process's webhook configuration for
+// deliveries to that tenant.
+inline constexpr std::string_view kSettingWebhookUrl = "WEBHOOK_URL";
+inline constexpr std::string_view kSettingWebhookTimeout = "WEBHOOK_TIMEOUT";      // ms
+inline constexpr std::string_view kSettingWebhookMaxRetry = "WEBHOOK_MAX_RETRY";  // attempts
 // Header carrying the HMAC signature of a delivery.
 inline constexpr std::string_view kSignatureHeader = "Rafiki-Signature";
 
@@ -63,6 +74,17 @@ struct WebhookSettings {
 // '<ms>.<canonical JSON>'>". Fails when `body` is not JSON.
 Result<std::string> sign_delivery(std::string_view secret, int version, std::int64_t timestamp_ms,
                                   std::string_view body);
+
+// Where and how deliveries to one tenant go.
+struct RecipientSettings {
+  std::string url;
+  std::chrono::milliseconds timeout{0};
+  int max_attempts = 0;
+};
+
+// A tenant's non-deleted settings as (key, value) pairs.
+using TenantSettingsLookup = std::function<
+    boost::asio::awaitable<Result<std::vector<std::pair<std::string, std::string>>>>(Uuid)>;
 
 // The JSON body POSTed for an event.
 std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data);
@@ -93,8 +115,14 @@ class WebhookService {
   // The delivery rows of an event (tests, diagnostics).
   boost::asio::awaitable<Result<std::vector<Delivery>>> deliveries(Uuid event_id);
 
-  // Where deliveries to `tenant_id` go. Today WEBHOOK_URL for every tenant; the per-tenant
-  // WEBHOOK_URL setting plugs in here.
+  // Reads tenants' WEBHOOK_URL / WEBHOOK_TIMEOUT / WEBHOOK_MAX_RETRY settings through
+  // `lookup`. Without one (or for a setting a tenant lacks or that is not valid) the process's
+  // configuration applies. Call before start().
+  void set_tenant_settings_lookup(TenantSettingsLookup lookup);
+  // Where and how deliveries to `tenant_id` go. Fails when the tenant's settings cannot be read
+  // (the delivery then waits for its lease to end rather than go to the wrong URL).
+  boost::asio::awaitable<Result<RecipientSettings>> recipient_settings(Uuid tenant_id);
+  // recipient_settings(tenant_id).url, or WEBHOOK_URL when the settings cannot be read.
   boost::asio::awaitable<std::string> recipient_url(Uuid tenant_id);
 
   // One worker pass: claims up to kClaimBatchMax due deliveries and delivers them. Returns how

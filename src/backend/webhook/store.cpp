@@ -215,6 +215,18 @@ asio::awaitable<Result<std::vector<ClaimedDelivery>>> EventStore::claim_due(
   co_return out;
 }
 
+asio::awaitable<Result<bool>> EventStore::extend_lease(const ClaimedDelivery& claimed,
+                                                       std::chrono::milliseconds lease) {
+  auto result = co_await pg_.query(
+      "UPDATE webhook_deliveries"
+      " SET process_at = clock_timestamp() + $3::bigint * interval '1 millisecond',"
+      "     updated_at = now()"
+      " WHERE id = $1 AND claim_id = $2",
+      claimed.delivery_id, claimed.claim_id, static_cast<std::int64_t>(lease.count()));
+  if (!result) co_return std::unexpected(std::move(result.error()));
+  co_return result->affected_rows() == 1;
+}
+
 asio::awaitable<Result<bool>> EventStore::record(const ClaimedDelivery& claimed,
                                                  const AttemptOutcome& outcome, int max_attempts,
                                                  std::chrono::milliseconds base_delay,

@@ -54,6 +54,9 @@ class EventStore {
   // returns, so no other worker takes them until the lease ends.
   boost::asio::awaitable<Result<std::vector<ClaimedDelivery>>> claim_due(
       int limit, std::chrono::milliseconds lease);
+  // Moves the lease's end to now + lease if the claim still holds (false when it does not).
+  boost::asio::awaitable<Result<bool>> extend_lease(const ClaimedDelivery& claimed,
+                                                    std::chrono::milliseconds lease);
   // Records an attempt if the claim still holds (false when another worker has since taken the
   // delivery over). A failure is retried after min(attempts, backoff_steps_max) × base_delay,
   // or marks the delivery failed once it has had max_attempts attempts.

@@ -1,0 +1,115 @@
+// Admin API resolvers of the webhook domain: Query.webhookEvents (a Relay connection with the
+// type filter and tenant scoping of reference/admin-api.md §4 and §6) and WebhookEvent.tenant.
+#include <boost/json/array.hpp>
+
+#include "backend/core/admin.h"
+#include "backend/core/backend.h"
+#include "backend/core/domains.h"
+#include "backend/core/pagination.h"
+#include "backend/tenant/service.h"
+#include "backend/webhook/service.h"
+
+namespace rafiki::backend::webhook {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using graphql::FieldResult;
+using graphql::ResolveInfo;
+
+namespace {
+
+// A FilterString list member: nullopt when absent or null.
+std::optional<std::vector<std::string>> string_list(const json::object& object,
+                                                    std::string_view name) {
+  const json::value* value = object.if_contains(name);
+  if (!value || !value->is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& item : value->as_array()) {
+    if (item.is_string()) out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+EventFilter filter_argument(const ResolveInfo& info) {
+  EventFilter filter;
+  const json::object* object = info.object_argument("filter");
+  if (!object) return filter;
+  const json::value* type = object->if_contains("type");
+  if (!type || !type->is_object()) return filter;
+  filter.type_in = string_list(type->as_object(), "in");
+  filter.type_not_in = string_list(type->as_object(), "notIn");
+  return filter;
+}
+
+json::object event_json(const Event& event) {
+  json::object o;
+  o["id"] = event.id.str();
+  o["type"] = event.type;
+  o["data"] = event.data;
+  o["tenantId"] = event.tenant_id.str();  // for WebhookEvent.tenant
+  o["createdAt"] = iso_time(event.created_at);
+  return o;
+}
+
+json::object connection_json(const EventPage& page) {
+  json::array edges;
+  edges.reserve(page.events.size());
+  for (const auto& event : page.events) {
+    json::object edge;
+    edge["cursor"] = event.id.str();
+    edge["node"] = event_json(event);
+    edges.push_back(std::move(edge));
+  }
+  json::object info;
+  info["hasNextPage"] = page.has_next_page;
+  info["hasPreviousPage"] = page.has_previous_page;
+  if (page.events.empty()) {
+    info["startCursor"] = nullptr;
+    info["endCursor"] = nullptr;
+  } else {
+    info["startCursor"] = page.events.front().id.str();
+    info["endCursor"] = page.events.back().id.str();
+  }
+  json::object connection;
+  connection["edges"] = std::move(edges);
+  connection["pageInfo"] = std::move(info);
+  return connection;
+}
+
+}  // namespace
+
+void register_resolvers(graphql::Schema& schema, Backend& backend) {
+  auto set = [&](std::string_view field, graphql::Resolver resolver) {
+    auto ok = schema.set_resolver(field, std::move(resolver));
+    if (!ok) throw std::logic_error(ok.error().message);
+  };
+
+  set("Query.webhookEvents", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+    auto args = page_args(info);
+    if (!args) co_return std::unexpected(args.error());
+    ListQuery query;
+    query.tenant_id = list_tenant_scope(info);
+    query.filter = filter_argument(info);
+    query.after = args->after;
+    query.before = args->before;
+    query.ascending = args->ascending;
+    if (args->before && !args->after) {
+      query.last = args->limit;
+    } else {
+      query.first = args->limit;
+    }
+    auto page = co_await backend.webhooks->list(std::move(query));
+    if (!page) {
+      const Error& e = page.error();
+      if (e.code == kErrorPaginateBackwardsFromStart || e.code == kErrorPaginationIndex) {
+        co_return field_error(code::kInternal, e.message);
+      }
+      co_return internal_error(e);
+    }
+    co_return json::value(connection_json(*page));
+  });
+
+  set("WebhookEvent.tenant", tenant::owner_tenant_resolver(backend));
+}
+
+}  // namespace rafiki::backend::webhook
