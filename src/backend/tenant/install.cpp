@@ -24,7 +24,10 @@ void install(Backend& backend, const Mount& mount) {
   }
 }
 
+void register_mutation_resolvers(graphql::Schema& schema, Backend& backend);  // mutations.cpp
+
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
+  register_mutation_resolvers(schema, backend);
   auto set = [&](std::string_view field, graphql::Resolver resolver) {
     auto ok = schema.set_resolver(field, std::move(resolver));
     if (!ok) throw std::logic_error(ok.error().message);

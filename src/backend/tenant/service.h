@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,20 @@ struct Backend;
 namespace rafiki::backend::tenant {
 
 inline constexpr std::string_view kTenantErrorOperatorDeleted = "tenant.operator_deleted";
+// Domain errors of the tenant mutations (mapped to GraphQL codes in mutations.cpp).
+inline constexpr std::string_view kTenantErrorNotFound = "tenant.not_found";
+inline constexpr std::string_view kTenantErrorDuplicate = "tenant.duplicate";
+inline constexpr std::string_view kTenantErrorInvalidSetting = "tenant.invalid_setting";
+inline constexpr std::string_view kTenantErrorDuplicateWalletAddressUrl =
+    "tenant.duplicate_wallet_address_url";
+inline constexpr std::string_view kTenantErrorAuthService = "tenant.auth_service";
+inline constexpr std::string_view kTenantErrorOperator = "tenant.operator";
+
+// Bounds on tenant input.
+constexpr std::size_t kTenantFieldBytesMax = 2048;
+constexpr std::size_t kTenantSettingsMax = 32;
+// How long the auth service may take to answer a tenant sync call.
+constexpr std::chrono::milliseconds kAuthServiceTimeout{5000};
 
 struct Tenant {
   Uuid id;
@@ -60,6 +75,27 @@ class TenantService {
   boost::asio::awaitable<Result<std::optional<std::string>>> setting(Uuid id, std::string_view key);
 
   bool is_operator_secret(std::string_view secret) const;
+
+  // --- changes (mutations.cpp); each fails with a TenantError code below ---
+  struct NewTenant {
+    std::optional<Uuid> id;
+    std::optional<std::string> email, idp_consent_url, idp_secret, public_name;
+    std::string api_secret;
+    std::optional<std::vector<Setting>> settings;
+  };
+  // Creates the tenant with its settings (defaults as upstream: WEBHOOK_TIMEOUT, WEBHOOK_MAX_RETRY,
+  // ILP_ADDRESS = <ILP_ADDRESS>.<id>) and registers it with the auth service, all or nothing.
+  boost::asio::awaitable<Result<Tenant>> create(NewTenant tenant);
+  struct TenantPatch {
+    Uuid id;
+    std::optional<std::optional<std::string>> email, api_secret, idp_consent_url, idp_secret,
+        public_name;  // outer: present in the input; inner: the value (null clears)
+  };
+  boost::asio::awaitable<Result<Tenant>> update(TenantPatch patch);
+  boost::asio::awaitable<Result<void>> remove(Uuid id);
+  // Upserts settings of `id` (validated all together; nothing written when one is invalid).
+  boost::asio::awaitable<Result<std::vector<Setting>>> upsert_settings(Uuid id,
+                                                                       std::vector<Setting> settings);
 
   static Tenant from_row(const store::PgRow& row);
   static boost::json::object to_json(const Tenant& tenant);
