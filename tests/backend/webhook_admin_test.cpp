@@ -108,8 +108,9 @@ TEST(WebhookAdmin, FiltersByTypeHidingCardEventsByDefault) {
   EXPECT_EQ(cursors(data_of(empty_not_in, "webhookEvents")), (V{completed, created}));
   auto not_in = h.gql(kQuery, {{"filter", type_filter("notIn", {"outgoing_payment.created"})}});
   EXPECT_EQ(cursors(data_of(not_in, "webhookEvents")), (V{completed, cancelled, funded}));
-  auto in = h.gql(kQuery, {{"filter", type_filter("in", {"outgoing_payment.created",
-                                                         "outgoing_payment.funded"})}});
+  auto in = h.gql(
+      kQuery,
+      {{"filter", type_filter("in", {"outgoing_payment.created", "outgoing_payment.funded"})}});
   EXPECT_EQ(cursors(data_of(in, "webhookEvents")), (V{created}));
   auto none = h.gql(kQuery, {{"filter", type_filter("in", {"no.such.type"})}});
   EXPECT_EQ(cursors(data_of(none, "webhookEvents")), V{});
@@ -156,11 +157,11 @@ TEST(WebhookAdmin, PagesForwardAndBackward) {
   EXPECT_EQ(cursors(back), (V{ids[3], ids[2]}));
   EXPECT_TRUE(back.at("pageInfo").at("hasNextPage").as_bool());
   EXPECT_TRUE(back.at("pageInfo").at("hasPreviousPage").as_bool());
-  auto asc = data_of(h.gql(kQuery, {{"first", 3}, {"after", ids[0]}, {"order", "ASC"}}),
-                     "webhookEvents");
+  auto asc =
+      data_of(h.gql(kQuery, {{"first", 3}, {"after", ids[0]}, {"order", "ASC"}}), "webhookEvents");
   EXPECT_EQ(cursors(asc), (V{ids[1], ids[2], ids[3]}));
-  auto asc_back = data_of(h.gql(kQuery, {{"last", 10}, {"before", ids[2]}, {"order", "ASC"}}),
-                          "webhookEvents");
+  auto asc_back =
+      data_of(h.gql(kQuery, {{"last", 10}, {"before", ids[2]}, {"order", "ASC"}}), "webhookEvents");
   EXPECT_EQ(cursors(asc_back), (V{ids[0], ids[1]}));
   EXPECT_FALSE(asc_back.at("pageInfo").at("hasPreviousPage").as_bool());
 

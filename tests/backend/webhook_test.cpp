@@ -54,10 +54,10 @@ struct Sink {
   };
   std::mutex mutex;
   std::vector<Received> received;
-  int fail_first = 0;      // answer fail_status to the first N requests
+  int fail_first = 0;  // answer fail_status to the first N requests
   bool always_fail = false;
   int fail_status = 500;
-  int delay_ms = 0;        // before answering
+  int delay_ms = 0;                      // before answering
   std::map<std::string, int> in_flight;  // per event id
   bool overlapped = false;               // an event was being delivered twice at once
 
@@ -246,8 +246,8 @@ TEST(WebhookDelivery, PostsTheEventWithAVerifiableSignatureOnce) {
 
     boost::json::object data;
     data["id"] = "b2c4d6e8-0000-4000-8000-000000000001";
-    data["receivedAmount"] = boost::json::object{{"value", "1000"}, {"assetCode", "USD"},
-                                                 {"assetScale", 2}};
+    data["receivedAmount"] =
+        boost::json::object{{"value", "1000"}, {"assetCode", "USD"}, {"assetScale", 2}};
     data["completed"] = true;
     data["note"] = "caf\xc3\xa9 \"quoted\"";
     NewEvent e = event(event_type::kIncomingPaymentCompleted, kTenantA, data);
@@ -280,10 +280,10 @@ TEST(WebhookDelivery, PostsTheEventWithAVerifiableSignatureOnce) {
     EXPECT_LE(std::abs(parsed->timestamp_ms - now_ms().time_since_epoch().count()), 60'000);
     auto canonical = backend::admin::canonicalize_json(got.body);
     CO_ASSERT_OK(canonical);
-    EXPECT_EQ(parsed->digest, backend::admin::signature_digest("webhook-secret",
-                                                               parsed->timestamp_ms, *canonical));
-    EXPECT_NE(parsed->digest, backend::admin::signature_digest("other-secret",
-                                                               parsed->timestamp_ms, *canonical));
+    EXPECT_EQ(parsed->digest,
+              backend::admin::signature_digest("webhook-secret", parsed->timestamp_ms, *canonical));
+    EXPECT_NE(parsed->digest,
+              backend::admin::signature_digest("other-secret", parsed->timestamp_ms, *canonical));
 
     Delivery d = co_await only_delivery(*service, *id);
     EXPECT_EQ(d.status, DeliveryStatus::kDelivered);
@@ -342,24 +342,23 @@ TEST(WebhookEmit, RecipientsAreTheOwnerAndTheOperatorWhenConfigured) {
     };
     auto a = co_await plain->emit(event(event_type::kOutgoingPaymentCreated, kTenantA));
     CO_ASSERT_OK(a);
-    auto got1 = co_await recipients(*plain, *a);
-    EXPECT_EQ(got1, (std::set<Uuid>{kTenantA}));
+    auto to_a = co_await recipients(*plain, *a);
+    EXPECT_EQ(to_a, (std::set<Uuid>{kTenantA}));
     auto b = co_await copying->emit(event(event_type::kOutgoingPaymentCreated, kTenantA));
     CO_ASSERT_OK(b);
-    auto got2 = co_await recipients(*plain, *b);
-    EXPECT_EQ(got2, (std::set<Uuid>{kTenantA, kOperator}));
+    auto to_a_and_operator = co_await recipients(*plain, *b);
+    EXPECT_EQ(to_a_and_operator, (std::set<Uuid>{kTenantA, kOperator}));
     auto c = co_await copying->emit(event(event_type::kOutgoingPaymentCreated, kOperator));
     CO_ASSERT_OK(c);
-    auto got3 = co_await recipients(*plain, *c);
-    EXPECT_EQ(got3, (std::set<Uuid>{kOperator}));
+    auto to_operator = co_await recipients(*plain, *c);
+    EXPECT_EQ(to_operator, (std::set<Uuid>{kOperator}));
   });
 }
 
 TEST(WebhookEmit, ACallerChosenIdIsStoredOnceAndAnEmptyTypeIsRefused) {
   TestDatabase db;
   run_test([&](asio::io_context&) -> awaitable<void> {
-    auto service = co_await make_service(test_settings(kNoSinkUrl),
-                                         co_await open_db(db.url()));
+    auto service = co_await make_service(test_settings(kNoSinkUrl), co_await open_db(db.url()));
     Uuid id = Uuid::v4();
     NewEvent e = event(event_type::kWalletAddressNotFound, kTenantA);
     e.id = id;
@@ -461,7 +460,8 @@ TEST(WebhookDelivery, BackoffGrowsWithAttemptsUpToSixSteps) {
         "UPDATE webhook_deliveries SET attempts = 7, process_at = now() - interval '1 second'"));
     CO_ASSERT_OK(co_await service->process_due());
     delay = co_await pg.query(
-        "SELECT extract(epoch FROM process_at - updated_at)::int, attempts FROM webhook_deliveries");
+        "SELECT extract(epoch FROM process_at - updated_at)::int, attempts FROM "
+        "webhook_deliveries");
     CO_ASSERT_OK(delay);
     EXPECT_NEAR(delay->row(0).get<std::int32_t>(0), 360, 1);
     EXPECT_EQ(delay->row(0).get<std::int32_t>(1), 8);
@@ -535,60 +535,64 @@ TEST(WebhookDelivery, AnyStatusOtherThan200IsAFailure) {
 
 TEST(WebhookDelivery, ASinkSlowerThanTheTimeoutCountsAsAFailure) {
   TestDatabase db;
-  run_test([&](asio::io_context& io) -> awaitable<void> {
-    auto state = std::make_shared<Sink>();
-    state->delay_ms = 1'000;
-    SinkServer sink(io, state);
-    auto settings = test_settings(sink.url);
-    settings.timeout = milliseconds(50);
-    settings.max_attempts = 2;
-    auto service = co_await make_service(settings, co_await open_db(db.url()));
-    auto id = co_await service->emit(event(event_type::kOutgoingPaymentCreated, kTenantA));
-    CO_ASSERT_OK(id);
-    CO_ASSERT_OK(co_await service->process_due());
-    Delivery d = co_await only_delivery(*service, *id);
-    EXPECT_EQ(d.status, DeliveryStatus::kPending);
-    EXPECT_EQ(d.attempts, 1);
-    EXPECT_FALSE(d.last_status_code.has_value());
-    EXPECT_NE(d.last_error.value_or("").find("timeout"), std::string::npos) << *d.last_error;
-    co_await sink.server->shutdown();
-  }, 2);
+  run_test(
+      [&](asio::io_context& io) -> awaitable<void> {
+        auto state = std::make_shared<Sink>();
+        state->delay_ms = 1'000;
+        SinkServer sink(io, state);
+        auto settings = test_settings(sink.url);
+        settings.timeout = milliseconds(50);
+        settings.max_attempts = 2;
+        auto service = co_await make_service(settings, co_await open_db(db.url()));
+        auto id = co_await service->emit(event(event_type::kOutgoingPaymentCreated, kTenantA));
+        CO_ASSERT_OK(id);
+        CO_ASSERT_OK(co_await service->process_due());
+        Delivery d = co_await only_delivery(*service, *id);
+        EXPECT_EQ(d.status, DeliveryStatus::kPending);
+        EXPECT_EQ(d.attempts, 1);
+        EXPECT_FALSE(d.last_status_code.has_value());
+        EXPECT_NE(d.last_error.value_or("").find("timeout"), std::string::npos) << *d.last_error;
+        co_await sink.server->shutdown();
+      },
+      2);
 }
 
 TEST(WebhookDelivery, TwoWorkersAtOnceDeliverEachEventExactlyOnce) {
   constexpr int kEvents = 40;
   TestDatabase db;
-  run_test([&](asio::io_context& io) -> awaitable<void> {
-    auto state = std::make_shared<Sink>();
-    state->delay_ms = 3;
-    SinkServer sink(io, state);
-    auto pg = co_await open_db(db.url(), 12);
-    // Two services stand for two processes: separate HTTP clients, shared database.
-    auto one = co_await make_service(test_settings(sink.url), pg);
-    auto two = co_await make_service(test_settings(sink.url), pg);
-    std::vector<Uuid> ids;
-    for (int i = 0; i < kEvents; ++i) {
-      auto id = co_await one->emit(event(event_type::kIncomingPaymentCompleted, kTenantA));
-      CO_ASSERT_OK(id);
-      ids.push_back(*id);
-    }
-    std::vector<WebhookService*> both{one.get(), two.get()};
-    bool settled = co_await run_workers_until_settled(both, 2, ids);
-    CO_ASSERT(settled);
-    EXPECT_EQ(state->count(), static_cast<std::size_t>(kEvents));
-    std::set<std::string> seen;
-    for (const auto& r : state->received) {
-      seen.insert(std::string(boost::json::parse(r.body).as_object().at("id").as_string()));
-    }
-    EXPECT_EQ(seen.size(), static_cast<std::size_t>(kEvents));
-    EXPECT_FALSE(state->overlapped);
-    for (const auto& id : ids) {
-      Delivery d = co_await only_delivery(*one, id);
-      EXPECT_EQ(d.status, DeliveryStatus::kDelivered);
-      EXPECT_EQ(d.attempts, 1);
-    }
-    co_await sink.server->shutdown();
-  }, 3);
+  run_test(
+      [&](asio::io_context& io) -> awaitable<void> {
+        auto state = std::make_shared<Sink>();
+        state->delay_ms = 3;
+        SinkServer sink(io, state);
+        auto pg = co_await open_db(db.url(), 12);
+        // Two services stand for two processes: separate HTTP clients, shared database.
+        auto one = co_await make_service(test_settings(sink.url), pg);
+        auto two = co_await make_service(test_settings(sink.url), pg);
+        std::vector<Uuid> ids;
+        for (int i = 0; i < kEvents; ++i) {
+          auto id = co_await one->emit(event(event_type::kIncomingPaymentCompleted, kTenantA));
+          CO_ASSERT_OK(id);
+          ids.push_back(*id);
+        }
+        std::vector<WebhookService*> both{one.get(), two.get()};
+        bool settled = co_await run_workers_until_settled(both, 2, ids);
+        CO_ASSERT(settled);
+        EXPECT_EQ(state->count(), static_cast<std::size_t>(kEvents));
+        std::set<std::string> seen;
+        for (const auto& r : state->received) {
+          seen.insert(std::string(boost::json::parse(r.body).as_object().at("id").as_string()));
+        }
+        EXPECT_EQ(seen.size(), static_cast<std::size_t>(kEvents));
+        EXPECT_FALSE(state->overlapped);
+        for (const auto& id : ids) {
+          Delivery d = co_await only_delivery(*one, id);
+          EXPECT_EQ(d.status, DeliveryStatus::kDelivered);
+          EXPECT_EQ(d.attempts, 1);
+        }
+        co_await sink.server->shutdown();
+      },
+      3);
 }
 
 TEST(WebhookDelivery, AClaimLeftByACrashedWorkerIsRetriedWhenItsLeaseEnds) {
@@ -650,15 +654,14 @@ std::vector<Uuid> slice(const std::vector<Uuid>& v, std::size_t from, std::size_
 TEST(WebhookList, FiltersByTypeWithCardEventsHiddenByDefaultAndScopesByTenant) {
   TestDatabase db;
   run_test([&](asio::io_context&) -> awaitable<void> {
-    auto service = co_await make_service(test_settings(kNoSinkUrl),
-                                         co_await open_db(db.url()));
+    auto service = co_await make_service(test_settings(kNoSinkUrl), co_await open_db(db.url()));
     std::map<std::string, Uuid> by;
-    for (auto [type, tenant] : std::vector<std::pair<std::string, Uuid>>{
-             {"incoming_payment.created", kTenantA},
-             {"outgoing_payment.funded", kTenantA},
-             {"outgoing_payment.cancelled", kTenantB},
-             {"outgoing_payment.created", kTenantB},
-             {"asset.liquidity_low", kTenantA}}) {
+    for (auto [type, tenant] :
+         std::vector<std::pair<std::string, Uuid>>{{"incoming_payment.created", kTenantA},
+                                                   {"outgoing_payment.funded", kTenantA},
+                                                   {"outgoing_payment.cancelled", kTenantB},
+                                                   {"outgoing_payment.created", kTenantB},
+                                                   {"asset.liquidity_low", kTenantA}}) {
       auto id = co_await service->emit(event(type, tenant));
       CO_ASSERT_OK(id);
       by[type] = *id;
@@ -672,47 +675,49 @@ TEST(WebhookList, FiltersByTypeWithCardEventsHiddenByDefaultAndScopesByTenant) {
     };
     using Set = std::set<std::string>;
     ListQuery all;
-    auto got4 = co_await types(all);
-    EXPECT_EQ(got4, (Set{"incoming_payment.created", "outgoing_payment.created", "asset.liquidity_low"}));
+    auto default_types = co_await types(all);
+    EXPECT_EQ(default_types,
+              (Set{"incoming_payment.created", "outgoing_payment.created", "asset.liquidity_low"}));
     ListQuery empty_not_in;
     empty_not_in.filter.type_not_in = std::vector<std::string>{};
-    auto got5 = co_await types(empty_not_in);
-    auto got6 = co_await types(all);
-    EXPECT_EQ(got5, got6);
+    auto with_empty_not_in = co_await types(empty_not_in);
+    auto with_no_filter = co_await types(all);
+    EXPECT_EQ(with_empty_not_in, with_no_filter);
     ListQuery not_in;
     not_in.filter.type_not_in = std::vector<std::string>{"asset.liquidity_low"};
-    auto got7 = co_await types(not_in);
-    EXPECT_EQ(got7, (Set{"incoming_payment.created", "outgoing_payment.created", "outgoing_payment.funded", "outgoing_payment.cancelled"}));
+    auto with_not_in = co_await types(not_in);
+    EXPECT_EQ(with_not_in, (Set{"incoming_payment.created", "outgoing_payment.created",
+                                "outgoing_payment.funded", "outgoing_payment.cancelled"}));
     ListQuery in;
     in.filter.type_in = std::vector<std::string>{"outgoing_payment.created", "no.such"};
-    auto got8 = co_await types(in);
-    EXPECT_EQ(got8, (Set{"outgoing_payment.created"}));
+    auto with_in = co_await types(in);
+    EXPECT_EQ(with_in, (Set{"outgoing_payment.created"}));
     // in names a hidden type but the default notIn still applies.
     ListQuery in_hidden;
     in_hidden.filter.type_in = std::vector<std::string>{"outgoing_payment.funded"};
-    auto got9 = co_await types(in_hidden);
-    EXPECT_EQ(got9, Set{});
+    auto hidden_in = co_await types(in_hidden);
+    EXPECT_EQ(hidden_in, Set{});
     in_hidden.filter.type_not_in = std::vector<std::string>{"x"};
-    auto got10 = co_await types(in_hidden);
-    EXPECT_EQ(got10, (Set{"outgoing_payment.funded"}));
+    auto hidden_in_shown = co_await types(in_hidden);
+    EXPECT_EQ(hidden_in_shown, (Set{"outgoing_payment.funded"}));
     ListQuery in_empty;
     in_empty.filter.type_in = std::vector<std::string>{};
-    auto got11 = co_await types(in_empty);
-    EXPECT_EQ(got11, Set{});
+    auto with_empty_in = co_await types(in_empty);
+    EXPECT_EQ(with_empty_in, Set{});
     // Odd characters in a filter are just strings.
     ListQuery odd;
     odd.filter.type_in = std::vector<std::string>{"a\"b", "c\\d", "{e,f}", "'; DROP TABLE x"};
-    auto got12 = co_await types(odd);
-    EXPECT_EQ(got12, Set{});
+    auto with_odd_in = co_await types(odd);
+    EXPECT_EQ(with_odd_in, Set{});
 
     ListQuery a;
     a.tenant_id = kTenantA;
-    auto got13 = co_await types(a);
-    EXPECT_EQ(got13, (Set{"incoming_payment.created", "asset.liquidity_low"}));
+    auto of_a = co_await types(a);
+    EXPECT_EQ(of_a, (Set{"incoming_payment.created", "asset.liquidity_low"}));
     ListQuery b;
     b.tenant_id = kTenantB;
-    auto got14 = co_await types(b);
-    EXPECT_EQ(got14, (Set{"outgoing_payment.created"}));
+    auto of_b = co_await types(b);
+    EXPECT_EQ(of_b, (Set{"outgoing_payment.created"}));
 
     auto own = co_await service->get(by["outgoing_payment.created"], kTenantB);
     CO_ASSERT_OK(own);
@@ -726,8 +731,7 @@ TEST(WebhookList, PagesForwardAndBackwardInBothSortOrders) {
   constexpr int kEvents = 7;
   TestDatabase db;
   run_test([&](asio::io_context&) -> awaitable<void> {
-    auto service = co_await make_service(test_settings(kNoSinkUrl),
-                                         co_await open_db(db.url()));
+    auto service = co_await make_service(test_settings(kNoSinkUrl), co_await open_db(db.url()));
     std::vector<Uuid> emitted;
     for (int i = 0; i < kEvents; ++i) {
       auto id = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
@@ -788,25 +792,25 @@ TEST(WebhookList, PagesForwardAndBackwardInBothSortOrders) {
     asc.ascending = true;
     asc.first = 4;
     asc.after = emitted[1].str();
-    auto got15 = co_await page(asc);
-    EXPECT_EQ(ids_of(got15), slice(emitted, 2, 4));
+    auto asc_page = co_await page(asc);
+    EXPECT_EQ(ids_of(asc_page), slice(emitted, 2, 4));
     ListQuery asc_back;
     asc_back.ascending = true;
     asc_back.last = 2;
     asc_back.before = emitted[5].str();
-    auto got16 = co_await page(asc_back);
-    EXPECT_EQ(ids_of(got16), slice(emitted, 3, 2));
+    auto asc_back_page = co_await page(asc_back);
+    EXPECT_EQ(ids_of(asc_back_page), slice(emitted, 3, 2));
     // `after` wins over `before`.
     asc_back.after = emitted[0].str();
     asc_back.first = 1;
-    auto got17 = co_await page(asc_back);
-    EXPECT_EQ(ids_of(got17), slice(emitted, 1, 1));
+    auto after_wins_page = co_await page(asc_back);
+    EXPECT_EQ(ids_of(after_wins_page), slice(emitted, 1, 1));
 
     // first 0 means the default; unknown and malformed cursors give empty pages.
     ListQuery zero;
     zero.first = 0;
-    auto got18 = co_await page(zero);
-    EXPECT_EQ((got18).events.size(), static_cast<std::size_t>(kEvents));
+    auto default_size_page = co_await page(zero);
+    EXPECT_EQ(default_size_page.events.size(), static_cast<std::size_t>(kEvents));
     ListQuery unknown;
     unknown.after = Uuid::v4().str();
     EventPage empty = co_await page(unknown);
@@ -815,8 +819,8 @@ TEST(WebhookList, PagesForwardAndBackwardInBothSortOrders) {
     EXPECT_FALSE(empty.has_previous_page);
     ListQuery malformed;
     malformed.before = "not-a-uuid";
-    auto got19 = co_await page(malformed);
-    EXPECT_TRUE((got19).events.empty());
+    auto malformed_page = co_await page(malformed);
+    EXPECT_TRUE(malformed_page.events.empty());
 
     // Bad arguments, with upstream's messages.
     ListQuery backwards_from_start;
@@ -826,8 +830,8 @@ TEST(WebhookList, PagesForwardAndBackwardInBothSortOrders) {
     EXPECT_EQ(e1.error().code, kErrorPaginateBackwardsFromStart);
     EXPECT_EQ(e1.error().message, "Can't paginate backwards from the start.");
     backwards_from_start.after = emitted[0].str();  // {after, last} fails the same way
-    auto got20 = co_await service->list(backwards_from_start);
-    EXPECT_FALSE((got20).has_value());
+    auto after_and_last = co_await service->list(backwards_from_start);
+    EXPECT_FALSE(after_and_last.has_value());
     for (int bad : {-1, 101}) {
       ListQuery big;
       big.first = bad;
@@ -838,13 +842,13 @@ TEST(WebhookList, PagesForwardAndBackwardInBothSortOrders) {
       ListQuery big_last;
       big_last.before = emitted[0].str();
       big_last.last = bad;
-      auto got21 = co_await service->list(big_last);
-      EXPECT_FALSE((got21).has_value());
+      auto bad_last = co_await service->list(big_last);
+      EXPECT_FALSE(bad_last.has_value());
     }
     ListQuery max;
     max.first = 100;
-    auto got22 = co_await service->list(max);
-    EXPECT_TRUE((got22).has_value());
+    auto largest_page = co_await service->list(max);
+    EXPECT_TRUE(largest_page.has_value());
   });
 }
 
@@ -860,8 +864,8 @@ TEST(WebhookDelivery, TenantSettingsChooseTheUrlTimeoutAndAttempts) {
     auto lookups = std::make_shared<std::atomic<int>>(0);
     auto failing = std::make_shared<std::atomic<bool>>(false);
     service->set_tenant_settings_lookup(
-        [own_url, lookups, failing](Uuid tenant)
-            -> awaitable<Result<std::vector<std::pair<std::string, std::string>>>> {
+        [own_url, lookups, failing](
+            Uuid tenant) -> awaitable<Result<std::vector<std::pair<std::string, std::string>>>> {
           ++*lookups;
           if (failing->load()) co_return fail("pg.connection", "settings unavailable");
           std::vector<std::pair<std::string, std::string>> out;
@@ -912,5 +916,38 @@ TEST(WebhookDelivery, TenantSettingsChooseTheUrlTimeoutAndAttempts) {
     EXPECT_GT(*dc.process_at, now_ms());  // leased, so not claimed again at once
     co_await general.server->shutdown();
     co_await own.server->shutdown();
+  });
+}
+
+TEST(WebhookDelivery, NoAttemptIsMadeBeyondMaxAttemptsEvenWhenItIsLowered) {
+  TestDatabase db;
+  run_test([&](asio::io_context& io) -> awaitable<void> {
+    SinkServer sink(io, std::make_shared<Sink>());
+    auto settings = test_settings(sink.url);
+    settings.max_attempts = 0;
+    auto pg = co_await open_db(db.url());
+    auto never = co_await make_service(settings, pg);
+    auto id = co_await never->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(id);
+    auto processed = co_await never->process_due();
+    CO_ASSERT_OK(processed);
+    EXPECT_EQ(*processed, 1);
+    Delivery d = co_await only_delivery(*never, *id);
+    EXPECT_EQ(d.status, DeliveryStatus::kFailed);
+    EXPECT_EQ(d.attempts, 0);
+
+    // Three attempts made under a limit of 10; the limit is now 2.
+    settings.max_attempts = 2;
+    auto lowered = co_await make_service(settings, pg);
+    auto other = co_await lowered->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(other);
+    CO_ASSERT_OK(co_await pg.query("UPDATE webhook_deliveries SET attempts = 3 WHERE event_id = $1",
+                                   *other));
+    CO_ASSERT_OK(co_await lowered->process_due());
+    Delivery e = co_await only_delivery(*lowered, *other);
+    EXPECT_EQ(e.status, DeliveryStatus::kFailed);
+    EXPECT_EQ(e.attempts, 3);
+    EXPECT_EQ(sink.sink->count(), 0u);
+    co_await sink.server->shutdown();
   });
 }

@@ -1,5 +1,6 @@
 #include "backend/webhook/service.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -110,7 +110,8 @@ asio::awaitable<Result<RecipientSettings>> settings_for(const detail::ServiceSta
       r.url = value;
     } else if (key == kSettingWebhookTimeout) {
       auto ms = parse_integer(value);
-      if (ms && *ms > 0 && *ms <= kRecipientTimeoutMax.count()) r.timeout = std::chrono::milliseconds(*ms);
+      if (ms && *ms > 0 && *ms <= kRecipientTimeoutMax.count())
+        r.timeout = std::chrono::milliseconds(*ms);
     } else if (key == kSettingWebhookMaxRetry) {
       auto n = parse_integer(value);
       if (n && *n >= 0 && *n <= kRecipientMaxAttemptsMax) r.max_attempts = static_cast<int>(*n);
@@ -134,9 +135,19 @@ asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
                  recipient.error().message);
     co_return;
   }
+  if (claimed.attempts >= recipient->max_attempts) {
+    // WEBHOOK_MAX_RETRY is 0, or was lowered below what this delivery already had.
+    auto gave_up = co_await state->events.give_up(claimed);
+    if (!gave_up) {
+      spdlog::warn("webhook delivery {}: giving up failed: {}", claimed.delivery_id.str(),
+                   gave_up.error().message);
+    }
+    co_return;
+  }
   if (recipient->timeout > settings.timeout) {
     // The claim's lease covers the process's timeout; this tenant allows itself longer.
-    auto held = co_await state->events.extend_lease(claimed, claim_lease(settings, recipient->timeout));
+    auto held =
+        co_await state->events.extend_lease(claimed, claim_lease(settings, recipient->timeout));
     if (!held || !*held) co_return;
   }
   AttemptOutcome outcome;
@@ -191,9 +202,9 @@ asio::awaitable<void> run_all(std::vector<asio::awaitable<void>> tasks) {
     co_return;
   }
   auto executor = co_await asio::this_coro::executor;
-  auto done = std::make_shared<
-      asio::experimental::concurrent_channel<void(boost::system::error_code)>>(executor,
-                                                                                tasks.size());
+  auto done =
+      std::make_shared<asio::experimental::concurrent_channel<void(boost::system::error_code)>>(
+          executor, tasks.size());
   for (auto& task : tasks) {
     asio::co_spawn(executor, std::move(task), [done](std::exception_ptr e) {
       if (e) {
@@ -252,7 +263,8 @@ asio::awaitable<void> worker_loop(State state) {
 }  // namespace
 
 WebhookService::WebhookService(WebhookSettings settings, store::PgPool pg, net::HttpClient http)
-    : state_(std::make_shared<detail::ServiceState>(std::move(settings), std::move(pg), std::move(http))) {}
+    : state_(std::make_shared<detail::ServiceState>(std::move(settings), std::move(pg),
+                                                    std::move(http))) {}
 
 WebhookService::~WebhookService() {
   state_->stopping.store(true);

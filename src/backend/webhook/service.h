@@ -46,7 +46,7 @@ constexpr int kRecipientMaxAttemptsMax = 1000;
 // Tenant settings (tenant_settings keys) that override the process's webhook configuration for
 // deliveries to that tenant.
 inline constexpr std::string_view kSettingWebhookUrl = "WEBHOOK_URL";
-inline constexpr std::string_view kSettingWebhookTimeout = "WEBHOOK_TIMEOUT";      // ms
+inline constexpr std::string_view kSettingWebhookTimeout = "WEBHOOK_TIMEOUT";     // ms
 inline constexpr std::string_view kSettingWebhookMaxRetry = "WEBHOOK_MAX_RETRY";  // attempts
 // Header carrying the HMAC signature of a delivery.
 inline constexpr std::string_view kSignatureHeader = "Rafiki-Signature";
@@ -83,8 +83,9 @@ struct RecipientSettings {
 };
 
 // A tenant's non-deleted settings as (key, value) pairs.
-using TenantSettingsLookup = std::function<
-    boost::asio::awaitable<Result<std::vector<std::pair<std::string, std::string>>>>(Uuid)>;
+using TenantSettingsLookup =
+    std::function<boost::asio::awaitable<Result<std::vector<std::pair<std::string, std::string>>>>(
+        Uuid)>;
 
 // The JSON body POSTed for an event.
 std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data);

@@ -79,9 +79,9 @@ asio::awaitable<Result<void>> EventStore::insert(store::PgConn& conn, const NewE
     asset = event.withdrawal->asset_id;
     amount = event.withdrawal->amount;
   }
-  std::vector<PgParam> params{id,     event.type, boost::json::serialize(event.data),
-                              event.tenant_id, account, asset, amount,
-                              uuid_array_literal(recipients)};
+  std::vector<PgParam> params{
+      id,    event.type, boost::json::serialize(event.data), event.tenant_id, account,
+      asset, amount,     uuid_array_literal(recipients)};
   auto result = co_await conn.query_params(
       "WITH event AS ("
       "  INSERT INTO webhook_events (id, type, data, tenant_id, withdrawal_account_id,"
@@ -97,8 +97,9 @@ asio::awaitable<Result<void>> EventStore::insert(store::PgConn& conn, const NewE
 
 asio::awaitable<Result<std::optional<Event>>> EventStore::find(const Uuid& id,
                                                                std::optional<Uuid> tenant_id) {
-  std::string sql = "SELECT " + std::string(kEventColumns) +
-                    " FROM webhook_events WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid)";
+  std::string sql =
+      "SELECT " + std::string(kEventColumns) +
+      " FROM webhook_events WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid)";
   auto result = co_await pg_.query(std::move(sql), id, tenant_id);
   if (!result) co_return std::unexpected(std::move(result.error()));
   if (result->empty()) co_return std::optional<Event>{};
@@ -145,15 +146,14 @@ asio::awaitable<Result<EventPage>> EventStore::page(const ListQuery& query, int 
   std::string_view after_cmp = query.ascending ? ">" : "<";
   std::string_view before_cmp = query.ascending ? "<" : ">";
   std::string probe = "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE " +
-                      std::string(kListFilter) + " AND (created_at, id) " +
-                      std::string(after_cmp) +
+                      std::string(kListFilter) + " AND (created_at, id) " + std::string(after_cmp) +
                       " (SELECT created_at, id FROM webhook_events WHERE id = $4)),"
                       " EXISTS (SELECT 1 FROM webhook_events WHERE " +
                       std::string(kListFilter) + " AND (created_at, id) " +
                       std::string(before_cmp) +
                       " (SELECT created_at, id FROM webhook_events WHERE id = $5))";
-  std::vector<PgParam> probe_params{query.tenant_id, type_in, type_not_in,
-                                    page.events.back().id, page.events.front().id};
+  std::vector<PgParam> probe_params{query.tenant_id, type_in, type_not_in, page.events.back().id,
+                                    page.events.front().id};
   auto probed = co_await pg_.query_params(std::move(probe), std::move(probe_params));
   if (!probed) co_return std::unexpected(std::move(probed.error()));
   page.has_next_page = probed->row(0).get<bool>(0);
@@ -227,6 +227,16 @@ asio::awaitable<Result<bool>> EventStore::extend_lease(const ClaimedDelivery& cl
   co_return result->affected_rows() == 1;
 }
 
+asio::awaitable<Result<bool>> EventStore::give_up(const ClaimedDelivery& claimed) {
+  auto result = co_await pg_.query(
+      "UPDATE webhook_deliveries SET status = 'failed', process_at = NULL, claim_id = NULL,"
+      " updated_at = now()"
+      " WHERE id = $1 AND claim_id = $2",
+      claimed.delivery_id, claimed.claim_id);
+  if (!result) co_return std::unexpected(std::move(result.error()));
+  co_return result->affected_rows() == 1;
+}
+
 asio::awaitable<Result<bool>> EventStore::record(const ClaimedDelivery& claimed,
                                                  const AttemptOutcome& outcome, int max_attempts,
                                                  std::chrono::milliseconds base_delay,
@@ -244,7 +254,8 @@ asio::awaitable<Result<bool>> EventStore::record(const ClaimedDelivery& claimed,
         "UPDATE webhook_deliveries SET attempts = attempts + 1,"
         " status = CASE WHEN attempts + 1 >= $5 THEN 'failed' ELSE 'pending' END,"
         " process_at = CASE WHEN attempts + 1 >= $5 THEN NULL"
-        "   ELSE clock_timestamp() + LEAST(attempts + 1, $7) * $6::bigint * interval '1 millisecond'"
+        "   ELSE clock_timestamp() + LEAST(attempts + 1, $7) * $6::bigint * interval '1 "
+        "millisecond'"
         "   END,"
         " last_status_code = $3, last_error = $4, claim_id = NULL, updated_at = now()"
         " WHERE id = $1 AND claim_id = $2",

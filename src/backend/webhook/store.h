@@ -57,6 +57,9 @@ class EventStore {
   // Moves the lease's end to now + lease if the claim still holds (false when it does not).
   boost::asio::awaitable<Result<bool>> extend_lease(const ClaimedDelivery& claimed,
                                                     std::chrono::milliseconds lease);
+  // Marks the delivery failed without another attempt (it already had all it may have), if the
+  // claim still holds.
+  boost::asio::awaitable<Result<bool>> give_up(const ClaimedDelivery& claimed);
   // Records an attempt if the claim still holds (false when another worker has since taken the
   // delivery over). A failure is retried after min(attempts, backoff_steps_max) × base_delay,
   // or marks the delivery failed once it has had max_attempts attempts.
