@@ -1,0 +1,837 @@
+// The peer domain through the Admin API (reference/admin-api.md §8, §9.2, §9.3): creating,
+// reading, paging, updating and deleting peers with every error code and message, write-only
+// incoming tokens, peer liquidity, tenant scoping, and the routing table and token index the
+// connector uses — including a change made by a second backend on the same database reaching the
+// first one's cache through LISTEN/NOTIFY.
+#include <gtest/gtest.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+#include <set>
+
+#include "backend/asset/service.h"
+#include "backend/liquidity/service.h"
+#include "backend/peer/service.h"
+#include "backend/admin_harness.h"
+
+namespace rafiki::backend::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kTenantA = "a1a1a1a1-0000-4000-8000-000000000001";
+
+void add_tenant(AdminHarness& h, const char* id, const char* secret) {
+  h.db().exec(std::string("INSERT INTO tenants (id, api_secret) VALUES ('") + id + "', '" + secret +
+              "')");
+}
+
+AdminContext as_tenant(const char* id) {
+  AdminContext c;
+  c.tenant_id = *Uuid::parse(id);
+  return c;
+}
+
+Uuid make_asset(AdminHarness& h, const std::string& tenant, const std::string& code,
+                int scale = 2) {
+  asset::CreateAsset in;
+  in.tenant_id = *Uuid::parse(tenant);
+  in.code = code;
+  in.scale = scale;
+  auto a = h.wait(h.backend().assets->create(in));
+  if (!a) throw std::runtime_error("create asset: " + a.error().message);
+  return a->id;
+}
+
+const std::string kPeerFields =
+    "id staticIlpAddress routes name maxPacketAmount liquidityThreshold liquidity createdAt"
+    " http { outgoing { authToken endpoint } } asset { id code scale } tenant { id }";
+
+const std::string kCreate =
+    "mutation($input: CreatePeerInput!) { createPeer(input: $input) { peer { " + kPeerFields +
+    " } } }";
+const std::string kUpdate =
+    "mutation($input: UpdatePeerInput!) { updatePeer(input: $input) { peer { " + kPeerFields +
+    " } } }";
+const std::string kDelete =
+    "mutation($input: DeletePeerInput!) { deletePeer(input: $input) { success } }";
+const std::string kGet = "query($id: String!) { peer(id: $id) { " + kPeerFields + " } }";
+const std::string kDeposit =
+    "mutation($input: DepositPeerLiquidityInput!) { depositPeerLiquidity(input: $input) {"
+    " success } }";
+const std::string kWithdraw =
+    "mutation($input: CreatePeerLiquidityWithdrawalInput!) {"
+    " createPeerLiquidityWithdrawal(input: $input) { success } }";
+const std::string kByAddress =
+    "query($a: String!, $asset: String!) { peerByAddressAndAsset(staticIlpAddress: $a,"
+    " assetId: $asset) { id staticIlpAddress } }";
+
+json::object peer_input(const Uuid& asset, const std::string& address,
+                        std::vector<std::string> tokens = {}) {
+  json::array token_array;
+  for (auto& t : tokens) token_array.emplace_back(t);
+  return {{"assetId", asset.str()},
+          {"staticIlpAddress", address},
+          {"http",
+           {{"incoming", {{"authTokens", token_array}}},
+            {"outgoing", {{"authToken", "out-" + address}, {"endpoint", "http://127.0.0.1:3002"}}}}}};
+}
+
+json::object create_peer(AdminHarness& h, json::object input,
+                         std::optional<AdminContext> as = std::nullopt) {
+  auto r = h.gql(kCreate, {{"input", std::move(input)}}, as);
+  auto data = data_of(r, "createPeer");
+  if (!data.is_object()) return {};
+  return data.at("peer").as_object();
+}
+
+std::string peer_count(AdminHarness& h) { return h.db().query_value("SELECT count(*) FROM peers"); }
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+// Runs the harness's io_context until `done` holds (checked every 10 ms) or 10 s passed.
+bool eventually(AdminHarness& h, const std::function<bool()>& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    h.wait(sleep_for(10ms));
+  }
+  return done();
+}
+
+// --- createPeer / peer ------------------------------------------------------------------------
+
+TEST(PeerCreate, StoresEveryFieldAndNeverReturnsIncomingTokens) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  json::object input = peer_input(usd, "test.peer-a", {"secret-in-1", "secret-in-2"});
+  input["routes"] = json::array{"test.peer-a-sub", "g.other"};
+  input["name"] = "Peer A";
+  input["maxPacketAmount"] = "1000";
+  input["liquidityThreshold"] = "50";
+  auto response = h.gql(kCreate, {{"input", input}});
+  auto peer = data_of(response, "createPeer").at("peer").as_object();
+  EXPECT_EQ(peer.at("staticIlpAddress").as_string(), "test.peer-a");
+  EXPECT_EQ(json::serialize(peer.at("routes")), R"(["test.peer-a","test.peer-a-sub","g.other"])");
+  EXPECT_EQ(peer.at("name").as_string(), "Peer A");
+  EXPECT_EQ(peer.at("maxPacketAmount").as_string(), "1000");
+  EXPECT_EQ(peer.at("liquidityThreshold").as_string(), "50");
+  EXPECT_EQ(peer.at("liquidity").as_string(), "0");
+  EXPECT_EQ(peer.at("http").at("outgoing").at("authToken").as_string(), "out-test.peer-a");
+  EXPECT_EQ(peer.at("http").at("outgoing").at("endpoint").as_string(), "http://127.0.0.1:3002");
+  EXPECT_EQ(peer.at("asset").at("id").as_string(), usd.str());
+  EXPECT_EQ(peer.at("asset").at("code").as_string(), "USD");
+  EXPECT_EQ(peer.at("tenant").at("id").as_string(), kOperatorTenantId);
+  EXPECT_FALSE(peer.at("createdAt").as_string().empty());
+  EXPECT_EQ(json::serialize(response).find("secret-in"), std::string::npos);
+
+  std::string id(peer.at("id").as_string());
+  auto read = h.gql(kGet, {{"id", id}});
+  EXPECT_EQ(json::serialize(data_of(read, "peer")), json::serialize(peer));
+  EXPECT_EQ(json::serialize(read).find("secret-in"), std::string::npos);
+  // The tokens are kept as digests only; the peer's liquidity account exists with code 3.
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM peer_incoming_tokens WHERE peer_id = '" + id +
+                               "' AND token_sha256 NOT LIKE '%secret%'"),
+            "2");
+  EXPECT_EQ(h.db().query_value("SELECT code || '/' || flags FROM ledger_accounts WHERE id = '" +
+                               id + "'"),
+            "3/2");
+  // The token index finds the peer by either token, and nothing by an unknown one.
+  auto by_token = h.wait(h.backend().peers->by_incoming_token("secret-in-2"));
+  ASSERT_TRUE(by_token && *by_token);
+  EXPECT_EQ((*by_token)->id.str(), id);
+  auto none = h.wait(h.backend().peers->by_incoming_token("secret-in-3"));
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+}
+
+TEST(PeerCreate, OptionalFieldsMayBeOmitted) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  json::object input = {{"assetId", usd.str()},
+                        {"staticIlpAddress", "test.bare"},
+                        {"http", {{"outgoing", {{"authToken", "t"}, {"endpoint", "https://p.example/ilp"}}}}}};
+  auto peer = create_peer(h, input);
+  EXPECT_TRUE(peer.at("name").is_null());
+  EXPECT_TRUE(peer.at("maxPacketAmount").is_null());
+  EXPECT_TRUE(peer.at("liquidityThreshold").is_null());
+  EXPECT_EQ(json::serialize(peer.at("routes")), R"(["test.bare"])");
+}
+
+TEST(PeerCreate, InitialLiquidityIsDeposited) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  json::object input = peer_input(usd, "test.rich");
+  input["initialLiquidity"] = "12345";
+  auto peer = create_peer(h, input);
+  EXPECT_EQ(peer.at("liquidity").as_string(), "12345");
+}
+
+TEST(PeerCreate, RefusesInvalidIlpAddresses) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  for (std::string bad : {"", "test", "test.", "foo.bar", "test. x", "test.a b", " test.a",
+                          "test..a", ".test.a", "test.a!"}) {
+    auto r = h.gql(kCreate, {{"input", peer_input(usd, bad)}});
+    EXPECT_EQ(error_code(r), "BAD_USER_INPUT") << "address '" << bad << "'";
+    EXPECT_EQ(error_message(r), "invalid ILP address") << "address '" << bad << "'";
+    // A bad route is refused the same way (a bare scheme is a valid default route).
+    if (bad == "test") continue;
+    json::object with_route = peer_input(usd, "test.good");
+    with_route["routes"] = json::array{json::value(bad)};
+    auto rr = h.gql(kCreate, {{"input", with_route}});
+    EXPECT_EQ(error_code(rr), "BAD_USER_INPUT") << "route '" << bad << "'";
+    EXPECT_EQ(error_message(rr), "invalid ILP address");
+  }
+  EXPECT_EQ(peer_count(h), "0");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM ledger_accounts WHERE code = 3"), "0");
+}
+
+TEST(PeerCreate, RefusesInvalidEndpoints) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  for (std::string bad :
+       {"", "127.0.0.1:3002", "ftp://peer.example", "http://", "https://", "http://a..b",
+        "http://.a", "http://a.", "http://peer.example:99999", "http://peer.example:0",
+        "http://peer.example:x", "http://pe er.example", "http://peer.example/a b", "http:/x",
+        "http://[zz]/", "http://user@/", "not a url"}) {
+    json::object input = peer_input(usd, "test.peer");
+    input["http"].as_object()["outgoing"].as_object()["endpoint"] = bad;
+    auto r = h.gql(kCreate, {{"input", input}});
+    EXPECT_EQ(error_code(r), "BAD_USER_INPUT") << "endpoint '" << bad << "'";
+    EXPECT_EQ(error_message(r), "invalid HTTP endpoint") << "endpoint '" << bad << "'";
+  }
+  int n = 0;
+  for (std::string good : {"http://127.0.0.1:3002", "https://peer.example/ilp?x=1",
+                           "HTTP://[::1]:80/", "http://peer-b.example:8080",
+                           "https://user:pw@peer.example"}) {
+    json::object input = peer_input(usd, "test.peer" + std::to_string(n++));
+    input["http"].as_object()["outgoing"].as_object()["endpoint"] = good;
+    auto r = h.gql(kCreate, {{"input", input}});
+    EXPECT_FALSE(r.contains("errors")) << good << ": " << json::serialize(r);
+  }
+}
+
+TEST(PeerCreate, UnknownOrForeignAssetIsNotFound) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid op_asset = make_asset(h, kOperatorTenantId, "USD");
+  Uuid a_asset = make_asset(h, kTenantA, "EUR");
+  for (const std::string& asset : {Uuid::v4().str(), std::string("not-a-uuid")}) {
+    json::object input = peer_input(op_asset, "test.x");
+    input["assetId"] = asset;
+    auto r = h.gql(kCreate, {{"input", input}});
+    EXPECT_EQ(error_code(r), "NOT_FOUND");
+    EXPECT_EQ(error_message(r), "unknown asset");
+  }
+  // A tenant may not use another tenant's asset (upstream accepts any asset id here).
+  auto foreign = h.gql(kCreate, {{"input", peer_input(op_asset, "test.x")}}, as_tenant(kTenantA));
+  EXPECT_EQ(error_code(foreign), "NOT_FOUND");
+  EXPECT_EQ(error_message(foreign), "unknown asset");
+  // Its own asset: the peer is the tenant's.
+  auto own = create_peer(h, peer_input(a_asset, "test.x"), as_tenant(kTenantA));
+  EXPECT_EQ(own.at("tenant").at("id").as_string(), kTenantA);
+  // The operator may use any tenant's asset; the peer belongs to the asset's tenant.
+  auto by_operator = create_peer(h, peer_input(a_asset, "test.y"));
+  EXPECT_EQ(by_operator.at("tenant").at("id").as_string(), kTenantA);
+  EXPECT_EQ(peer_count(h), "2");
+}
+
+TEST(PeerCreate, DuplicateAddressForTheSameAssetIsRefused) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid eur = make_asset(h, kOperatorTenantId, "EUR");
+  create_peer(h, peer_input(usd, "test.dup"));
+  auto again = h.gql(kCreate, {{"input", peer_input(usd, "test.dup")}});
+  EXPECT_EQ(error_code(again), "DUPLICATE");
+  EXPECT_EQ(error_message(again), "duplicate peer found for same ILP address and asset");
+  // The same address for another asset is another peer.
+  create_peer(h, peer_input(eur, "test.dup"));
+  EXPECT_EQ(peer_count(h), "2");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM ledger_accounts WHERE code = 3"), "2");
+}
+
+TEST(PeerCreate, IncomingTokensAreUniqueAcrossTheInstance) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid a_usd = make_asset(h, kTenantA, "USD");
+  create_peer(h, peer_input(usd, "test.one", {"tok-1"}));
+  // Taken by another peer, even of another tenant.
+  auto taken = h.gql(kCreate, {{"input", peer_input(a_usd, "test.two", {"tok-2", "tok-1"})}},
+                     as_tenant(kTenantA));
+  EXPECT_EQ(error_code(taken), "DUPLICATE");
+  EXPECT_EQ(error_message(taken), "duplicate incoming token");
+  // Named twice in one request.
+  auto twice = h.gql(kCreate, {{"input", peer_input(usd, "test.three", {"tok-3", "tok-3"})}});
+  EXPECT_EQ(error_code(twice), "DUPLICATE");
+  EXPECT_EQ(error_message(twice), "duplicate incoming token");
+  // Nothing of the refused peers remains, ledger accounts included.
+  EXPECT_EQ(peer_count(h), "1");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM peer_incoming_tokens"), "1");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM ledger_accounts WHERE code = 3"), "1");
+}
+
+TEST(PeerCreate, IdempotencyKeyCreatesOnce) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  json::object input = peer_input(usd, "test.idem", {"tok"});
+  input["idempotencyKey"] = "create-peer-1";
+  input["initialLiquidity"] = "10";
+  auto first = create_peer(h, input);
+  auto second = create_peer(h, input);
+  EXPECT_EQ(first.at("id"), second.at("id"));
+  EXPECT_EQ(peer_count(h), "1");
+  EXPECT_EQ(second.at("liquidity").as_string(), "10");
+}
+
+TEST(PeerQuery, PeerIsTenantScoped) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid a_usd = make_asset(h, kTenantA, "USD");
+  auto op_peer = create_peer(h, peer_input(usd, "test.op"));
+  auto a_peer = create_peer(h, peer_input(a_usd, "test.a"), as_tenant(kTenantA));
+  // The operator reads any peer; a tenant only its own.
+  EXPECT_EQ(data_of(h.gql(kGet, {{"id", a_peer.at("id")}}), "peer").at("id"), a_peer.at("id"));
+  EXPECT_EQ(data_of(h.gql(kGet, {{"id", a_peer.at("id")}}, as_tenant(kTenantA)), "peer").at("id"),
+            a_peer.at("id"));
+  auto foreign = h.gql(kGet, {{"id", op_peer.at("id")}}, as_tenant(kTenantA));
+  EXPECT_EQ(error_code(foreign), "NOT_FOUND");
+  EXPECT_EQ(error_message(foreign), "unknown peer");
+  for (const std::string& id : {Uuid::v4().str(), std::string("nope")}) {
+    auto r = h.gql(kGet, {{"id", id}});
+    EXPECT_EQ(error_code(r), "NOT_FOUND");
+    EXPECT_EQ(error_message(r), "unknown peer");
+  }
+}
+
+TEST(PeerQuery, PeersPageForwardsAndBackwardsWithinTheTenantScope) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid a_usd = make_asset(h, kTenantA, "USD");
+  std::vector<std::string> op_ids;
+  for (int i = 0; i < 5; ++i) {
+    auto p = create_peer(h, peer_input(usd, "test.p" + std::to_string(i)));
+    op_ids.emplace_back(p.at("id").as_string());
+    // Distinct creation times, so the order is the creation order.
+    h.db().exec("UPDATE peers SET created_at = now() + interval '" + std::to_string(i) +
+                " second' WHERE id = '" + op_ids.back() + "'");
+  }
+  auto a_peer = create_peer(h, peer_input(a_usd, "test.a"), as_tenant(kTenantA));
+  h.db().exec("UPDATE peers SET created_at = now() + interval '1 hour' WHERE id = '" +
+              std::string(a_peer.at("id").as_string()) + "'");
+
+  const std::string q =
+      "query($first: Int, $after: String, $last: Int, $before: String, $order: SortOrder,"
+      " $tenant: ID) { peers(first: $first, after: $after, last: $last, before: $before,"
+      " sortOrder: $order, tenantId: $tenant) { edges { cursor node { id } }"
+      " pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }";
+  auto ids_of = [](const json::value& connection) {
+    std::vector<std::string> out;
+    for (const auto& e : connection.at("edges").as_array()) {
+      EXPECT_EQ(e.at("cursor"), e.at("node").at("id"));
+      out.emplace_back(e.at("node").at("id").as_string());
+    }
+    return out;
+  };
+  // The operator, filtered to its own tenant, ascending: 0 1 | 2 3 | 4.
+  json::object vars = {{"first", 2}, {"order", "ASC"}, {"tenant", kOperatorTenantId}};
+  auto page = data_of(h.gql(q, vars), "peers");
+  EXPECT_EQ(ids_of(page), (std::vector<std::string>{op_ids[0], op_ids[1]}));
+  EXPECT_FALSE(page.at("pageInfo").at("hasPreviousPage").as_bool());
+  EXPECT_TRUE(page.at("pageInfo").at("hasNextPage").as_bool());
+  vars["after"] = page.at("pageInfo").at("endCursor");
+  page = data_of(h.gql(q, vars), "peers");
+  EXPECT_EQ(ids_of(page), (std::vector<std::string>{op_ids[2], op_ids[3]}));
+  vars["after"] = page.at("pageInfo").at("endCursor");
+  page = data_of(h.gql(q, vars), "peers");
+  EXPECT_EQ(ids_of(page), (std::vector<std::string>{op_ids[4]}));
+  EXPECT_FALSE(page.at("pageInfo").at("hasNextPage").as_bool());
+  EXPECT_TRUE(page.at("pageInfo").at("hasPreviousPage").as_bool());
+  // Backwards from the last one.
+  json::object back = {{"last", 2}, {"before", op_ids[4]}, {"order", "ASC"},
+                       {"tenant", kOperatorTenantId}};
+  page = data_of(h.gql(q, back), "peers");
+  EXPECT_EQ(ids_of(page), (std::vector<std::string>{op_ids[2], op_ids[3]}));
+  EXPECT_TRUE(page.at("pageInfo").at("hasNextPage").as_bool());
+  EXPECT_TRUE(page.at("pageInfo").at("hasPreviousPage").as_bool());
+  // Without a filter the operator sees every tenant's peers, newest first by default.
+  auto all = ids_of(data_of(h.gql(q, {{"first", 10}}), "peers"));
+  ASSERT_EQ(all.size(), 6u);
+  EXPECT_EQ(all.front(), a_peer.at("id").as_string());
+  // A tenant sees only its own, whatever tenantId it passes.
+  auto own = ids_of(data_of(h.gql(q, {{"tenant", kOperatorTenantId}}, as_tenant(kTenantA)), "peers"));
+  EXPECT_EQ(own, (std::vector<std::string>{std::string(a_peer.at("id").as_string())}));
+  // Pagination argument errors.
+  auto backwards_from_start = h.gql(q, {{"last", 2}});
+  EXPECT_EQ(error_message(backwards_from_start), "Can't paginate backwards from the start.");
+  EXPECT_EQ(error_message(h.gql(q, {{"first", 101}})), "Pagination index error");
+}
+
+// --- updatePeer -------------------------------------------------------------------------------
+
+TEST(PeerUpdate, ChangesOnlyWhatIsGiven) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  json::object input = peer_input(usd, "test.u", {"old-token"});
+  input["routes"] = json::array{"test.u-route"};
+  input["name"] = "Before";
+  input["maxPacketAmount"] = "100";
+  auto peer = create_peer(h, input);
+  std::string id(peer.at("id").as_string());
+
+  // Name only: everything else stays.
+  auto named = data_of(h.gql(kUpdate, {{"input", {{"id", id}, {"name", "After"}}}}), "updatePeer")
+                   .at("peer");
+  EXPECT_EQ(named.at("name").as_string(), "After");
+  EXPECT_EQ(named.at("maxPacketAmount").as_string(), "100");
+  EXPECT_EQ(json::serialize(named.at("routes")), R"(["test.u","test.u-route"])");
+  EXPECT_EQ(named.at("http"), peer.at("http"));
+  // Routes replace the old ones, behind the static address.
+  auto routed = data_of(h.gql(kUpdate, {{"input", {{"id", id}, {"routes", {"test.r1", "test.r2"}}}}}),
+                        "updatePeer")
+                    .at("peer");
+  EXPECT_EQ(json::serialize(routed.at("routes")), R"(["test.u","test.r1","test.r2"])");
+  // A new static address takes the lead of the routes.
+  auto moved = data_of(h.gql(kUpdate, {{"input", {{"id", id}, {"staticIlpAddress", "test.v"}}}}),
+                       "updatePeer")
+                   .at("peer");
+  EXPECT_EQ(moved.at("staticIlpAddress").as_string(), "test.v");
+  EXPECT_EQ(json::serialize(moved.at("routes")), R"(["test.v","test.r1","test.r2"])");
+  // http: outgoing replaced, incoming tokens replaced (the old one no longer authenticates).
+  json::object http_update = {
+      {"id", id},
+      {"maxPacketAmount", "7"},
+      {"liquidityThreshold", "3"},
+      {"http",
+       {{"incoming", {{"authTokens", {"new-token"}}}},
+        {"outgoing", {{"authToken", "new-out"}, {"endpoint", "https://new.example"}}}}}};
+  auto r = h.gql(kUpdate, {{"input", http_update}});
+  auto updated = data_of(r, "updatePeer").at("peer");
+  EXPECT_EQ(updated.at("http").at("outgoing").at("authToken").as_string(), "new-out");
+  EXPECT_EQ(updated.at("http").at("outgoing").at("endpoint").as_string(), "https://new.example");
+  EXPECT_EQ(updated.at("maxPacketAmount").as_string(), "7");
+  EXPECT_EQ(updated.at("liquidityThreshold").as_string(), "3");
+  EXPECT_EQ(updated.at("name").as_string(), "After");
+  EXPECT_EQ(json::serialize(r).find("new-token"), std::string::npos);
+  auto old_lookup = h.wait(h.backend().peers->by_incoming_token("old-token"));
+  ASSERT_TRUE(old_lookup);
+  EXPECT_FALSE(*old_lookup);
+  auto new_lookup = h.wait(h.backend().peers->by_incoming_token("new-token"));
+  ASSERT_TRUE(new_lookup && *new_lookup);
+  EXPECT_EQ((*new_lookup)->id.str(), id);
+  // The stored row matches what was answered.
+  EXPECT_EQ(json::serialize(data_of(h.gql(kGet, {{"id", id}}), "peer")), json::serialize(updated));
+}
+
+TEST(PeerUpdate, ErrorsAndTenancy) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid a_usd = make_asset(h, kTenantA, "USD");
+  auto op_peer = create_peer(h, peer_input(usd, "test.op", {"op-token"}));
+  auto other = create_peer(h, peer_input(usd, "test.other", {"other-token"}));
+  auto a_peer = create_peer(h, peer_input(a_usd, "test.a"), as_tenant(kTenantA));
+  json::value id = op_peer.at("id");
+
+  auto expect = [&](json::object input, const char* code, const char* message,
+                    std::optional<AdminContext> as = std::nullopt) {
+    auto r = h.gql(kUpdate, {{"input", input}}, as);
+    EXPECT_EQ(error_code(r), code) << json::serialize(input);
+    EXPECT_EQ(error_message(r), message) << json::serialize(input);
+  };
+  expect({{"id", Uuid::v4().str()}, {"name", "x"}}, "NOT_FOUND", "unknown peer");
+  expect({{"id", "nope"}, {"name", "x"}}, "NOT_FOUND", "unknown peer");
+  expect({{"id", id}, {"staticIlpAddress", "test."}}, "BAD_USER_INPUT", "invalid ILP address");
+  expect({{"id", id}, {"routes", {"bad route"}}}, "BAD_USER_INPUT", "invalid ILP address");
+  expect({{"id", id},
+          {"http", {{"outgoing", {{"authToken", "t"}, {"endpoint", "http://a..b"}}}}}},
+         "BAD_USER_INPUT", "invalid HTTP endpoint");
+  expect({{"id", id}, {"staticIlpAddress", "test.other"}}, "DUPLICATE",
+         "duplicate peer found for same ILP address and asset");
+  expect({{"id", id},
+          {"http",
+           {{"incoming", {{"authTokens", {"other-token"}}}},
+            {"outgoing", {{"authToken", "t"}, {"endpoint", "http://a.b"}}}}}},
+         "DUPLICATE", "duplicate incoming token");
+  // A failed update changed nothing (its own token still works).
+  auto still = h.wait(h.backend().peers->by_incoming_token("op-token"));
+  ASSERT_TRUE(still && *still);
+  EXPECT_EQ((*still)->static_ilp_address, "test.op");
+  // A tenant cannot touch another tenant's peer; the operator can touch any.
+  expect({{"id", id}, {"name", "x"}}, "NOT_FOUND", "unknown peer", as_tenant(kTenantA));
+  auto by_operator = h.gql(kUpdate, {{"input", {{"id", a_peer.at("id")}, {"name", "op-set"}}}});
+  EXPECT_EQ(data_of(by_operator, "updatePeer").at("peer").at("name").as_string(), "op-set");
+  auto by_owner = h.gql(kUpdate, {{"input", {{"id", a_peer.at("id")}, {"name", "own"}}}},
+                        as_tenant(kTenantA));
+  EXPECT_EQ(data_of(by_owner, "updatePeer").at("peer").at("name").as_string(), "own");
+  (void)other;
+}
+
+// --- deletePeer -------------------------------------------------------------------------------
+
+TEST(PeerDelete, DeletesTheSignatureTenantsPeerOnly) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid a_usd = make_asset(h, kTenantA, "USD");
+  auto op_peer = create_peer(h, peer_input(usd, "test.op", {"op-token"}));
+  auto a_peer = create_peer(h, peer_input(a_usd, "test.a"), as_tenant(kTenantA));
+
+  for (const std::string& id : {Uuid::v4().str(), std::string("nope")}) {
+    auto r = h.gql(kDelete, {{"input", {{"id", id}}}});
+    EXPECT_EQ(error_code(r), "NOT_FOUND");
+    EXPECT_EQ(error_message(r), "unknown peer");
+  }
+  // Scoped to the signature tenant, even for the operator (as upstream).
+  auto foreign = h.gql(kDelete, {{"input", {{"id", a_peer.at("id")}}}});
+  EXPECT_EQ(error_code(foreign), "NOT_FOUND");
+  auto foreign2 = h.gql(kDelete, {{"input", {{"id", op_peer.at("id")}}}}, as_tenant(kTenantA));
+  EXPECT_EQ(error_code(foreign2), "NOT_FOUND");
+
+  auto ok = h.gql(kDelete, {{"input", {{"id", op_peer.at("id")}}}});
+  EXPECT_TRUE(data_of(ok, "deletePeer").at("success").as_bool());
+  EXPECT_EQ(error_code(h.gql(kGet, {{"id", op_peer.at("id")}})), "NOT_FOUND");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM peer_incoming_tokens"), "0");
+  auto gone = h.wait(h.backend().peers->by_incoming_token("op-token"));
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  auto own = h.gql(kDelete, {{"input", {{"id", a_peer.at("id")}}}}, as_tenant(kTenantA));
+  EXPECT_TRUE(data_of(own, "deletePeer").at("success").as_bool());
+  EXPECT_EQ(peer_count(h), "0");
+}
+
+TEST(PeerDelete, RefusedWhileThePeerHoldsLiquidity) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  json::object input = peer_input(usd, "test.funded");
+  input["initialLiquidity"] = "100";
+  auto peer = create_peer(h, input);
+  json::value id = peer.at("id");
+  auto refused = h.gql(kDelete, {{"input", {{"id", id}}}});
+  EXPECT_EQ(error_code(refused), "FORBIDDEN");
+  EXPECT_EQ(error_message(refused), "Cannot delete! Peer has liquidity.");
+  // A pending withdrawal of everything still reserves the money: still refused.
+  std::string withdrawal = Uuid::v4().str();
+  auto pending = h.gql(kWithdraw, {{"input", {{"peerId", id}, {"amount", "100"}, {"id", withdrawal},
+                                              {"idempotencyKey", "w1"}, {"timeoutSeconds", "60"}}}});
+  EXPECT_TRUE(data_of(pending, "createPeerLiquidityWithdrawal").at("success").as_bool());
+  EXPECT_EQ(data_of(h.gql(kGet, {{"id", id}}), "peer").at("liquidity").as_string(), "0");
+  EXPECT_EQ(error_code(h.gql(kDelete, {{"input", {{"id", id}}}})), "FORBIDDEN");
+  // Once posted, the money is back in settlement and the peer may go.
+  auto posted = h.gql(
+      "mutation($input: PostLiquidityWithdrawalInput!) { postLiquidityWithdrawal(input: $input) {"
+      " success } }",
+      {{"input", {{"withdrawalId", withdrawal}, {"idempotencyKey", "p1"}}}});
+  if (posted.contains("errors")) {
+    // The liquidity domain's resolver may not be registered yet: post through the service.
+    auto r = h.wait(h.backend().liquidity->post_withdrawal(*Uuid::parse(withdrawal)));
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  auto deleted = h.gql(kDelete, {{"input", {{"id", id}}}});
+  EXPECT_TRUE(data_of(deleted, "deletePeer").at("success").as_bool());
+  // The ledger account stays (history), empty.
+  EXPECT_EQ(h.db().query_value("SELECT credits_posted - debits_posted FROM ledger_accounts WHERE"
+                               " id = '" + std::string(id.as_string()) + "'"),
+            "0");
+}
+
+// --- peer liquidity ---------------------------------------------------------------------------
+
+TEST(PeerLiquidity, DepositAndWithdrawMoveMoneyOncePerKeyAndId) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  auto peer = create_peer(h, peer_input(usd, "test.liq"));
+  json::value id = peer.at("id");
+  auto liquidity = [&] {
+    return std::string(data_of(h.gql(kGet, {{"id", id}}), "peer").at("liquidity").as_string());
+  };
+  std::string transfer = Uuid::v4().str();
+  json::object deposit = {{"peerId", id}, {"amount", "500"}, {"id", transfer},
+                          {"idempotencyKey", "dep-1"}};
+  for (int i = 0; i < 2; ++i) {
+    auto r = h.gql(kDeposit, {{"input", deposit}});
+    EXPECT_TRUE(data_of(r, "depositPeerLiquidity").at("success").as_bool());
+  }
+  EXPECT_EQ(liquidity(), "500");
+  // The same transfer id under another key: the ledger refuses it.
+  deposit["idempotencyKey"] = "dep-2";
+  auto again = h.gql(kDeposit, {{"input", deposit}});
+  EXPECT_EQ(error_code(again), "DUPLICATE");
+  EXPECT_EQ(error_message(again), "Transfer already exists");
+  EXPECT_EQ(liquidity(), "500");
+
+  auto deposit_error = [&](json::object input, const char* code, const char* message,
+                           std::optional<AdminContext> as = std::nullopt) {
+    auto r = h.gql(kDeposit, {{"input", input}}, as);
+    EXPECT_EQ(error_code(r), code) << json::serialize(input);
+    EXPECT_EQ(error_message(r), message) << json::serialize(input);
+    EXPECT_TRUE(r.at("data").at("depositPeerLiquidity").is_null());
+  };
+  deposit_error({{"peerId", id}, {"amount", "0"}, {"id", Uuid::v4().str()}, {"idempotencyKey", "d3"}},
+                "FORBIDDEN", "Transfer amount is zero");
+  deposit_error({{"peerId", id}, {"amount", "1"}, {"id", "not-a-uuid"}, {"idempotencyKey", "d4"}},
+                "BAD_USER_INPUT", "Invalid transfer id");
+  deposit_error({{"peerId", Uuid::v4().str()}, {"amount", "1"}, {"id", Uuid::v4().str()},
+                 {"idempotencyKey", "d5"}},
+                "NOT_FOUND", "unknown peer");
+  deposit_error({{"peerId", id}, {"amount", "1"}, {"id", Uuid::v4().str()}, {"idempotencyKey", "d6"}},
+                "NOT_FOUND", "unknown peer", as_tenant(kTenantA));
+
+  // Withdrawals: single-phase, twice under one key → once.
+  json::object withdraw = {{"peerId", id}, {"amount", "200"}, {"id", Uuid::v4().str()},
+                           {"idempotencyKey", "wd-1"}, {"timeoutSeconds", "0"}};
+  for (int i = 0; i < 2; ++i) {
+    auto r = h.gql(kWithdraw, {{"input", withdraw}});
+    EXPECT_TRUE(data_of(r, "createPeerLiquidityWithdrawal").at("success").as_bool());
+  }
+  EXPECT_EQ(liquidity(), "300");
+  auto withdraw_error = [&](json::object input, const char* code, const char* message,
+                            std::optional<AdminContext> as = std::nullopt) {
+    auto r = h.gql(kWithdraw, {{"input", input}}, as);
+    EXPECT_EQ(error_code(r), code) << json::serialize(input);
+    EXPECT_EQ(error_message(r), message) << json::serialize(input);
+  };
+  withdraw_error({{"peerId", id}, {"amount", "301"}, {"id", Uuid::v4().str()},
+                  {"idempotencyKey", "w2"}, {"timeoutSeconds", "0"}},
+                 "FORBIDDEN", "Insufficient transfer balance");
+  withdraw_error({{"peerId", id}, {"amount", "0"}, {"id", Uuid::v4().str()},
+                  {"idempotencyKey", "w3"}, {"timeoutSeconds", "0"}},
+                 "FORBIDDEN", "Transfer amount is zero");
+  withdraw_error({{"peerId", id}, {"amount", "1"}, {"id", "x"}, {"idempotencyKey", "w4"},
+                  {"timeoutSeconds", "0"}},
+                 "BAD_USER_INPUT", "Invalid transfer id");
+  withdraw_error({{"peerId", Uuid::v4().str()}, {"amount", "1"}, {"id", Uuid::v4().str()},
+                  {"idempotencyKey", "w5"}, {"timeoutSeconds", "0"}},
+                 "NOT_FOUND", "Unknown peer");
+  withdraw_error({{"peerId", id}, {"amount", "1"}, {"id", Uuid::v4().str()},
+                  {"idempotencyKey", "w6"}, {"timeoutSeconds", "0"}},
+                 "NOT_FOUND", "Unknown peer", as_tenant(kTenantA));
+  withdraw_error({{"peerId", id}, {"amount", "1"}, {"id", Uuid::v4().str()},
+                  {"idempotencyKey", "w7"}, {"timeoutSeconds", "4294967296"}},
+                 "BAD_USER_INPUT", "Invalid transfer timeout provided");
+  EXPECT_EQ(liquidity(), "300");
+  // Pending withdrawals reserve the amount at once.
+  auto pending = h.gql(kWithdraw, {{"input", {{"peerId", id}, {"amount", "100"},
+                                              {"id", Uuid::v4().str()}, {"idempotencyKey", "w8"},
+                                              {"timeoutSeconds", "30"}}}});
+  EXPECT_TRUE(data_of(pending, "createPeerLiquidityWithdrawal").at("success").as_bool());
+  EXPECT_EQ(liquidity(), "200");
+}
+
+TEST(PeerLiquidity, TenantsMoveTheirOwnPeersLiquidity) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid a_usd = make_asset(h, kTenantA, "USD");
+  auto peer = create_peer(h, peer_input(a_usd, "test.a"), as_tenant(kTenantA));
+  auto r = h.gql(kDeposit, {{"input", {{"peerId", peer.at("id")}, {"amount", "9"},
+                                      {"id", Uuid::v4().str()}, {"idempotencyKey", "a-dep"}}}},
+                 as_tenant(kTenantA));
+  EXPECT_TRUE(data_of(r, "depositPeerLiquidity").at("success").as_bool());
+  // The operator may too.
+  auto op = h.gql(kDeposit, {{"input", {{"peerId", peer.at("id")}, {"amount", "1"},
+                                       {"id", Uuid::v4().str()}, {"idempotencyKey", "op-dep"}}}});
+  EXPECT_TRUE(data_of(op, "depositPeerLiquidity").at("success").as_bool());
+  auto read = h.gql(kGet, {{"id", peer.at("id")}}, as_tenant(kTenantA));
+  EXPECT_EQ(data_of(read, "peer").at("liquidity").as_string(), "10");
+}
+
+// --- routing ----------------------------------------------------------------------------------
+
+// Two peers of one asset, where routes overlap: the longest matching prefix decides.
+struct RoutingSetup {
+  Uuid usd, eur;
+  std::string a, b, c;
+};
+
+RoutingSetup make_routing(AdminHarness& h) {
+  RoutingSetup s;
+  s.usd = make_asset(h, kOperatorTenantId, "USD");
+  s.eur = make_asset(h, kOperatorTenantId, "EUR");
+  json::object a = peer_input(s.usd, "test.hub");
+  a["routes"] = json::array{"test.shared", "g"};
+  s.a = create_peer(h, a).at("id").as_string();
+  json::object b = peer_input(s.usd, "test.hub.east");
+  b["routes"] = json::array{"test.shared.deep.er"};
+  s.b = create_peer(h, b).at("id").as_string();
+  s.c = create_peer(h, peer_input(s.eur, "test.hub.east.eu")).at("id").as_string();
+  return s;
+}
+
+void expect_routes(AdminHarness& h, const RoutingSetup& s) {
+  auto route = [&](const std::string& address, const Uuid& asset) -> std::string {
+    auto r = h.gql(kByAddress, {{"a", address}, {"asset", asset.str()}});
+    auto v = data_of(r, "peerByAddressAndAsset");
+    return v.is_null() ? "null" : std::string(v.at("id").as_string());
+  };
+  EXPECT_EQ(route("test.hub", s.usd), s.a);
+  EXPECT_EQ(route("test.hub.west.x", s.usd), s.a);
+  EXPECT_EQ(route("test.hub.east", s.usd), s.b);
+  EXPECT_EQ(route("test.hub.east.eu.alice", s.usd), s.b);  // c is another asset
+  EXPECT_EQ(route("test.hub.east.eu.alice", s.eur), s.c);
+  EXPECT_EQ(route("test.shared.deep", s.usd), s.a);
+  EXPECT_EQ(route("test.shared.deep.er.z", s.usd), s.b);
+  EXPECT_EQ(route("g.anything", s.usd), s.a);
+  EXPECT_EQ(route("test.hubx", s.usd), "null");  // whole segments only
+  EXPECT_EQ(route("test.nowhere", s.usd), "null");
+  EXPECT_EQ(route("test.hub", s.eur), "null");
+  EXPECT_EQ(route("test.hub", Uuid::v4()), "null");
+  auto bad_asset = h.gql(kByAddress, {{"a", "test.hub"}, {"asset", "nope"}});
+  EXPECT_TRUE(data_of(bad_asset, "peerByAddressAndAsset").is_null());
+  // Another tenant's signature sees none of the operator's peers.
+  add_tenant(h, kTenantA, "secret-a");
+  auto foreign = h.gql(kByAddress, {{"a", "test.hub"}, {"asset", s.usd.str()}}, as_tenant(kTenantA));
+  EXPECT_TRUE(data_of(foreign, "peerByAddressAndAsset").is_null());
+}
+
+TEST(PeerRouting, LongestPrefixWinsReadingTheDatabase) {
+  AdminHarness h;
+  auto s = make_routing(h);
+  EXPECT_FALSE(h.backend().peers->cache_live());
+  expect_routes(h, s);
+  EXPECT_EQ(h.backend().peers->snapshot_loads(), 0u);
+}
+
+TEST(PeerRouting, LongestPrefixWinsFromTheCache) {
+  AdminHarness h;
+  auto s = make_routing(h);
+  ASSERT_TRUE(h.backend().peers->start_listener());
+  ASSERT_TRUE(eventually(h, [&] { return h.backend().peers->cache_live(); }));
+  expect_routes(h, s);
+  EXPECT_EQ(h.backend().peers->snapshot_loads(), 1u);  // one load served every lookup
+  // The oldest of two peers sharing the best prefix is chosen.
+  json::object dup = peer_input(s.usd, "test.other");
+  dup["routes"] = json::array{"test.hub.east"};
+  create_peer(h, dup);
+  auto r = h.gql(kByAddress, {{"a", "test.hub.east.x"}, {"asset", s.usd.str()}});
+  EXPECT_EQ(data_of(r, "peerByAddressAndAsset").at("id").as_string(), s.b);
+  h.backend().peers->stop_listener();
+  EXPECT_FALSE(h.backend().peers->cache_live());
+}
+
+TEST(PeerRouting, AddressPrefixes) {
+  EXPECT_EQ(peer::address_prefixes("g.a.b"),
+            (std::vector<std::string_view>{"g.a.b", "g.a", "g"}));
+  EXPECT_EQ(peer::address_prefixes("g"), (std::vector<std::string_view>{"g"}));
+  EXPECT_TRUE(peer::address_prefixes("").empty());
+}
+
+// A second backend (another process, as far as the database can tell) on the same database.
+class SecondBackend {
+ public:
+  explicit SecondBackend(AdminHarness& h) : h_(h) {
+    store::PgConfig pg_config;
+    pg_config.url = h.db().url();
+    pg_config.max_connections = 4;
+    auto pool = store::PgPool::create(h.io().get_executor(), pg_config);
+    if (!pool) throw std::runtime_error(pool.error().message);
+    auto kv = store::make_key_value(h.io().get_executor(), std::string());
+    if (!kv) throw std::runtime_error(kv.error().message);
+    backend_ = std::make_unique<Backend>(test_config(h.db().url()), h.io().get_executor(), *pool,
+                                         *kv);
+    auto schema = load_admin_schema();
+    if (!schema) throw std::runtime_error(schema.error().message);
+    schema_ = *schema;
+    install_domains(*backend_, Mount{}, schema_.get());
+  }
+
+  json::object gql(std::string query, json::object variables) {
+    return h_.wait(run(std::move(query), std::move(variables)));
+  }
+
+ private:
+  asio::awaitable<json::object> run(std::string query, json::object variables) {
+    std::any context = h_.operator_context();
+    graphql::Request request;
+    request.query = std::move(query);
+    request.variables = std::move(variables);
+    request.context = &context;
+    auto outcome = co_await graphql::run(*schema_, request);
+    co_return graphql::to_json(outcome.result);
+  }
+
+  AdminHarness& h_;
+  std::unique_ptr<Backend> backend_;
+  std::shared_ptr<graphql::Schema> schema_;
+};
+
+TEST(PeerRouting, ChangesByAnotherProcessReachTheCache) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid tenant = *Uuid::parse(kOperatorTenantId);
+  std::string id(create_peer(h, peer_input(usd, "test.first", {"tok-a"})).at("id").as_string());
+  peer::PeerService& peers = *h.backend().peers;
+  ASSERT_TRUE(peers.start_listener());
+  ASSERT_TRUE(eventually(h, [&] { return peers.cache_live(); }));
+
+  auto route_of = [&](const std::string& address) -> std::string {
+    auto r = h.wait(peers.route(tenant, usd, address));
+    EXPECT_TRUE(r);
+    return r && *r ? (*r)->id.str() + "@" + (*r)->static_ilp_address : "null";
+  };
+  auto token_of = [&](const std::string& token) -> std::string {
+    auto r = h.wait(peers.by_incoming_token(token));
+    EXPECT_TRUE(r);
+    return r && *r ? (*r)->id.str() : "null";
+  };
+  EXPECT_EQ(route_of("test.first.x"), id + "@test.first");
+  EXPECT_EQ(token_of("tok-a"), id);
+  const auto loads = peers.snapshot_loads();
+  EXPECT_EQ(route_of("test.first.y"), id + "@test.first");
+  EXPECT_EQ(peers.snapshot_loads(), loads);  // served from memory
+
+  // A change behind the service's back (no notification) is not seen: the cache is in use.
+  h.db().exec("UPDATE peers SET routes = '{test.first,test.sneaky}' WHERE id = '" + id + "'");
+  EXPECT_EQ(route_of("test.sneaky"), "null");
+
+  // A change through the other backend notifies, and this backend sees it.
+  SecondBackend other(h);
+  auto updated = other.gql(kUpdate, {{"input", {{"id", id},
+                                                {"staticIlpAddress", "test.second"},
+                                                {"routes", {"test.extra"}},
+                                                {"http",
+                                                 {{"incoming", {{"authTokens", {"tok-b"}}}},
+                                                  {"outgoing", {{"authToken", "o"},
+                                                                {"endpoint", "http://b.example"}}}}}}}});
+  ASSERT_FALSE(updated.contains("errors")) << json::serialize(updated);
+  EXPECT_TRUE(eventually(h, [&] { return route_of("test.second.x") == id + "@test.second"; }));
+  EXPECT_EQ(route_of("test.extra.q"), id + "@test.second");
+  EXPECT_EQ(route_of("test.first.x"), "null");
+  EXPECT_EQ(token_of("tok-a"), "null");
+  EXPECT_EQ(token_of("tok-b"), id);
+  EXPECT_GT(peers.snapshot_loads(), loads);
+
+  // A peer created and then deleted over there appears and disappears here.
+  auto created = other.gql(kCreate, {{"input", peer_input(usd, "test.third", {"tok-c"})}});
+  ASSERT_FALSE(created.contains("errors")) << json::serialize(created);
+  std::string third(created.at("data").at("createPeer").at("peer").at("id").as_string());
+  EXPECT_TRUE(eventually(h, [&] { return token_of("tok-c") == third; }));
+  auto deleted = other.gql(kDelete, {{"input", {{"id", third}}}});
+  ASSERT_FALSE(deleted.contains("errors")) << json::serialize(deleted);
+  EXPECT_TRUE(eventually(h, [&] { return token_of("tok-c") == "null"; }));
+  EXPECT_EQ(route_of("test.third"), "null");
+  peers.stop_listener();
+}
+
+// --- auto-peering -----------------------------------------------------------------------------
+
+TEST(PeerAutoPeering, IsNotImplemented) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  auto r = h.gql(
+      "mutation($input: CreateOrUpdatePeerByUrlInput!) { createOrUpdatePeerByUrl(input: $input) {"
+      " peer { id } } }",
+      {{"input", {{"assetId", usd.str()}, {"peerUrl", "http://127.0.0.1:9/"}}}});
+  EXPECT_EQ(error_code(r), "INTERNAL_SERVER_ERROR");
+  EXPECT_EQ(error_message(r), "createOrUpdatePeerByUrl (auto-peering) is not implemented");
+}
+
+}  // namespace
+}  // namespace rafiki::backend::test
