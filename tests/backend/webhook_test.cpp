@@ -355,7 +355,7 @@ TEST(WebhookEmit, RecipientsAreTheOwnerAndTheOperatorWhenConfigured) {
   });
 }
 
-TEST(WebhookEmit, ACallerChosenIdIsStoredOnceAndAnEmptyTypeIsRefused) {
+TEST(WebhookEmit, ACallerChosenIdIsStoredOnceAndBadEventsAreRefused) {
   TestDatabase db;
   run_test([&](asio::io_context&) -> awaitable<void> {
     auto service = co_await make_service(test_settings(kNoSinkUrl), co_await open_db(db.url()));
@@ -374,12 +374,25 @@ TEST(WebhookEmit, ACallerChosenIdIsStoredOnceAndAnEmptyTypeIsRefused) {
     EXPECT_EQ(ds->size(), 1u);
 
     auto empty = co_await service->emit(event(kEmptyType, kTenantA));
-    EXPECT_FALSE(empty.has_value());
+    CO_ASSERT(!empty.has_value());
+    EXPECT_EQ(empty.error().code, kErrorInvalidEvent);
+    boost::json::object huge;
+    huge["blob"] = std::string(kEventDataBytesMax, 'x');
+    auto too_large = co_await service->emit(event(event_type::kAssetLiquidityLow, kTenantA, huge));
+    CO_ASSERT(!too_large.has_value());
+    EXPECT_EQ(too_large.error().code, kErrorInvalidEvent);
+    boost::json::object just_fits;
+    just_fits["blob"] = std::string(kEventDataBytesMax - 11, 'x');  // {"blob":"…"}
+    auto fits = co_await service->emit(event(event_type::kAssetLiquidityLow, kTenantB, just_fits));
+    CO_ASSERT_OK(fits);
     auto unknown = co_await service->get(Uuid::v4());
     CO_ASSERT(!unknown.has_value());
     EXPECT_EQ(unknown.error().code, kErrorUnknownEvent);
   });
-  EXPECT_EQ(db.query_value("SELECT count(*) FROM webhook_events"), "1");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM webhook_events"), "2");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM webhook_events WHERE tenant_id = '" +
+                           kTenantA.str() + "'"),
+            "1");
 }
 
 TEST(WebhookEmit, InsideARolledBackTransactionLeavesNothing) {

@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -112,7 +113,12 @@ struct EventPage {
   bool has_previous_page = false;
 };
 
+// An event's data, as JSON text, may be at most this large (it is POSTed to the ASE whole).
+constexpr std::size_t kEventDataBytesMax = 1024 * 1024;
+
 // Error codes of the webhook domain.
+inline constexpr std::string_view kErrorInvalidEvent =
+    "webhook.invalid_event";  // empty type, data too large
 inline constexpr std::string_view kErrorUnknownEvent = "webhook.unknown_event";
 // `last` without `before` (upstream: "Can't paginate backwards from the start.")
 inline constexpr std::string_view kErrorPaginateBackwardsFromStart = "webhook.pagination_backwards";

@@ -256,7 +256,8 @@ asio::awaitable<void> worker_loop(State state) {
     }
     // A full batch suggests more is due: go again at once.
     if (processed && *processed >= kClaimBatchMax) continue;
-    co_await idle(state, state->settings.idle);
+    co_await idle(state, processed ? state->settings.idle
+                                   : std::max(state->settings.idle, kWorkerErrorPause));
   }
 }
 
@@ -281,7 +282,8 @@ asio::awaitable<Result<Uuid>> WebhookService::emit(NewEvent event) {
 }
 
 asio::awaitable<Result<Uuid>> WebhookService::emit(store::PgConn& conn, NewEvent event) {
-  if (event.type.empty()) co_return fail("invalid_argument", "webhook event type is empty");
+  if (event.type.empty())
+    co_return fail(std::string(kErrorInvalidEvent), "webhook event type is empty");
   Uuid id = event.id ? *event.id : Uuid::v4();
   std::vector<Uuid> recipients{event.tenant_id};
   const WebhookSettings& settings = state_->settings;

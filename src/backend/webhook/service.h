@@ -36,6 +36,9 @@ constexpr int kRetryBackoffStepsMax = 6;
 constexpr std::chrono::milliseconds kRetryBaseDelayDefault{10'000};
 // A claimed delivery is leased for the request timeout plus the connect timeout plus this.
 constexpr std::chrono::milliseconds kClaimLeaseMargin{5'000};
+// A worker that could not claim (database unreachable) waits at least this long before trying
+// again.
+constexpr std::chrono::milliseconds kWorkerErrorPause{1'000};
 // A stopped worker notices within this long even when its idle pause is longer.
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
 // last_error is cut to this many bytes.

@@ -79,9 +79,14 @@ asio::awaitable<Result<void>> EventStore::insert(store::PgConn& conn, const NewE
     asset = event.withdrawal->asset_id;
     amount = event.withdrawal->amount;
   }
-  std::vector<PgParam> params{
-      id,    event.type, boost::json::serialize(event.data), event.tenant_id, account,
-      asset, amount,     uuid_array_literal(recipients)};
+  std::string data = boost::json::serialize(event.data);
+  if (data.size() > kEventDataBytesMax) {
+    co_return fail(
+        std::string(kErrorInvalidEvent),
+        "webhook event data is larger than " + std::to_string(kEventDataBytesMax) + " bytes");
+  }
+  std::vector<PgParam> params{id,      event.type, std::move(data), event.tenant_id,
+                              account, asset,      amount,          uuid_array_literal(recipients)};
   auto result = co_await conn.query_params(
       "WITH event AS ("
       "  INSERT INTO webhook_events (id, type, data, tenant_id, withdrawal_account_id,"
