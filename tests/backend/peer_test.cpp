@@ -820,6 +820,79 @@ TEST(PeerRouting, ChangesByAnotherProcessReachTheCache) {
   peers.stop_listener();
 }
 
+TEST(PeerRouting, LosingTheListenerFallsBackToTheDatabaseAndResyncs) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  Uuid tenant = *Uuid::parse(kOperatorTenantId);
+  std::string id(create_peer(h, peer_input(usd, "test.first")).at("id").as_string());
+  peer::PeerService& peers = *h.backend().peers;
+  ASSERT_TRUE(peers.start_listener());
+  ASSERT_TRUE(eventually(h, [&] { return peers.cache_live(); }));
+  auto routes_to = [&](const std::string& address) {
+    auto r = h.wait(peers.route(tenant, usd, address));
+    return r && *r && (*r)->id.str() == id;
+  };
+  EXPECT_TRUE(routes_to("test.first.x"));
+  const auto loads = peers.snapshot_loads();
+  // A change nobody announced stays invisible while the listener is up...
+  h.db().exec("UPDATE peers SET routes = '{test.first,test.sneaky}' WHERE id = '" + id + "'");
+  EXPECT_FALSE(routes_to("test.sneaky"));
+  // ...but once its connection is lost, notifications may have been missed: lookups read the
+  // database until it is back, and the reconnect drops the snapshot.
+  h.db().exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name ="
+      " 'rafiki_listener' AND datname = current_database()");
+  EXPECT_TRUE(eventually(h, [&] { return routes_to("test.sneaky"); }));
+  EXPECT_TRUE(eventually(h, [&] { return peers.cache_live(); }));
+  EXPECT_TRUE(routes_to("test.sneaky"));
+  EXPECT_GT(peers.snapshot_loads(), loads);
+  peers.stop_listener();
+}
+
+TEST(PeerDelete, RacingADepositNeverStrandsMoney) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  int deleted_count = 0, refused_count = 0;
+  for (int i = 0; i < 6; ++i) {
+    std::string id(create_peer(h, peer_input(usd, "test.race" + std::to_string(i)))
+                       .at("id")
+                       .as_string());
+    auto deposit = asio::co_spawn(
+        h.io(),
+        h.gql_async(kDeposit,
+                    {{"input", {{"peerId", id}, {"amount", "5"}, {"id", Uuid::v4().str()},
+                                {"idempotencyKey", "race-d" + std::to_string(i)}}}},
+                    h.operator_context()),
+        asio::use_future);
+    auto remove = asio::co_spawn(
+        h.io(), h.gql_async(kDelete, {{"input", {{"id", id}}}}, h.operator_context()),
+        asio::use_future);
+    while (deposit.wait_for(0s) != std::future_status::ready ||
+           remove.wait_for(0s) != std::future_status::ready) {
+      h.io().restart();
+      h.io().run_one();
+    }
+    auto d = deposit.get();
+    auto r = remove.get();
+    std::string balance = h.db().query_value(
+        "SELECT credits_posted - debits_posted FROM ledger_accounts WHERE id = '" + id + "'");
+    if (r.contains("errors")) {
+      ++refused_count;
+      EXPECT_EQ(error_message(r), "Cannot delete! Peer has liquidity.");
+      EXPECT_FALSE(d.contains("errors"));
+      EXPECT_EQ(balance, "5");
+      EXPECT_EQ(peer_count(h) != "0", true);
+    } else {
+      ++deleted_count;
+      // Deleted first: the deposit found no peer, and nothing reached the old account.
+      EXPECT_EQ(error_message(d), "unknown peer");
+      EXPECT_EQ(balance, "0");
+    }
+  }
+  EXPECT_EQ(deleted_count + refused_count, 6);
+  RecordProperty("deleted", deleted_count);
+}
+
 // --- auto-peering -----------------------------------------------------------------------------
 
 TEST(PeerAutoPeering, IsNotImplemented) {
