@@ -14,6 +14,7 @@
 #include "backend/asset/service.h"
 #include "backend/liquidity/service.h"
 #include "backend/peer/service.h"
+#include "net/server.h"
 #include "backend/admin_harness.h"
 
 namespace rafiki::backend::test {
@@ -893,17 +894,149 @@ TEST(PeerDelete, RacingADepositNeverStrandsMoney) {
   RecordProperty("deleted", deleted_count);
 }
 
-// --- auto-peering -----------------------------------------------------------------------------
+// --- auto-peering ---------------------------------------------------------------------------
 
-TEST(PeerAutoPeering, IsNotImplemented) {
+// The other instance's auto-peering server, on loopback: records each request and answers with
+// `status` and `body` (the body's "$token" is replaced by a fresh token per request).
+struct AcceptorState {
+  int status = 200;
+  std::string body;
+  std::vector<json::object> requests;
+  std::vector<std::string> tokens_sent;
+};
+
+struct Acceptor {
+  explicit Acceptor(asio::io_context& io) : state(std::make_shared<AcceptorState>()) {
+    net::ServerLimits limits;
+    limits.shutdown_grace = 50ms;
+    auto st = state;
+    server = std::make_unique<net::HttpServer>(
+        io, "auto-peering acceptor",
+        [st](net::Request& r) -> asio::awaitable<net::Response> {
+          boost::system::error_code ec;
+          json::value body = json::parse(r.body, ec);
+          st->requests.push_back(!ec && body.is_object() ? body.as_object() : json::object{});
+          std::string answer = st->body;
+          std::string token = Uuid::v4().str();
+          if (auto at = answer.find("$token"); at != std::string::npos) {
+            answer.replace(at, 6, token);
+            st->tokens_sent.push_back(token);
+          }
+          co_return net::Response::json(st->status, answer);
+        },
+        limits);
+    auto port = server->listen("127.0.0.1", 0);
+    if (!port) throw std::runtime_error(port.error().message);
+    url = "http://127.0.0.1:" + std::to_string(*port) + "/";
+    server->start();
+  }
+  std::shared_ptr<AcceptorState> state;
+  std::unique_ptr<net::HttpServer> server;
+  std::string url;
+};
+
+const std::string kByUrl =
+    "mutation($input: CreateOrUpdatePeerByUrlInput!) { createOrUpdatePeerByUrl(input: $input) {"
+    " peer { " + kPeerFields + " } } }";
+
+const std::string kAcceptorAnswer =
+    R"({"staticIlpAddress":"test.other-bank","ilpConnectorUrl":"http://127.0.0.1:4002",)"
+    R"("httpToken":"$token","name":"Other Bank","tenantId":"00000000-0000-4000-8000-000000000000"})";
+
+TEST(PeerAutoPeering, PeersWithTheAnswerAndRenewsOnTheSecondCall) {
   AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD", 2);
+  Acceptor acceptor(h.io());
+  acceptor.state->body = kAcceptorAnswer;
+  json::object input = {{"assetId", usd.str()}, {"peerUrl", acceptor.url},
+                        {"maxPacketAmount", "1000"}, {"liquidityToDeposit", "250"}};
+  auto r = h.gql(kByUrl, {{"input", input}});
+  auto peer = data_of(r, "createOrUpdatePeerByUrl").at("peer").as_object();
+  // What we sent: our ILP details and a fresh token.
+  ASSERT_EQ(acceptor.state->requests.size(), 1u);
+  const json::object& sent = acceptor.state->requests[0];
+  EXPECT_EQ(sent.at("staticIlpAddress").as_string(), "test.rafiki");
+  EXPECT_EQ(sent.at("ilpConnectorUrl").as_string(), "http://127.0.0.1:3002");
+  EXPECT_EQ(json::serialize(sent.at("asset")), R"({"code":"USD","scale":2})");
+  EXPECT_EQ(sent.at("maxPacketAmount").to_number<std::uint64_t>(), 1000u);
+  EXPECT_EQ(sent.at("name").as_string(), "Test Rafiki");
+  std::string our_token(sent.at("httpToken").as_string());
+  EXPECT_TRUE(is_uuid(our_token));
+  // What we made of the answer.
+  EXPECT_EQ(peer.at("staticIlpAddress").as_string(), "test.other-bank");
+  EXPECT_EQ(peer.at("http").at("outgoing").at("endpoint").as_string(), "http://127.0.0.1:4002");
+  EXPECT_EQ(peer.at("http").at("outgoing").at("authToken").as_string(), our_token);
+  EXPECT_EQ(peer.at("name").as_string(), "Other Bank");
+  EXPECT_EQ(peer.at("maxPacketAmount").as_string(), "1000");
+  EXPECT_EQ(peer.at("liquidity").as_string(), "250");
+  auto by_token = h.wait(h.backend().peers->by_incoming_token(acceptor.state->tokens_sent[0]));
+  ASSERT_TRUE(by_token && *by_token);
+  EXPECT_EQ((*by_token)->id.str(), peer.at("id").as_string());
+
+  // Again, with our own name for the peer: the same peer, renewed tokens, more liquidity.
+  input["name"] = "Our name for them";
+  auto again = data_of(h.gql(kByUrl, {{"input", input}}), "createOrUpdatePeerByUrl").at("peer");
+  EXPECT_EQ(again.at("id"), peer.at("id"));
+  EXPECT_EQ(again.at("name").as_string(), "Our name for them");
+  EXPECT_NE(again.at("http").at("outgoing").at("authToken"), peer.at("http").at("outgoing").at("authToken"));
+  EXPECT_EQ(data_of(h.gql(kGet, {{"id", peer.at("id")}}), "peer").at("liquidity").as_string(), "500");
+  auto old_token = h.wait(h.backend().peers->by_incoming_token(acceptor.state->tokens_sent[0]));
+  ASSERT_TRUE(old_token);
+  EXPECT_FALSE(*old_token);
+  auto new_token = h.wait(h.backend().peers->by_incoming_token(acceptor.state->tokens_sent[1]));
+  ASSERT_TRUE(new_token && *new_token);
+  EXPECT_EQ(peer_count(h), "1");
+  h.wait(acceptor.server->shutdown());
+}
+
+TEST(PeerAutoPeering, MapsEveryFailure) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
   Uuid usd = make_asset(h, kOperatorTenantId, "USD");
-  auto r = h.gql(
-      "mutation($input: CreateOrUpdatePeerByUrlInput!) { createOrUpdatePeerByUrl(input: $input) {"
-      " peer { id } } }",
-      {{"input", {{"assetId", usd.str()}, {"peerUrl", "http://127.0.0.1:9/"}}}});
-  EXPECT_EQ(error_code(r), "INTERNAL_SERVER_ERROR");
-  EXPECT_EQ(error_message(r), "createOrUpdatePeerByUrl (auto-peering) is not implemented");
+  Acceptor acceptor(h.io());
+  auto attempt = [&](int status, std::string body, std::string url = "",
+                     std::optional<AdminContext> as = std::nullopt, std::string asset = "") {
+    acceptor.state->status = status;
+    acceptor.state->body = std::move(body);
+    json::object input = {{"assetId", asset.empty() ? usd.str() : asset},
+                          {"peerUrl", url.empty() ? acceptor.url : url}};
+    return h.gql(kByUrl, {{"input", input}}, as);
+  };
+  auto expect = [](const json::object& r, const char* code, const char* message) {
+    EXPECT_EQ(error_code(r), code) << json::serialize(r);
+    EXPECT_EQ(error_message(r), message);
+  };
+  expect(attempt(404, R"({"error":{"code":404,"message":"Unknown asset","type":"UnknownAsset"}})"),
+         "BAD_USER_INPUT", "Peer does not support asset");
+  expect(attempt(400, R"({"error":{"code":400,"message":"x","type":"InvalidPeerIlpConfiguration"}})"),
+         "BAD_USER_INPUT", "The ILP configuration is misconfigured");
+  expect(attempt(400, R"({"error":{"code":400,"message":"x","type":"InvalidPeeringRequest"}})"),
+         "BAD_USER_INPUT", "Invalid peering request");
+  expect(attempt(500, "not json"), "BAD_USER_INPUT", "Invalid peering request");
+  expect(attempt(200, "[]"), "BAD_USER_INPUT", "Invalid peering request");
+  expect(attempt(200, R"({"staticIlpAddress":"test.x","ilpConnectorUrl":"http://a.b","httpToken":""})"),
+         "BAD_USER_INPUT", "Invalid peering request");
+  expect(attempt(200, R"({"staticIlpAddress":"bad","ilpConnectorUrl":"http://a.b","httpToken":"$token"})"),
+         "INTERNAL_SERVER_ERROR", "Requested peer's ILP configuration is misconfigured");
+  expect(attempt(200, R"({"staticIlpAddress":"test.x","ilpConnectorUrl":"ftp://a","httpToken":"$token"})"),
+         "INTERNAL_SERVER_ERROR", "Requested peer's ILP configuration is misconfigured");
+  // Nobody listening, or not a URL at all.
+  Acceptor closed(h.io());
+  std::string closed_url = closed.url;
+  h.wait(closed.server->shutdown());
+  closed.server.reset();
+  expect(attempt(200, kAcceptorAnswer, closed_url), "NOT_FOUND",
+         "Peer URL is invalid or peer does not support auto-peering");
+  expect(attempt(200, kAcceptorAnswer, "not a url"), "NOT_FOUND",
+         "Peer URL is invalid or peer does not support auto-peering");
+  // Unknown asset, or another tenant's: nothing is sent.
+  std::size_t sent = acceptor.state->requests.size();
+  expect(attempt(200, kAcceptorAnswer, "", std::nullopt, Uuid::v4().str()), "NOT_FOUND",
+         "Unknown asset");
+  expect(attempt(200, kAcceptorAnswer, "", as_tenant(kTenantA)), "NOT_FOUND", "Unknown asset");
+  EXPECT_EQ(acceptor.state->requests.size(), sent);
+  EXPECT_EQ(peer_count(h), "0");
+  h.wait(acceptor.server->shutdown());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Entry points of the peer domain (backend/core/domains.h) and its Admin API resolvers:
 // peer, peers, peerByAddressAndAsset; createPeer, updatePeer, deletePeer,
-// depositPeerLiquidity, createPeerLiquidityWithdrawal (reference/admin-api.md §8, §9.2, §9.3).
+// depositPeerLiquidity, createPeerLiquidityWithdrawal, createOrUpdatePeerByUrl
+// (reference/admin-api.md §8, §9.2, §9.3).
 #include <boost/json/array.hpp>
 
 #include "backend/asset/service.h"
@@ -74,6 +75,16 @@ std::unexpected<graphql::FieldError> peer_error(const Error& e) {
     return field_error(code::kBadUserInput, e.message);
   }
   if (e.code == kPeerErrorHasLiquidity) return field_error(code::kForbidden, e.message);
+  if (e.code == kPeerErrorPeerUrl || e.code == kPeerErrorAutoUnknownAsset) {
+    return field_error(code::kNotFound, e.message);
+  }
+  if (e.code == kPeerErrorIlpConfiguration || e.code == kPeerErrorUnsupportedAsset ||
+      e.code == kPeerErrorPeeringRequest) {
+    return field_error(code::kBadUserInput, e.message);
+  }
+  if (e.code == kPeerErrorPeerIlpConfiguration || e.code == kPeerErrorAutoLiquidity) {
+    return field_error(code::kInternal, e.message);
+  }
   if (auto t = liquidity::transfer_error(e)) {
     return field_error(liquidity::graphql_code(*t), std::string(liquidity::message(*t)));
   }
@@ -326,10 +337,24 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
 
   set("Mutation.createOrUpdatePeerByUrl",
       idempotent(backend, "createOrUpdatePeerByUrl",
-                 [](const ResolveInfo&) -> asio::awaitable<FieldResult> {
-                   co_return field_error(code::kInternal,
-                                         "createOrUpdatePeerByUrl (auto-peering) is not "
-                                         "implemented");
+                 [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+                   const AdminContext& context = admin_context(info);
+                   const json::object& input = input_argument(info);
+                   PeerByUrl by_url;
+                   auto asset_id = uuid_member(input, "assetId");
+                   if (!asset_id) co_return field_error(code::kNotFound, "Unknown asset");
+                   by_url.asset_id = *asset_id;
+                   if (!context.is_operator) by_url.tenant_scope = context.tenant_id;
+                   by_url.peer_url = opt_string(input, "peerUrl").value_or("");
+                   by_url.max_packet_amount = uint64_member(input, "maxPacketAmount");
+                   by_url.liquidity_threshold = uint64_member(input, "liquidityThreshold");
+                   by_url.liquidity_to_deposit = uint64_member(input, "liquidityToDeposit");
+                   by_url.name = opt_string(input, "name");
+                   auto peer = co_await backend.peers->create_or_update_by_url(std::move(by_url));
+                   if (!peer) co_return peer_error(peer.error());
+                   json::object out;
+                   out["peer"] = peer_json(*peer);
+                   co_return json::value(std::move(out));
                  }));
 }
 

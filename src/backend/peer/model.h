@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,16 @@ inline constexpr std::string_view kPeerErrorInvalidAddress = "peer.invalid_addre
 inline constexpr std::string_view kPeerErrorInvalidEndpoint = "peer.invalid_endpoint";  // BAD_USER_INPUT
 inline constexpr std::string_view kPeerErrorInvalidInput = "peer.invalid_input";  // BAD_USER_INPUT (limits)
 inline constexpr std::string_view kPeerErrorInitialLiquidity = "peer.initial_liquidity";  // BAD_USER_INPUT
+// Auto-peering (createOrUpdatePeerByUrl), reference/connector.md §9.
+inline constexpr std::string_view kPeerErrorPeerUrl = "peer.auto.peer_url";  // NOT_FOUND
+inline constexpr std::string_view kPeerErrorIlpConfiguration = "peer.auto.ilp_configuration";  // BAD_USER_INPUT
+inline constexpr std::string_view kPeerErrorPeerIlpConfiguration = "peer.auto.peer_ilp_configuration";  // INTERNAL
+inline constexpr std::string_view kPeerErrorUnsupportedAsset = "peer.auto.unsupported_asset";  // BAD_USER_INPUT
+inline constexpr std::string_view kPeerErrorPeeringRequest = "peer.auto.peering_request";  // BAD_USER_INPUT
+inline constexpr std::string_view kPeerErrorAutoUnknownAsset = "peer.auto.unknown_asset";  // NOT_FOUND
+inline constexpr std::string_view kPeerErrorAutoLiquidity = "peer.auto.liquidity";  // INTERNAL
+// How long the peer's auto-peering server may take to answer.
+constexpr std::uint32_t kAutoPeeringTimeoutMs = 10'000;
 // deletePeer refuses a peer whose liquidity account still holds (or reserves) money.
 inline constexpr std::string_view kPeerErrorHasLiquidity = "peer.has_liquidity";  // FORBIDDEN
 
@@ -76,6 +87,18 @@ struct UpdatePeer {
   std::optional<std::string> outgoing_endpoint;
   std::optional<money::u128> max_packet_amount;
   std::optional<money::u128> liquidity_threshold;
+  std::optional<std::string> name;
+};
+
+// createOrUpdatePeerByUrl: ask the auto-peering server at peer_url to peer with us, then create
+// (or update) our side of the peering.
+struct PeerByUrl {
+  Uuid asset_id;
+  std::optional<Uuid> tenant_scope;  // as CreatePeer
+  std::string peer_url;
+  std::optional<money::u128> max_packet_amount;
+  std::optional<money::u128> liquidity_threshold;
+  std::optional<money::u128> liquidity_to_deposit;
   std::optional<std::string> name;
 };
 

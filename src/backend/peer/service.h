@@ -62,6 +62,13 @@ class PeerService {
   // liquidity account holds or reserves any amount (withdraw first: money is never orphaned).
   boost::asio::awaitable<Result<void>> remove(Uuid id, Uuid tenant_id);
 
+  // Auto-peering (auto_peering.cpp): POSTs our ILP details to input.peer_url, then creates our
+  // peer from the answer — or updates the existing peer with that address and asset — and
+  // deposits liquidity_to_deposit. Errors: kPeerErrorAutoUnknownAsset, kPeerErrorPeerUrl,
+  // kPeerErrorIlpConfiguration, kPeerErrorUnsupportedAsset, kPeerErrorPeeringRequest,
+  // kPeerErrorPeerIlpConfiguration, kPeerErrorAutoLiquidity.
+  boost::asio::awaitable<Result<Peer>> create_or_update_by_url(PeerByUrl input);
+
   // From the database (not the snapshot).
   boost::asio::awaitable<Result<std::optional<Peer>>> get(Uuid id);
 

@@ -185,6 +185,16 @@ asio::awaitable<Result<std::vector<PeerWithTokens>>> PeerStore::load_all() {
   co_return out;
 }
 
+asio::awaitable<Result<std::optional<Peer>>> PeerStore::find_by_address(const Uuid& asset_id,
+                                                                       std::string_view address) {
+  auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +
+                                  " FROM peers t WHERE t.asset_id = $1 AND t.static_ilp_address = $2",
+                              asset_id, address);
+  if (!r) co_return std::unexpected(r.error());
+  if (r->empty()) co_return std::optional<Peer>{};
+  co_return peer_from_row(r->row(0));
+}
+
 asio::awaitable<Result<std::optional<Peer>>> PeerStore::find_by_token_digest(
     std::string_view digest) {
   auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +

@@ -52,6 +52,8 @@ class PeerStore {
 
   // Every peer with its token digests, as of one moment (one statement).
   boost::asio::awaitable<Result<std::vector<PeerWithTokens>>> load_all();
+  boost::asio::awaitable<Result<std::optional<Peer>>> find_by_address(const Uuid& asset_id,
+                                                                      std::string_view address);
   // The peer owning an incoming token digest.
   boost::asio::awaitable<Result<std::optional<Peer>>> find_by_token_digest(std::string_view digest);
   // The peers of a tenant's asset with a route among `prefixes`, oldest first.

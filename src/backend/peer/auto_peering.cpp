@@ -1,0 +1,168 @@
+// Auto-peering, the initiating side (reference/connector.md §9): createOrUpdatePeerByUrl sends
+// our ILP address, connector URL, asset and a fresh token to the other instance's auto-peering
+// server, and peers with whatever it answers.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "backend/asset/service.h"
+#include "backend/core/backend.h"
+#include "backend/liquidity/service.h"
+#include "backend/peer/service.h"
+#include "backend/tenant/service.h"
+
+namespace rafiki::backend::peer {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kIlpAddressSetting = "ILP_ADDRESS";
+
+std::string member_string(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// The error a non-200 answer stands for: {"error": {"type": ...}}.
+std::unexpected<Error> remote_failure(const net::ClientResponse& response) {
+  boost::system::error_code ec;
+  json::value body = json::parse(response.body, ec);
+  std::string type;
+  if (!ec && body.is_object()) {
+    if (const json::value* error = body.as_object().if_contains("error");
+        error && error->is_object()) {
+      type = member_string(error->as_object(), "type");
+    }
+  }
+  if (type == "InvalidPeerIlpConfiguration") {
+    return fail(std::string(kPeerErrorIlpConfiguration), "The ILP configuration is misconfigured");
+  }
+  if (type == "UnknownAsset") {
+    return fail(std::string(kPeerErrorUnsupportedAsset), "Peer does not support asset");
+  }
+  return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
+}
+
+}  // namespace
+
+asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl input) {
+  Result<std::optional<asset::Asset>> asset;
+  if (input.tenant_scope) {
+    asset = co_await backend_.assets->get_for_tenant(input.asset_id, *input.tenant_scope);
+  } else {
+    asset = co_await backend_.assets->get(input.asset_id);
+  }
+  if (!asset) co_return std::unexpected(asset.error());
+  if (!*asset) co_return fail(std::string(kPeerErrorAutoUnknownAsset), "Unknown asset");
+  const asset::Asset& a = **asset;
+  if (!is_valid_http_endpoint(input.peer_url)) {
+    co_return fail(std::string(kPeerErrorPeerUrl),
+                   "Peer URL is invalid or peer does not support auto-peering");
+  }
+
+  auto own_address = co_await backend_.tenants->setting(a.tenant_id, kIlpAddressSetting);
+  if (!own_address) co_return std::unexpected(own_address.error());
+  const std::string outgoing_token = Uuid::v4().str();
+  json::object request_body;
+  request_body["staticIlpAddress"] = own_address->value_or(backend_.config.ilp_address);
+  request_body["ilpConnectorUrl"] = backend_.config.ilp_connector_url;
+  request_body["asset"] = json::object{{"code", a.code}, {"scale", a.scale}};
+  request_body["httpToken"] = outgoing_token;
+  if (input.max_packet_amount && *input.max_packet_amount <= UINT64_MAX) {
+    request_body["maxPacketAmount"] = static_cast<std::uint64_t>(*input.max_packet_amount);
+  } else {
+    request_body["maxPacketAmount"] = nullptr;
+  }
+  request_body["name"] = backend_.config.instance_name;
+
+  net::ClientRequest request;
+  request.method = net::Method::kPost;
+  request.url = input.peer_url;
+  request.headers.set("Content-Type", "application/json");
+  request.headers.set("Accept", "application/json");
+  request.body = json::serialize(request_body);
+  request.timeout_ms = kAutoPeeringTimeoutMs;
+  auto response = co_await backend_.http.request(std::move(request));
+  if (!response) {
+    spdlog::info("auto-peering with {} failed: {}", input.peer_url, response.error().message);
+    co_return fail(std::string(kPeerErrorPeerUrl),
+                   "Peer URL is invalid or peer does not support auto-peering");
+  }
+  if (response->status != 200) co_return remote_failure(*response);
+
+  boost::system::error_code ec;
+  json::value answer = json::parse(response->body, ec);
+  if (ec || !answer.is_object()) {
+    co_return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
+  }
+  const json::object& o = answer.as_object();
+  std::string address = member_string(o, "staticIlpAddress");
+  std::string endpoint = member_string(o, "ilpConnectorUrl");
+  std::string incoming_token = member_string(o, "httpToken");
+  std::string remote_name = member_string(o, "name");
+  if (!is_valid_ilp_address(address) || !is_valid_http_endpoint(endpoint)) {
+    co_return fail(std::string(kPeerErrorPeerIlpConfiguration),
+                   "Requested peer's ILP configuration is misconfigured");
+  }
+  if (incoming_token.empty() || incoming_token.size() > kTokenBytesMax) {
+    co_return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
+  }
+  std::optional<std::string> name = input.name;
+  if (!name && !remote_name.empty()) name = remote_name;
+
+  CreatePeer create;
+  create.asset_id = a.id;
+  create.tenant_scope = a.tenant_id;
+  create.static_ilp_address = address;
+  create.incoming_tokens = {incoming_token};
+  create.outgoing_token = outgoing_token;
+  create.outgoing_endpoint = endpoint;
+  create.max_packet_amount = input.max_packet_amount;
+  create.liquidity_threshold = input.liquidity_threshold;
+  create.name = name;
+  auto peer = co_await this->create(std::move(create));
+  if (!peer && peer.error().code == kPeerErrorDuplicate) {
+    // Peered before: renew the tokens and endpoint of that peer.
+    auto existing = co_await store_.find_by_address(a.id, address);
+    if (!existing) co_return std::unexpected(existing.error());
+    if (*existing) {
+      UpdatePeer update;
+      update.id = (*existing)->id;
+      update.tenant_scope = a.tenant_id;
+      update.incoming_tokens = std::vector<std::string>{incoming_token};
+      update.outgoing_token = outgoing_token;
+      update.outgoing_endpoint = endpoint;
+      update.max_packet_amount = input.max_packet_amount;
+      update.liquidity_threshold = input.liquidity_threshold;
+      update.name = name;
+      peer = co_await this->update(std::move(update));
+    }
+  }
+  if (!peer) {
+    const std::string& code = peer.error().code;
+    if (code == kPeerErrorInvalidAddress || code == kPeerErrorInvalidEndpoint) {
+      co_return fail(std::string(kPeerErrorPeerIlpConfiguration),
+                     "Requested peer's ILP configuration is misconfigured");
+    }
+    if (code.starts_with("peer.")) {
+      co_return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
+    }
+    co_return std::unexpected(peer.error());
+  }
+
+  if (input.liquidity_to_deposit && *input.liquidity_to_deposit > 0) {
+    auto deposited = co_await deposit(peer->id, std::nullopt, *input.liquidity_to_deposit,
+                                      Uuid::v4());
+    if (!deposited) {
+      spdlog::warn("auto-peering: deposit to peer {} failed: {}", peer->id.str(),
+                   deposited.error().message);
+      co_return fail(std::string(kPeerErrorAutoLiquidity), "Could not deposit liquidity to peer");
+    }
+  }
+  co_return peer;
+}
+
+}  // namespace rafiki::backend::peer
