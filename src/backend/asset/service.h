@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
@@ -67,6 +68,9 @@ class AssetService {
   boost::asio::awaitable<Result<Asset>> remove(Uuid id, Uuid tenant_id);
 
   static Asset from_row(const store::PgRow& row);
+  // The Admin API's Asset object without its resolved fields: id, code, scale,
+  // withdrawalThreshold, liquidityThreshold, createdAt, and tenantId (for Asset.tenant).
+  static boost::json::object to_json(const Asset& asset);
 
  private:
   Backend& backend_;
