@@ -247,6 +247,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
       Response r = co_await call_handler(req);
       keep_alive = keep_alive && !stopping.load();
+      // 1xx, 204 and 304 responses have no body (RFC 9110 §6.4.1); Beast refuses to frame one.
+      if ((r.status >= 100 && r.status < 200) || r.status == 204 || r.status == 304) r.body.clear();
 
       http::response<http::string_body> res{static_cast<http::status>(r.status), version};
       std::string scratch;

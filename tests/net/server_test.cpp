@@ -60,6 +60,9 @@ class ServerFixture : public ::testing::Test {
       r.headers.set("X-Value", "a\r\nSet-Cookie: evil=1");
       co_return r;
     });
+    router_.get("/no-content", [](Request&) -> asio::awaitable<Response> {
+      co_return Response::text(204, "a body a 204 must not carry");
+    });
     server_ = std::make_unique<HttpServer>(io_, "test", router_.handler(), limits);
     auto port = server_->listen("127.0.0.1", 0);
     ASSERT_TRUE(port) << port.error().message;
@@ -256,6 +259,21 @@ TEST_F(ServerFixture, HandlerExceptionBecomes500WithCorrelationId) {
   EXPECT_EQ(res.result_int(), 500);
   EXPECT_NE(res.body().find("correlation id"), std::string::npos);
   EXPECT_EQ(res.body().find("boom"), std::string::npos);  // internals are not leaked
+}
+
+TEST_F(ServerFixture, A204FromAHandlerGoesOutWithoutItsBodyAndTheConnectionServesOn) {
+  start();
+  auto s = connect();
+  const std::string two = "GET /no-content HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  asio::write(s, asio::buffer(two));
+  boost::beast::flat_buffer buf;  // one buffer: both answers may arrive in one read
+  http::response<http::string_body> first, second;
+  http::read(s, buf, first);
+  EXPECT_EQ(first.result_int(), 204);
+  EXPECT_TRUE(first.body().empty());
+  http::read(s, buf, second);
+  EXPECT_EQ(second.result_int(), 200);
+  EXPECT_EQ(second.body(), R"({"hello":"world"})");
 }
 
 TEST_F(ServerFixture, StripsLineBreaksFromHandlerHeaderValues) {
