@@ -48,7 +48,8 @@ Uuid make_asset(AdminHarness& h, const std::string& tenant, const std::string& c
 
 const std::string kPeerFields =
     "id staticIlpAddress routes name maxPacketAmount liquidityThreshold liquidity createdAt"
-    " http { outgoing { authToken endpoint } } asset { id code scale } tenant { id }";
+    " http { outgoing { authToken endpoint } } asset { id code scale liquidity tenant { id } }"
+    " tenant { id }";
 
 const std::string kCreate =
     "mutation($input: CreatePeerInput!) { createPeer(input: $input) { peer { " + kPeerFields +
@@ -818,6 +819,33 @@ TEST(PeerRouting, ChangesByAnotherProcessReachTheCache) {
   ASSERT_FALSE(deleted.contains("errors")) << json::serialize(deleted);
   EXPECT_TRUE(eventually(h, [&] { return token_of("tok-c") == "null"; }));
   EXPECT_EQ(route_of("test.third"), "null");
+  peers.stop_listener();
+}
+
+TEST(PeerRouting, ConcurrentLookupsLoadTheSnapshotOnce) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  std::string id(create_peer(h, peer_input(usd, "test.busy", {"busy-token"})).at("id").as_string());
+  peer::PeerService& peers = *h.backend().peers;
+  ASSERT_TRUE(peers.start_listener());
+  ASSERT_TRUE(eventually(h, [&] { return peers.cache_live(); }));
+  const auto loads = peers.snapshot_loads();
+  std::vector<std::future<Result<std::shared_ptr<const peer::Peer>>>> lookups;
+  for (int i = 0; i < 20; ++i) {
+    lookups.push_back(
+        asio::co_spawn(h.io(), peers.by_incoming_token("busy-token"), asio::use_future));
+  }
+  for (auto& f : lookups) {
+    while (f.wait_for(0s) != std::future_status::ready) {
+      h.io().restart();
+      h.io().run_one();
+    }
+    auto r = f.get();
+    ASSERT_TRUE(r && *r);
+    EXPECT_EQ((*r)->id.str(), id);
+  }
+  // One load; the lookups that came while it ran read their row from the database.
+  EXPECT_EQ(peers.snapshot_loads(), loads + 1);
   peers.stop_listener();
 }
 

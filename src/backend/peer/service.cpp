@@ -470,14 +470,21 @@ asio::awaitable<Result<std::shared_ptr<const Snapshot>>> PeerService::snapshot()
       co_return std::shared_ptr<const Snapshot>{};
     }
     if (cache.snapshot) co_return cache.snapshot;
+    if (cache.loading) co_return std::shared_ptr<const Snapshot>{};
+    cache.loading = true;
     generation = cache.generation;
   }
   auto rows = co_await store_.load_all();
-  if (!rows) co_return std::unexpected(rows.error());
+  if (!rows) {
+    std::lock_guard lock(cache.mutex);
+    cache.loading = false;
+    co_return std::unexpected(rows.error());
+  }
   auto snap = build_snapshot(std::move(*rows));
   snapshot_loads_.fetch_add(1);
   {
     std::lock_guard lock(cache.mutex);
+    cache.loading = false;
     // Installed only when nothing was invalidated meanwhile (a change might have committed
     // after the read). This call uses it either way: it was read after the call began.
     if (generation == cache.generation && cache.listener && cache.listener->connected()) {

@@ -40,6 +40,9 @@ struct CacheState {
   std::shared_ptr<const Snapshot> snapshot;  // null: none loaded (or invalidated)
   std::uint64_t generation = 0;              // bumped by every invalidation
   std::shared_ptr<store::PgListener> listener;
+  // A load is under way: other lookups read the database meanwhile (a few indexed rows)
+  // instead of loading every peer again.
+  bool loading = false;
   void invalidate();
 };
 
