@@ -291,6 +291,42 @@ TEST(AdminAssets, AnAssetInUseIsNotDeleted) {
   EXPECT_EQ(h.db().query_value("SELECT deleted_at IS NOT NULL FROM assets"), "t");
 }
 
+TEST(AdminAssets, AFailedLedgerCallLeavesNoAsset) {
+  AdminHarness h;
+  // Make the ledger refuse settlement accounts for a moment.
+  h.db().exec("ALTER TABLE ledger_accounts ADD CONSTRAINT test_no_settlement CHECK (code <> 101)");
+  json::object input;
+  input["code"] = "USD";
+  input["scale"] = 2;
+  auto failed = h.gql(kCreateAsset, {{"input", input}});
+  EXPECT_EQ(error_code(failed), "INTERNAL_SERVER_ERROR");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM assets"), "0");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM ledger_accounts"), "0");
+  h.db().exec("ALTER TABLE ledger_accounts DROP CONSTRAINT test_no_settlement");
+  EXPECT_NE(create_asset(h, "USD", 2), "");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM ledger_accounts"), "2");
+}
+
+TEST(AdminAssets, OneIdempotencyKeyCreatesOneAsset) {
+  AdminHarness h(AdminHarness::Options{true, {}});
+  json::object input;
+  input["code"] = "USD";
+  input["scale"] = 2;
+  input["idempotencyKey"] = "create-" + Uuid::v4().str();
+  auto first = data_of(h.gql(kCreateAsset, {{"input", input}}), "createAsset");
+  auto second = data_of(h.gql(kCreateAsset, {{"input", input}}), "createAsset");
+  EXPECT_EQ(first.at("asset").at("id"), second.at("asset").at("id"));
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM assets"), "1");
+  // Update and delete with keys: the stored result is replayed, the change made once.
+  const std::string id(first.at("asset").at("id").as_string());
+  const std::string del =
+      "mutation($id: ID!, $k: String) { deleteAsset(input: {id: $id, idempotencyKey: $k}) { asset { id } } }";
+  const std::string key = "delete-" + Uuid::v4().str();
+  EXPECT_EQ(error_code(h.gql(del, {{"id", id}, {"k", key}})), "");
+  EXPECT_EQ(error_code(h.gql(del, {{"id", id}, {"k", key}})), "");
+  EXPECT_EQ(error_code(h.gql(del, {{"id", id}})), "NOT_FOUND");
+}
+
 TEST(AdminAssets, AssetsPageForwardsAndBackwards) {
   AdminHarness h;
   std::vector<std::string> ids;
