@@ -86,7 +86,10 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
     request.params = std::move(get_params);
     co_return co_await get_route->handler(request);
   }
-  if (allow.empty()) co_return Response::error(404, "Not Found");
+  if (allow.empty()) {
+    if (fallback_) co_return co_await fallback_(request);
+    co_return Response::error(404, "Not Found");
+  }
   Response r = Response::error(405, "Method Not Allowed");
   r.headers.set("Allow", allow);
   co_return r;

@@ -30,8 +30,14 @@ class Router {
   void patch(std::string_view pattern, Handler h) { add(Method::kPatch, pattern, std::move(h)); }
   void del(std::string_view pattern, Handler h) { add(Method::kDelete, pattern, std::move(h)); }
 
-  // 404 when no pattern matches the path; 405 with an Allow header when the path matches but the
-  // method does not; 400 when a parameter is not valid percent-encoding. HEAD falls back to GET.
+  // Answers requests whose path matches no route (any method), instead of the 404 below: for
+  // documents addressed by an arbitrary path (Open Payments wallet addresses). Routes added
+  // before or after always win over it.
+  void fallback(Handler handler) { fallback_ = std::move(handler); }
+
+  // 404 when no pattern matches the path (unless a fallback is set); 405 with an Allow header
+  // when the path matches but the method does not; 400 when a parameter is not valid
+  // percent-encoding. HEAD falls back to GET.
   boost::asio::awaitable<Response> dispatch(Request& request) const;
 
   // The router as a handler (it must outlive the handler).
@@ -47,6 +53,7 @@ class Router {
   static Match match(const Route& route, std::string_view path,
                      std::vector<std::pair<std::string, std::string>>& params);
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace rafiki::net

@@ -1,9 +1,30 @@
-// Entry points of the wallet_address domain (backend/core/domains.h). Placeholder until the domain lands.
+// Entry points of the wallet_address domain (backend/core/domains.h): the service, its cache
+// listener (started with the process) and the Open Payments document routes. The resolvers are
+// in resolvers.cpp.
+#include "backend/core/backend.h"
 #include "backend/core/domains.h"
+#include "backend/wallet_address/routes.h"
+#include "backend/wallet_address/service.h"
+#include "service/runtime.h"
 
 namespace rafiki::backend::wallet_address {
 
-void install(Backend&, const Mount&) {}
-void register_resolvers(graphql::Schema&, Backend&) {}
+namespace asio = boost::asio;
+
+void install(Backend& backend, const Mount& mount) {
+  backend.wallet_addresses = std::make_shared<WalletAddressService>(backend);
+  if (mount.open_payments) mount.open_payments->fallback(document_handler(backend));
+  if (mount.runtime) {
+    mount.runtime->on_startup("wallet address cache",
+                              [&backend]() -> asio::awaitable<Result<void>> {
+                                backend.wallet_addresses->start(backend.executor);
+                                co_return Result<void>{};
+                              });
+    mount.runtime->on_shutdown([&backend]() -> asio::awaitable<void> {
+      backend.wallet_addresses->stop();
+      co_return;
+    });
+  }
+}
 
 }  // namespace rafiki::backend::wallet_address

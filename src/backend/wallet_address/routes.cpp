@@ -1,0 +1,150 @@
+// The Open Payments documents of wallet addresses (reference/open-payments.md §7.1–7.2):
+// GET <wallet address> → the wallet address document, GET <wallet address>/jwks.json → its keys.
+// A wallet address's path is arbitrary, so these answer every request no other Open Payments
+// route matches (the router's fallback).
+#include "backend/wallet_address/routes.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+
+#include "backend/core/backend.h"
+#include "backend/wallet_address/service.h"
+#include "base/time.h"
+
+namespace rafiki::backend::wallet_address {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kJwksSuffix = "/jwks.json";
+constexpr std::string_view kContentType = "application/json; charset=utf-8";
+constexpr std::string_view kNotFoundDescription = "Could not get wallet address";
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+  return net::iequals(a, b);
+}
+
+// First value of a possibly comma-separated header.
+std::string first_value(std::string_view value) {
+  return std::string(trim(value.substr(0, value.find(','))));
+}
+
+net::Response with_cors(net::Response response, const net::Request& request) {
+  if (request.headers.has("Origin")) response.headers.set("Access-Control-Allow-Origin", "*");
+  return response;
+}
+
+net::Response not_found(const std::string& url, const net::Request& request) {
+  json::object details;
+  details["walletAddressUrl"] = url;
+  json::object error;
+  error["code"] = "404";
+  error["description"] = kNotFoundDescription;
+  error["details"] = std::move(details);
+  json::object body;
+  body["error"] = std::move(error);
+  auto response = net::Response::json(404, json::serialize(body));
+  response.headers.set("Content-Type", kContentType);
+  return with_cors(std::move(response), request);
+}
+
+net::Response ok(const std::string& body, const net::Request& request) {
+  net::Response response;
+  response.status = 200;
+  response.headers.set("Content-Type", kContentType);
+  response.body = body;
+  return with_cors(std::move(response), request);
+}
+
+}  // namespace
+
+bool accepts_json(std::optional<std::string_view> accept) {
+  if (!accept) return true;
+  std::string_view rest = *accept;
+  if (trim(rest).empty()) return true;
+  while (true) {
+    auto comma = rest.find(',');
+    std::string_view range = rest.substr(0, comma);
+    auto semicolon = range.find(';');
+    std::string_view type = trim(range.substr(0, semicolon));
+    bool refused = false;
+    if (semicolon != std::string_view::npos) {
+      std::string_view params = range.substr(semicolon + 1);
+      while (!params.empty()) {
+        auto next = params.find(';');
+        std::string_view param = trim(params.substr(0, next));
+        if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+          std::string_view q = param.substr(2);
+          refused = q.find_first_not_of("0.") == std::string_view::npos;
+        }
+        if (next == std::string_view::npos) break;
+        params.remove_prefix(next + 1);
+      }
+    }
+    if (!refused &&
+        (iequal(type, "application/json") || iequal(type, "application/*") || type == "*/*")) {
+      return true;
+    }
+    if (comma == std::string_view::npos) return false;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+net::Handler document_handler(Backend& backend) {
+  return [&backend](net::Request& request) -> asio::awaitable<net::Response> {
+    if (request.method != net::Method::kGet && request.method != net::Method::kHead) {
+      co_return net::Response::text(404, "Not Found");
+    }
+    RequestTarget target;
+    std::optional<std::string_view> host;
+    if (backend.config.trust_proxy) host = request.headers.get("X-Forwarded-Host");
+    if (!host) host = request.headers.get("Host");
+    if (host) target.host = first_value(*host);
+    std::string_view path = request.path;
+    const bool jwks = path.ends_with(kJwksSuffix);
+    if (jwks) path.remove_suffix(kJwksSuffix.size());
+    target.path = std::string(path);
+    auto url = request_url(target);
+    if (!url) co_return with_cors(net::Response::error(404, kNotFoundDescription), request);
+
+    if (!accepts_json(request.headers.get("Accept"))) {
+      co_return with_cors(
+          net::Response::error(406,
+                               "Received error validating OpenAPI request: Must accept "
+                               "application/json"),
+          request);
+    }
+    WalletAddressService& service = *backend.wallet_addresses;
+    if (net::iequals(*url, backend.config.wallet_address_url)) {
+      // The instance's own identity: no document; its JWKS is not published here yet.
+      co_return with_cors(net::Response::error(404, kNotFoundDescription), request);
+    }
+    const bool poll = jwks || backend.config.wallet_address_not_found_polling_enabled;
+    Result<std::shared_ptr<const Published>> found = std::shared_ptr<const Published>();
+    if (poll) {
+      found = co_await service.published_or_poll(*url);
+    } else {
+      found = co_await service.published(*url);
+    }
+    if (!found) {
+      spdlog::error("wallet address lookup for {} failed: {}", *url, found.error().message);
+      co_return net::Response::text(500, "Internal Server Error");
+    }
+    if (!*found || !(*found)->active(now_ms())) co_return not_found(*url, request);
+    co_return ok(jwks ? (*found)->jwks : (*found)->document, request);
+  };
+}
+
+}  // namespace rafiki::backend::wallet_address

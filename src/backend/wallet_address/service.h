@@ -1,0 +1,173 @@
+// The wallet address service: create, read, update wallet addresses and their keys (Admin API,
+// reference/admin-api.md §9.4) and publish them to Open Payments clients (the wallet address
+// document and its JWKS, open-payments.md §7.1–7.2).
+//
+// Published documents are served from an in-memory cache keyed by the lower-cased URL that holds
+// the response bodies ready to send, so a GET costs no database round trip. The cache stays
+// correct across processes: every change to an address or its keys sends a notification on
+// kNotifyChannel (inside the changing transaction, payload = the address's URL) and every
+// process's PgListener drops that entry; a (re)connect of the listener drops everything; while
+// the listener is not connected the cache is bypassed. An entry read from the database is only
+// stored when no invalidation happened while it was being read.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "backend/wallet_address/model.h"
+#include "base/errors.h"
+#include "crypto/ed25519.h"
+#include "store/pg.h"
+
+namespace rafiki::store {
+class PgListener;
+}
+namespace rafiki::backend {
+struct Backend;
+}
+
+namespace rafiki::backend::wallet_address {
+
+// The LISTEN/NOTIFY channel of wallet address changes.
+inline constexpr std::string_view kNotifyChannel = "wallet_address";
+// Published documents kept in memory; when full, an arbitrary entry makes room.
+constexpr std::size_t kCacheEntriesMax = 50'000;
+
+// What the Open Payments routes serve for one wallet address.
+struct Published {
+  Uuid id;
+  Uuid tenant_id;
+  std::optional<TimePoint> deactivated_at;
+  std::string document;  // the wallet address document (JSON text)
+  std::string jwks;      // {"keys":[...]} of its non-revoked keys (JSON text)
+
+  bool active(TimePoint now) const { return !deactivated_at || *deactivated_at > now; }
+};
+
+// The cache of Published entries (thread-safe).
+class PublishedCache {
+ public:
+  // The entry for `url`, or null when absent.
+  std::shared_ptr<const Published> find(const std::string& url) const;
+  // A token to pass to insert() taken before reading the database.
+  std::uint64_t generation() const;
+  // Stores `entry` unless an invalidation happened since `generation` was taken.
+  void insert(std::uint64_t generation, const std::string& url,
+              std::shared_ptr<const Published> entry);
+  void invalidate(const std::string& url);
+  void clear();
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const Published>> entries_;
+  std::uint64_t generation_ = 0;
+};
+
+struct NewWalletAddress {
+  Uuid tenant_id;
+  bool is_operator = false;  // operators fall back to OPEN_PAYMENTS_URL as base
+  Uuid asset_id;
+  std::string address;  // absolute URL or a path relative to the tenant's base
+  std::optional<std::string> public_name;
+  std::vector<AdditionalProperty> additional_properties;
+};
+
+struct WalletAddressPatch {
+  Uuid id;
+  Uuid tenant_id;  // the address must belong to this tenant
+  // Outer: present in the input; inner nullopt: explicit null (clears).
+  std::optional<std::optional<std::string>> public_name;
+  std::optional<bool> active;  // status ACTIVE / INACTIVE
+  std::optional<std::vector<AdditionalProperty>> additional_properties;
+};
+
+// Keys/values trimmed, pairs with an empty key or value dropped (as upstream).
+std::vector<AdditionalProperty> clean_properties(std::vector<AdditionalProperty> properties);
+
+// The wallet address URL `address` denotes under `base` (a tenant's WALLET_ADDRESS_URL or
+// OPEN_PAYMENTS_URL), lower-cased; kErrorInvalidUrl unless it is an https URL under the base
+// whose path is not "/" and names no Open Payments resource.
+Result<std::string> resolve_url(std::string_view base, std::string_view address);
+
+// The URL a request addresses: "https://" + Host (X-Forwarded-Host when `trust_proxy`) + the
+// percent-decoded path without trailing slashes, lower-cased. nullopt for a bad escape or no
+// host.
+struct RequestTarget {
+  std::string host;
+  std::string path;  // as received (percent-encoded)
+};
+std::optional<std::string> request_url(const RequestTarget& target);
+
+class WalletAddressService {
+ public:
+  explicit WalletAddressService(Backend& backend);
+  ~WalletAddressService();
+  WalletAddressService(const WalletAddressService&) = delete;
+  WalletAddressService& operator=(const WalletAddressService&) = delete;
+
+  // --- Admin API ---
+  boost::asio::awaitable<Result<WalletAddress>> create(NewWalletAddress input);
+  // kErrorUnknown when absent or another tenant's.
+  boost::asio::awaitable<Result<WalletAddress>> update(WalletAddressPatch patch);
+  boost::asio::awaitable<Result<std::optional<WalletAddress>>> get(Uuid id);
+  // By URL, lower-cased first; straight from the database.
+  boost::asio::awaitable<Result<std::optional<WalletAddress>>> get_by_url(std::string url);
+  // Every additional property (visible or not), in creation order.
+  boost::asio::awaitable<Result<std::vector<AdditionalProperty>>> additional_properties(Uuid id);
+
+  // kErrorUnknown for an unknown wallet address, kErrorDuplicateKey when a non-revoked key with
+  // that kid exists.
+  boost::asio::awaitable<Result<WalletAddressKey>> add_key(Uuid wallet_address_id, crypto::Jwk jwk);
+  // Idempotent; kErrorUnknownKey when there is no such key.
+  boost::asio::awaitable<Result<WalletAddressKey>> revoke_key(Uuid key_id);
+
+  // triggerWalletAddressEvents: for up to `limit` addresses due (process_at <= now), emits a
+  // wallet_address.web_monetization event for what they received since the last event, and
+  // clears process_at. Returns how many addresses were processed.
+  boost::asio::awaitable<Result<int>> trigger_events(int limit);
+
+  static WalletAddress from_row(const store::PgRow& row);
+  static WalletAddressKey key_from_row(const store::PgRow& row);
+
+  // --- Open Payments ---
+  // The published entry for a (lower-cased) URL; nullopt when there is no such address (active
+  // or not: callers check).
+  boost::asio::awaitable<Result<std::shared_ptr<const Published>>> published(std::string url);
+  // The same, but on a miss emits wallet_address.not_found and polls for the address until
+  // WALLET_ADDRESS_LOOKUP_TIMEOUT_MS (open-payments.md §7.1.3).
+  boost::asio::awaitable<Result<std::shared_ptr<const Published>>> published_or_poll(
+      std::string url);
+
+  // Starts / stops the cache's listener (the cache is bypassed until it is connected).
+  void start(boost::asio::any_io_executor executor);
+  void stop();
+  PublishedCache& cache() { return *cache_; }
+  // Whether published() currently uses the cache (the listener is connected).
+  bool cache_active() const;
+
+ private:
+  boost::asio::awaitable<Result<std::shared_ptr<const Published>>> load_published(
+      const std::string& url);
+  boost::asio::awaitable<Result<void>> emit_not_found(const std::string& url);
+  // Drops the local copy at once (other processes hear the notification).
+  void changed(const std::string& url) { cache_->invalidate(url); }
+
+  Backend& backend_;
+  // Shared with the listener's callbacks, which may outlive the service briefly.
+  std::shared_ptr<PublishedCache> cache_ = std::make_shared<PublishedCache>();
+  std::shared_ptr<store::PgListener> listener_;
+};
+
+}  // namespace rafiki::backend::wallet_address
