@@ -1,0 +1,48 @@
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+#include "backend/connector/stages.h"
+#include "ilp/error_codes.h"
+
+namespace rafiki::backend::connector {
+
+boost::asio::awaitable<void> ErrorHandlerStage::handle(Context& ctx, Next next) {
+  std::exception_ptr failure;
+  try {
+    co_await next(ctx);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure && !ctx.reply.empty()) co_return;
+
+  if (ctx.revert_on_error) {
+    auto revert = std::move(ctx.revert_on_error);
+    ctx.revert_on_error = nullptr;
+    try {
+      revert();
+    } catch (const std::exception& e) {
+      spdlog::error("connector: reverting a failed packet failed: {}", e.what());
+    }
+  }
+  if (!failure) {
+    spdlog::error("connector: the chain ended without a reply (destination {})",
+                  ctx.prepare.destination);
+    ctx.reject(ilp::kT00InternalError, kInternalErrorMessage);
+    co_return;
+  }
+  try {
+    std::rethrow_exception(failure);
+  } catch (const IlpError& e) {
+    ctx.reject(e.code(), e.what(), e.data());
+  } catch (const std::exception& e) {
+    spdlog::warn("connector: packet to {} failed: {}", ctx.prepare.destination, e.what());
+    ctx.reject(ilp::kT00InternalError, kInternalErrorMessage);
+  } catch (...) {
+    spdlog::warn("connector: packet to {} failed with a non-standard exception",
+                 ctx.prepare.destination);
+    ctx.reject(ilp::kT00InternalError, kInternalErrorMessage);
+  }
+}
+
+}  // namespace rafiki::backend::connector
