@@ -1,5 +1,5 @@
 // rafiki: one binary, one subcommand per service.
-//   rafiki backend | auth | frontend | all | migrate | version | --help
+//   rafiki backend | auth | frontend | all | migrate | admin | version | --help
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +24,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+namespace rafiki::cli {
+int admin_command(std::string_view query, std::string_view variables);  // admin_command.cpp
+}
+
 namespace {
 
 using namespace rafiki;
@@ -43,6 +47,10 @@ Commands:
   all        backend, auth and frontend in one process
   migrate [backend|auth]
              apply the database migrations (DATABASE_URL, AUTH_DATABASE_URL), then exit
+  admin <query> [variables]
+             send one signed request to a backend's Admin API (GRAPHQL_URL) as the
+             operator (OPERATOR_TENANT_ID, ADMIN_API_SECRET) and print the answer; "-" reads
+             the query from standard input; exit 1 when the answer has errors
   version    print the version
   help       print this help
 
@@ -202,6 +210,13 @@ int migrate(std::string_view which) {
 
 int main(int argc, char** argv) {
   std::string_view command = argc > 1 ? argv[1] : "";
+  if (command == "admin") {
+    if (argc < 3 || argc > 4) {
+      fmt::print(stderr, "usage: rafiki admin <query|-> [variables-json]\n");
+      return kExitUsage;
+    }
+    return cli::admin_command(argv[2], argc == 4 ? argv[3] : "");
+  }
   if (argc > 2 && !(command == "migrate" && argc == 3)) {
     fmt::print(stderr, "rafiki: unexpected argument \"{}\"\n\n{}", argv[2], kUsage);
     return kExitUsage;

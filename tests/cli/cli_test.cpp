@@ -154,6 +154,47 @@ TEST(Cli, AllMigratesServesHealthOnEveryListenerAndStopsOnSigterm) {
   EXPECT_EQ(http_request(ports[0], "GET", "/healthz").status, 0) << "no longer listening";
 }
 
+TEST(Cli, AdminSendsSignedRequestsToTheAdminApi) {
+  TestDatabase db;
+  auto env = backend_env();
+  env["DATABASE_URL"] = db.url();
+  env["REDIS_URL"] = redis_url();
+  for (auto name : {"ADMIN_PORT", "OPEN_PAYMENTS_PORT", "CONNECTOR_PORT"}) env[name] = "0";
+  ChildProcess backend({rafiki_binary(), "backend"}, env);
+  auto ports = listening_ports(backend, 3);
+  ASSERT_EQ(ports.size(), 3u) << backend.output();
+  std::uint16_t admin_port = 0;
+  for (auto port : ports) {
+    // The Admin listener is the one that refuses an unsigned GraphQL request.
+    if (http_request(port, "POST", "/graphql", "{}").status == 401) admin_port = port;
+  }
+  ASSERT_NE(admin_port, 0);
+  std::map<std::string, std::string> client_env = {
+      {"GRAPHQL_URL", "http://127.0.0.1:" + std::to_string(admin_port) + "/graphql"},
+      {"OPERATOR_TENANT_ID", env["OPERATOR_TENANT_ID"]},
+      {"ADMIN_API_SECRET", env["ADMIN_API_SECRET"]}};
+  const std::string vars = R"({"id": ")" + env["OPERATOR_TENANT_ID"] + R"("})";
+  ChildProcess ok({rafiki_binary(), "admin",
+                   "query($id: String!) { tenant(id: $id) { id } whoami { id isOperator } }", vars},
+                  client_env, true);
+  EXPECT_EQ(ok.wait(kStopTimeout), 0) << ok.output();
+  EXPECT_NE(ok.output().find(R"("isOperator":true)"), std::string::npos) << ok.output();
+  EXPECT_NE(ok.output().find(env["OPERATOR_TENANT_ID"]), std::string::npos);
+  // A GraphQL error exits 1; so does a wrong secret (401), and bad variables are a usage error.
+  ChildProcess invalid({rafiki_binary(), "admin", "{ nope }"}, client_env, true);
+  EXPECT_EQ(invalid.wait(kStopTimeout), 1);
+  EXPECT_NE(invalid.output().find("GRAPHQL_VALIDATION_FAILED"), std::string::npos) << invalid.output();
+  auto wrong_env = client_env;
+  wrong_env["ADMIN_API_SECRET"] = "wrong";
+  ChildProcess wrong({rafiki_binary(), "admin", "{ whoami { id } }"}, wrong_env, true);
+  EXPECT_EQ(wrong.wait(kStopTimeout), 1);
+  EXPECT_NE(wrong.output().find("Unauthorized"), std::string::npos);
+  ChildProcess bad_vars({rafiki_binary(), "admin", "{ whoami { id } }", "[1]"}, client_env, true);
+  EXPECT_EQ(bad_vars.wait(kStopTimeout), 2);
+  backend.signal(SIGTERM);
+  EXPECT_EQ(backend.wait(kStopTimeout), 0) << backend.output();
+}
+
 TEST(Cli, ReadyzNamesTheDependencyThatDoesNotAnswer) {
   TestDatabase auth_db;
   auto env = auth_env();

@@ -12,7 +12,8 @@
 
 namespace rafiki::testing {
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                           bool capture_stdout) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
   if (const char* path = std::getenv("PATH"); path && !env.contains("PATH")) env["PATH"] = path;
@@ -27,8 +28,12 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     dup2(fds[1], STDERR_FILENO);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, STDOUT_FILENO);
+    if (capture_stdout) {
+      dup2(fds[1], STDOUT_FILENO);
+    } else {
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDOUT_FILENO);
+    }
     close(fds[0]);
     close(fds[1]);
     execve(cargv[0], cargv.data(), cenv.data());

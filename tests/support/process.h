@@ -15,8 +15,10 @@ namespace rafiki::testing {
 
 class ChildProcess {
  public:
-  // Starts `argv` with exactly `env` as its environment (plus PATH); stdout goes to /dev/null.
-  ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env);
+  // Starts `argv` with exactly `env` as its environment (plus PATH). stderr is captured
+  // (output()); stdout too when `capture_stdout`, else it goes to /dev/null.
+  ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+               bool capture_stdout = false);
   ~ChildProcess();  // kills the child if it still runs
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
