@@ -1,6 +1,8 @@
 // Entry points of the liquidity domain (backend/core/domains.h) and its Admin API resolvers:
 // depositAssetLiquidity, createAssetLiquidityWithdrawal, postLiquidityWithdrawal,
 // voidLiquidityWithdrawal (reference/admin-api.md §9.3) and accountingTransfers (§8).
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json/array.hpp>
 
 #include <limits>
@@ -12,6 +14,7 @@
 #include "backend/core/idempotency.h"
 #include "backend/liquidity/service.h"
 #include "ledger/ledger.h"
+#include "service/runtime.h"
 
 namespace rafiki::backend::liquidity {
 
@@ -19,6 +22,10 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using graphql::FieldResult;
 using graphql::ResolveInfo;
+
+// How often pending transfers past their timeout (withdrawals with timeoutSeconds, packets'
+// and payments' two-phase transfers) are released, so their reserved amounts count again.
+constexpr std::chrono::milliseconds kExpirySweepInterval{1000};
 
 // accountingTransfers: transfers listed per side when `limit` is not given, and at most.
 constexpr std::int64_t kAccountingTransfersDefault = 20;
@@ -113,8 +120,19 @@ json::object transfer_json(const store::PgRow& row) {
 
 }  // namespace
 
-void install(Backend& backend, const Mount&) {
+void install(Backend& backend, const Mount& mount) {
   backend.liquidity = std::make_shared<LiquidityService>(backend);
+  if (mount.runtime) {
+    mount.runtime->on_startup("ledger expiry sweeper", [&backend]() -> asio::awaitable<Result<void>> {
+      asio::co_spawn(backend.executor, backend.ledger.run_sweeper(kExpirySweepInterval),
+                     asio::detached);
+      co_return Result<void>{};
+    });
+    mount.runtime->on_shutdown([&backend]() -> asio::awaitable<void> {
+      backend.ledger.stop();
+      co_return;
+    });
+  }
 }
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
