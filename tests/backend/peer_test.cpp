@@ -173,6 +173,24 @@ TEST(PeerCreate, InitialLiquidityIsDeposited) {
   EXPECT_EQ(peer.at("liquidity").as_string(), "12345");
 }
 
+TEST(PeerCreate, FailedInitialDepositLeavesNoPeer) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  // Without its settlement account the asset cannot fund anything.
+  h.db().exec("DELETE FROM ledger_accounts WHERE id = (SELECT settlement_account_id FROM assets"
+              " WHERE id = '" + usd.str() + "')");
+  json::object input = peer_input(usd, "test.poor", {"poor-token"});
+  input["initialLiquidity"] = "10";
+  auto r = h.gql(kCreate, {{"input", input}});
+  EXPECT_EQ(error_code(r), "BAD_USER_INPUT");
+  EXPECT_EQ(error_message(r), "invalid initial liquidity for peer");
+  EXPECT_EQ(peer_count(h), "0");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM peer_incoming_tokens"), "0");
+  // Without initial liquidity the same peer can be created.
+  input.erase("initialLiquidity");
+  EXPECT_FALSE(h.gql(kCreate, {{"input", input}}).contains("errors"));
+}
+
 TEST(PeerCreate, RefusesInvalidIlpAddresses) {
   AdminHarness h;
   Uuid usd = make_asset(h, kOperatorTenantId, "USD");
