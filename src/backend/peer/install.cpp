@@ -49,19 +49,6 @@ json::object peer_json(const Peer& p) {
   return o;
 }
 
-json::object asset_json(const asset::Asset& a) {
-  json::object o;
-  o["id"] = a.id.str();
-  o["code"] = a.code;
-  o["scale"] = a.scale;
-  o["withdrawalThreshold"] =
-      a.withdrawal_threshold ? uint64_value(*a.withdrawal_threshold) : nullptr;
-  o["liquidityThreshold"] = a.liquidity_threshold ? uint64_value(*a.liquidity_threshold) : nullptr;
-  o["createdAt"] = iso_time(a.created_at);
-  o["tenantId"] = a.tenant_id.str();
-  return o;
-}
-
 // The one mapping of the domain's errors to GraphQL codes (admin-api.md §5).
 std::unexpected<graphql::FieldError> peer_error(const Error& e) {
   if (e.code == kPeerErrorUnknown || e.code == kPeerErrorUnknownAsset) {
@@ -182,7 +169,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     auto asset = co_await backend.assets->get_including_deleted(*asset_id);
     if (!asset) co_return internal_error(asset.error());
     if (!*asset) co_return field_error(code::kNotFound, "unknown asset");
-    co_return json::value(asset_json(**asset));
+    co_return json::value(asset::AssetService::to_json(**asset));
   });
 
   set("Peer.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
