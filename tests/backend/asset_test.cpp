@@ -10,6 +10,8 @@
 namespace rafiki::backend::test {
 namespace {
 
+using namespace assets;
+
 const char* kAssetQuery =
     "query($id: String!) { asset(id: $id) { id code scale withdrawalThreshold liquidityThreshold"
     " liquidity createdAt sendingFee { id } receivingFee { id } tenant { id } } }";

@@ -1,5 +1,6 @@
 // Helpers shared by the asset, fee and liquidity Admin API tests: tenants, assets created
-// through the API, many requests at once, and the ledger's double-entry invariant.
+// through the API, many requests at once, and the ledger's double-entry invariant. They live in
+// test::assets so that other tests may include them beside helpers of their own.
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,7 +13,7 @@
 
 #include "backend/admin_harness.h"
 
-namespace rafiki::backend::test {
+namespace rafiki::backend::test::assets {
 
 inline constexpr const char* kTenantA = "a1a1a1a1-0000-4000-8000-000000000001";
 inline constexpr const char* kTenantB = "b2b2b2b2-0000-4000-8000-000000000002";
@@ -80,4 +81,4 @@ inline std::string liquidity_of(AdminHarness& h, const std::string& account_id) 
       account_id + "'");
 }
 
-}  // namespace rafiki::backend::test
+}  // namespace rafiki::backend::test::assets

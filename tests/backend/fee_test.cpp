@@ -9,6 +9,8 @@
 namespace rafiki::backend::test {
 namespace {
 
+using namespace assets;
+
 const char* kSetFee =
     "mutation($input: SetFeeInput!) { setFee(input: $input) {"
     " fee { id assetId type fixed basisPoints createdAt } } }";

@@ -11,6 +11,8 @@
 namespace rafiki::backend::test {
 namespace {
 
+using namespace assets;
+
 const char* kDeposit =
     "mutation($input: DepositAssetLiquidityInput!) { depositAssetLiquidity(input: $input) { success } }";
 const char* kWithdraw =
