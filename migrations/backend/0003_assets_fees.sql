@@ -22,6 +22,7 @@ CREATE TABLE assets (
 );
 CREATE UNIQUE INDEX assets_tenant_code_scale ON assets (tenant_id, code, scale);
 CREATE INDEX assets_created_at_id ON assets (created_at, id);
+CREATE INDEX assets_tenant_created_at_id ON assets (tenant_id, created_at, id);
 
 -- Fee history: every setFee inserts a row; the newest row of each type is the asset's fee.
 CREATE TABLE fees (
