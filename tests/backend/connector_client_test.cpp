@@ -1,0 +1,275 @@
+// The ILP-over-HTTP client stage against a real loopback peer, and a whole chain of the stages
+// built so far (error handler … HTTP client) forwarding to that peer.
+#include <boost/asio/io_context.hpp>
+
+#include <mutex>
+
+#include "backend/rates/model.h"
+#include "connector_test_util.h"
+#include "ilp/http.h"
+#include "ilp/ildcp.h"
+#include "net/server.h"
+
+namespace rafiki::testing::connector {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// A peer speaking ILP over HTTP on 127.0.0.1: records what it received and answers as told.
+struct Peer {
+  struct State {
+    std::mutex mutex;
+    std::vector<Bytes> received;
+    std::vector<std::string> tokens;
+    ilp::Fulfillment fulfillment = fulfillment_of(7);
+    int delay_ms = 0;
+  };
+  explicit Peer(asio::io_context& io) : state(std::make_shared<State>()) {
+    auto s = state;
+    auto lookup = [s](std::string token) -> asio::awaitable<std::optional<std::string>> {
+      {
+        std::lock_guard lock(s->mutex);
+        s->tokens.push_back(token);
+      }
+      if (token != "secret-token") co_return std::nullopt;
+      co_return std::optional<std::string>("connector");
+    };
+    auto handler = [s](const ilp::IncomingPrepare& in) -> asio::awaitable<Bytes> {
+      int delay = 0;
+      ilp::Fulfill f;
+      {
+        std::lock_guard lock(s->mutex);
+        s->received.emplace_back(in.packet.begin(), in.packet.end());
+        delay = s->delay_ms;
+        f.fulfillment = s->fulfillment;
+      }
+      if (delay > 0) co_await sleep_ms(delay);
+      co_return *ilp::encode_fulfill(f);
+    };
+    net::ServerLimits limits;
+    limits.shutdown_grace = milliseconds(50);
+    server = std::make_unique<net::HttpServer>(
+        io, "ilp peer", ilp::make_http_handler(std::move(lookup), std::move(handler)), limits);
+    auto port = server->listen("127.0.0.1", 0);
+    if (!port) throw std::runtime_error(port.error().message);
+    url = "http://127.0.0.1:" + std::to_string(*port) + "/ilp";
+    server->start();
+  }
+  std::shared_ptr<State> state;
+  std::unique_ptr<net::HttpServer> server;
+  std::string url;
+};
+
+cn::AccountPtr outgoing_peer(std::string url, std::string token = "secret-token",
+                             std::string code = "USD") {
+  auto a = std::make_shared<cn::Account>(*make_peer("peer-b", code, 2));
+  a->http_endpoint = std::move(url);
+  a->http_auth_token = std::move(token);
+  a->static_ilp_address = "test.peer-b";
+  return a;
+}
+
+template <class F>
+void run_io(F body) {
+  asio::io_context io;
+  std::exception_ptr failure;
+  asio::co_spawn(io, body(io), [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// A stage setting the outgoing account and changing amount/expiry as earlier stages would.
+std::unique_ptr<cn::Stage> route_to(cn::AccountPtr out, std::uint64_t amount = 0,
+                                    std::optional<TimePoint> expiry = std::nullopt) {
+  return std::make_unique<FnStage>(
+      [out, amount, expiry](cn::Context& ctx, cn::Next next) -> asio::awaitable<void> {
+        ctx.outgoing = out;
+        if (amount != 0) ctx.prepare.amount = amount;
+        if (expiry) ctx.prepare.expires_at = *expiry;
+        co_await next(ctx);
+      });
+}
+
+TEST(ConnectorHttpClient, ForwardsTheReceivedBytesWithAmountAndExpiryPatched) {
+  run_io([](asio::io_context& io) -> asio::awaitable<void> {
+    Peer peer(io);
+    auto new_expiry = now_ms() + seconds(5);
+    cn::Chain chain(
+        stages(route_to(outgoing_peer(peer.url), 42, new_expiry),
+               std::make_unique<cn::HttpClientStage>(net::HttpClient(io.get_executor()))));
+    PrepareSpec spec;
+    spec.data = to_bytes("opaque data");
+    auto packet = make_prepare(spec);
+    auto ctx = cn::Context::make(packet, make_peer("peer-a"), kOwnAddress);
+    CO_ASSERT(ctx.has_value());
+    co_await chain.run(*ctx);
+    EXPECT_EQ(reject_of(ctx->reply).code, "fulfill");
+    CO_ASSERT(peer.state->received.size() == 1);
+    EXPECT_EQ(peer.state->tokens, std::vector<std::string>{"secret-token"});
+    auto expected = packet;
+    CO_ASSERT(ilp::rewrite_prepare(expected, 42, new_expiry).has_value());
+    EXPECT_EQ(peer.state->received[0], expected);
+    co_await peer.server->shutdown();
+  });
+}
+
+TEST(ConnectorHttpClient, UnchangedPacketsAreForwardedByteForByte) {
+  run_io([](asio::io_context& io) -> asio::awaitable<void> {
+    Peer peer(io);
+    cn::Chain chain(
+        stages(route_to(outgoing_peer(peer.url)),
+               std::make_unique<cn::HttpClientStage>(net::HttpClient(io.get_executor()))));
+    auto packet = make_prepare({});
+    auto ctx = cn::Context::make(packet, make_peer("peer-a"), kOwnAddress);
+    CO_ASSERT(ctx.has_value());
+    co_await chain.run(*ctx);
+    CO_ASSERT(peer.state->received.size() == 1);
+    EXPECT_EQ(peer.state->received[0], packet);
+    co_await peer.server->shutdown();
+  });
+}
+
+TEST(ConnectorHttpClient, NoEndpointIsF02AndLinkFailuresAreT00) {
+  run_io([](asio::io_context& io) -> asio::awaitable<void> {
+    Peer peer(io);
+    auto no_endpoint = std::make_shared<cn::Account>(*make_peer("peer-c"));
+    auto bad_token = outgoing_peer(peer.url, "wrong");
+    auto nowhere = outgoing_peer("http://127.0.0.1:1/ilp");
+    struct Case {
+      cn::AccountPtr out;
+      const char* code;
+      const char* message;
+    };
+    for (const auto& c : {Case{no_endpoint, "F02", "no outgoing endpoint"},
+                          Case{bad_token, "T00", "unexpected internal error"},
+                          Case{nowhere, "T00", "unexpected internal error"}}) {
+      cn::Chain chain(stages(route_to(c.out), std::make_unique<cn::HttpClientStage>(
+                                                  net::HttpClient(io.get_executor()))));
+      auto packet = make_prepare({});
+      auto ctx = cn::Context::make(packet, make_peer("peer-a"), kOwnAddress);
+      CO_ASSERT(ctx.has_value());
+      co_await chain.run(*ctx);
+      auto r = reject_of(ctx->reply);
+      EXPECT_EQ(r.code, c.code);
+      EXPECT_EQ(r.message, c.message);
+      EXPECT_EQ(r.triggered_by, kOwnAddress);
+    }
+    co_await peer.server->shutdown();
+  });
+}
+
+// --- a whole chain ---
+
+class FixedRates final : public rafiki::backend::rates::RatesSource {
+ public:
+  asio::awaitable<Result<rafiki::backend::rates::RateTablePtr>> rates(std::string_view,
+                                                                      std::string_view) override {
+    auto t = std::make_shared<rafiki::backend::rates::RateTable>();
+    t->base = "USD";
+    t->rates.emplace("EUR", rafiki::backend::rates::Rate::from_double(0.5));
+    co_return rafiki::backend::rates::RateTablePtr(std::move(t));
+  }
+};
+
+class OnePeerResolver final : public cn::AccountResolver {
+ public:
+  cn::RoutingTable table;
+  std::map<std::string, cn::AccountPtr> peers;
+  asio::awaitable<Result<cn::AccountPtr>> incoming_peer_by_token(std::string_view) override {
+    co_return cn::AccountPtr{};
+  }
+  asio::awaitable<Result<cn::AccountPtr>> local_account(std::string_view) override {
+    co_return cn::AccountPtr{};
+  }
+  asio::awaitable<Result<cn::AccountPtr>> next_hop(const cn::Account& incoming,
+                                                   std::string_view destination) override {
+    auto hop = table.next_hop(destination, incoming.tenant_id, incoming.id);
+    if (!hop) co_return cn::AccountPtr{};
+    co_return peers.at(hop->peer_id);
+  }
+};
+
+std::vector<std::unique_ptr<cn::Stage>> full_chain(asio::io_context& io, OnePeerResolver& resolver,
+                                                   FixedRates& rates) {
+  return stages(std::make_unique<cn::ErrorHandlerStage>(), std::make_unique<cn::EchoStage>(),
+                std::make_unique<cn::IldcpStage>(), std::make_unique<cn::AccountStage>(resolver),
+                std::make_unique<cn::MaxPacketAmountStage>(),
+                std::make_unique<cn::RateLimitStage>(),
+                std::make_unique<cn::ThroughputStage>(cn::Direction::kIncoming),
+                std::make_unique<cn::RateConversionStage>(rates),
+                std::make_unique<cn::ThroughputStage>(cn::Direction::kOutgoing),
+                std::make_unique<cn::ReduceExpiryStage>(), std::make_unique<cn::ExpireStage>(),
+                std::make_unique<cn::ValidateFulfillmentStage>(),
+                std::make_unique<cn::HttpClientStage>(net::HttpClient(io.get_executor())));
+}
+
+TEST(ConnectorFullChain, ForwardsConvertedWithReducedExpiryAndChecksTheFulfillment) {
+  run_io([](asio::io_context& io) -> asio::awaitable<void> {
+    Peer peer(io);
+    OnePeerResolver resolver;
+    FixedRates rates;
+    resolver.peers["peer-b"] = outgoing_peer(peer.url, "secret-token", "EUR");
+    resolver.table.add("tenant-1", "test.peer-b", "peer-b", "asset-EUR");
+    cn::Chain chain(full_chain(io, resolver, rates));
+    auto incoming = std::make_shared<cn::Account>(*make_peer("peer-a", "USD", 2));
+    incoming->max_packet_amount = 1'000;
+    incoming->static_ilp_address = "test.peer-a";
+
+    PrepareSpec spec;
+    spec.amount = 999;
+    spec.expires_at = now_ms() + seconds(10);
+    auto packet = make_prepare(spec);
+    auto ctx = cn::Context::make(packet, incoming, kOwnAddress);
+    CO_ASSERT(ctx.has_value());
+    co_await chain.run(*ctx);
+    EXPECT_EQ(reject_of(ctx->reply).code, "fulfill");
+    CO_ASSERT(peer.state->received.size() == 1);
+    auto forwarded = ilp::decode_prepare(peer.state->received[0]);
+    CO_ASSERT(forwarded.has_value());
+    EXPECT_EQ(forwarded->amount, 499u);  // floor(999 × 0.5)
+    EXPECT_EQ(forwarded->expires_at, spec.expires_at - seconds(1));
+    EXPECT_EQ(forwarded->destination, spec.destination);
+
+    // Too large, no route, a peer with a wrong fulfillment, a slow peer, garbage-free ILDCP.
+    spec.amount = 1'001;
+    auto big = make_prepare(spec);
+    auto c2 = cn::Context::make(big, incoming, kOwnAddress);
+    co_await chain.run(*c2);
+    EXPECT_EQ(reject_of(c2->reply).code, "F08");
+
+    spec.amount = 10;
+    spec.destination = "test.nobody";
+    auto lost = make_prepare(spec);
+    auto c3 = cn::Context::make(lost, incoming, kOwnAddress);
+    co_await chain.run(*c3);
+    EXPECT_EQ(reject_of(c3->reply).code, "F02");
+
+    peer.state->fulfillment = fulfillment_of(9);
+    spec.destination = "test.peer-b.bob";
+    auto wrong = make_prepare(spec);
+    auto c4 = cn::Context::make(wrong, incoming, kOwnAddress);
+    co_await chain.run(*c4);
+    EXPECT_EQ(reject_of(c4->reply).code, "F05");
+
+    peer.state->fulfillment = fulfillment_of(7);
+    peer.state->delay_ms = 1'500;
+    spec.expires_at = now_ms() + milliseconds(2'300);  // 1.3 s after reduction
+    auto slow = make_prepare(spec);
+    auto c5 = cn::Context::make(slow, incoming, kOwnAddress);
+    co_await chain.run(*c5);
+    EXPECT_EQ(reject_of(c5->reply).code, "R00");
+    peer.state->delay_ms = 0;
+
+    auto ildcp_request = *ildcp::encode_request(now_ms() + seconds(30));
+    auto c6 = cn::Context::make(ildcp_request, incoming, kOwnAddress);
+    co_await chain.run(*c6);
+    auto config = ildcp::decode_response(c6->reply);
+    CO_ASSERT(config.has_value());
+    EXPECT_EQ(config->client_address, "test.peer-a");
+    co_await peer.server->shutdown();
+  });
+}
+
+}  // namespace
+}  // namespace rafiki::testing::connector
