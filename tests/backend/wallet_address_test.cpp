@@ -20,6 +20,8 @@
 #include "backend/webhook/service.h"
 #include "base/encoding.h"
 #include "crypto/ed25519.h"
+#include "ilp/spsp.h"
+#include "ilp/stream/receiver.h"
 #include "ledger/ledger.h"
 #include "net/client.h"
 #include "net/server.h"
@@ -716,6 +718,37 @@ TEST(WalletAddressOpenPayments, ForwardedHostOnlyWithTrustProxy) {
   const std::string asset2 = add_asset(plain, kOperatorTenantId);
   create_ok(plain, create_input(asset2, "bob"));
   EXPECT_EQ(s2.request("/bob", forwarded).status, 404);  // the header is ignored
+}
+
+TEST(WalletAddressOpenPayments, SpspCredentialsTaggedWithTheWalletAddress) {
+  AdminHarness h;
+  OpServer s(h);
+  use_server_origin(h, s);
+  const std::string asset = add_asset(h, kOperatorTenantId, "XRP", 9);
+  const std::string wa(create_ok(h, create_input(asset, "spsp")).at("id").as_string());
+  net::Headers spsp;
+  spsp.set("Accept", "application/spsp4+json, application/json");
+  auto r = s.request("/spsp", spsp);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto parsed = ilp::spsp::parse_response(r.headers.get("Content-Type").value_or(""), r.body);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_TRUE(parsed->destination_account.starts_with("test.rafiki."));
+  auto receiver = ilp::stream::Receiver::create(
+      *encoding::base64_decode(h.backend().config.stream_secret), "test.rafiki");
+  ASSERT_TRUE(receiver);
+  auto details = receiver->decode_destination(parsed->destination_account);
+  ASSERT_TRUE(details);
+  EXPECT_EQ(details->payment_tag.value_or(""), wa);
+  ASSERT_TRUE(details->asset);
+  EXPECT_EQ(details->asset->code, "XRP");
+  EXPECT_EQ(details->asset->scale, 9);
+  // Unknown and inactive: 404 without details.
+  auto missing = s.request("/nobody", spsp);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body,
+            R"({"error":{"code":"404","description":"Could not get wallet address"}})");
+  data_of(h.gql(kUpdate, {{"input", {{"id", wa}, {"status", "INACTIVE"}}}}), "updateWalletAddress");
+  EXPECT_EQ(s.request("/spsp", spsp).status, 404);
 }
 
 std::int64_t not_found_events(AdminHarness& h, const std::string& url) {

@@ -12,8 +12,12 @@
 #include <cctype>
 
 #include "backend/core/backend.h"
+#include "backend/tenant/service.h"
 #include "backend/wallet_address/service.h"
+#include "base/encoding.h"
 #include "base/time.h"
+#include "ilp/spsp.h"
+#include "ilp/stream/receiver.h"
 
 namespace rafiki::backend::wallet_address {
 
@@ -102,8 +106,33 @@ bool accepts_json(std::optional<std::string_view> accept) {
   }
 }
 
+namespace {
+
+// The STREAM receiver for a tenant's wallet addresses: ILP_ADDRESS for the operator, the
+// tenant's ILP_ADDRESS setting otherwise; null when there is none or it is not usable.
+asio::awaitable<std::shared_ptr<const ilp::stream::Receiver>> tenant_receiver(
+    Backend& backend, const Uuid& tenant_id,
+    const std::shared_ptr<const ilp::stream::Receiver>& operator_receiver) {
+  if (tenant_id.str() == backend.config.operator_tenant_id) co_return operator_receiver;
+  auto address = co_await backend.tenants->setting(tenant_id, "ILP_ADDRESS");
+  if (!address || !*address) co_return nullptr;
+  auto secret = encoding::base64_decode(backend.config.stream_secret);
+  if (!secret) co_return nullptr;
+  auto receiver = ilp::stream::Receiver::create(*secret, **address);
+  if (!receiver) co_return nullptr;
+  co_return std::make_shared<const ilp::stream::Receiver>(std::move(*receiver));
+}
+
+}  // namespace
+
 net::Handler document_handler(Backend& backend) {
-  return [&backend](net::Request& request) -> asio::awaitable<net::Response> {
+  std::shared_ptr<const ilp::stream::Receiver> operator_receiver;
+  if (auto secret = encoding::base64_decode(backend.config.stream_secret)) {
+    if (auto receiver = ilp::stream::Receiver::create(*secret, backend.config.ilp_address)) {
+      operator_receiver = std::make_shared<const ilp::stream::Receiver>(std::move(*receiver));
+    }
+  }
+  return [&backend, operator_receiver](net::Request& request) -> asio::awaitable<net::Response> {
     if (request.method != net::Method::kGet && request.method != net::Method::kHead) {
       co_return net::Response::text(404, "Not Found");
     }
@@ -119,6 +148,34 @@ net::Handler document_handler(Backend& backend) {
     auto url = request_url(target);
     if (!url) co_return with_cors(net::Response::error(404, kNotFoundDescription), request);
 
+    WalletAddressService& service = *backend.wallet_addresses;
+    if (backend.config.enable_spsp_payment_pointers &&
+        ilp::spsp::accepts_spsp(request.headers.get("Accept").value_or(""))) {
+      // SPSP (open-payments.md §7.1 step 3): STREAM credentials tagged with the address's id.
+      auto found = co_await service.published(*url);
+      if (!found) {
+        spdlog::error("wallet address lookup for {} failed: {}", *url, found.error().message);
+        co_return net::Response::text(500, "Internal Server Error");
+      }
+      if (!*found || !(*found)->active(now_ms())) {
+        co_return with_cors(net::Response::error(404, kNotFoundDescription), request);
+      }
+      auto receiver = co_await tenant_receiver(backend, (*found)->tenant_id, operator_receiver);
+      if (!receiver) co_return net::Response::text(500, "Internal Server Error");
+      std::shared_ptr<const Published> entry = *found;
+      auto handler = ilp::spsp::make_spsp_handler(
+          receiver,
+          [entry](const net::Request&)
+              -> asio::awaitable<std::optional<ilp::stream::ConnectionDetails>> {
+            ilp::stream::ConnectionDetails details;
+            details.payment_tag = entry->id.str();
+            details.asset = ilp::stream::AssetDetails{
+                entry->asset_code, static_cast<std::uint8_t>(entry->asset_scale)};
+            co_return details;
+          });
+      co_return co_await handler(request);
+    }
+
     if (!accepts_json(request.headers.get("Accept"))) {
       co_return with_cors(
           net::Response::error(406,
@@ -126,10 +183,13 @@ net::Handler document_handler(Backend& backend) {
                                "application/json"),
           request);
     }
-    WalletAddressService& service = *backend.wallet_addresses;
     if (net::iequals(*url, backend.config.wallet_address_url)) {
       // The instance's own identity: no document; its JWKS is not published here yet.
       co_return with_cors(net::Response::error(404, kNotFoundDescription), request);
+    }
+    // The common case, answered without suspending: a cached, active address.
+    if (auto hit = service.cached(*url); hit && hit->active(now_ms())) {
+      co_return ok(jwks ? hit->jwks : hit->document, request);
     }
     const bool poll = jwks || backend.config.wallet_address_not_found_polling_enabled;
     Result<std::shared_ptr<const Published>> found = std::shared_ptr<const Published>();

@@ -208,9 +208,13 @@ std::optional<std::string> request_url(const RequestTarget& target) {
   if (!path) return std::nullopt;
   while (path->size() > 1 && path->back() == '/') path->pop_back();
   if (path->empty() || (*path)[0] != '/') path->insert(path->begin(), '/');
-  std::string url = "https://" + target.host;
+  std::string url;
+  url.reserve(8 + target.host.size() + path->size());
+  url += "https://";
+  url += target.host;
   if (*path != "/") url += *path;
-  return lower(url);
+  for (char& c : url) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return url;
 }
 
 // --- Service ----------------------------------------------------------------------------------
@@ -521,6 +525,8 @@ asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::
   published->id = row.get<Uuid>("id");
   published->tenant_id = row.get<Uuid>("tenant_id");
   published->deactivated_at = row.get<std::optional<TimePoint>>("deactivated_at");
+  published->asset_code = (*asset)->code;
+  published->asset_scale = (*asset)->scale;
   const std::string tenant = published->tenant_id.str();
 
   json::object doc;
@@ -629,6 +635,11 @@ void WalletAddressService::start(asio::any_io_executor executor) {
   (*listener)->on_resync([cache = cache_] { cache->clear(); });
   listener_ = *listener;
   asio::co_spawn(executor, listener_->run(), asio::detached);
+}
+
+std::shared_ptr<const Published> WalletAddressService::cached(const std::string& url) const {
+  if (!cache_active()) return nullptr;
+  return cache_->find(url);
 }
 
 bool WalletAddressService::cache_active() const {

@@ -49,6 +49,8 @@ struct Published {
   Uuid id;
   Uuid tenant_id;
   std::optional<TimePoint> deactivated_at;
+  std::string asset_code;
+  int asset_scale = 0;
   std::string document;  // the wallet address document (JSON text)
   std::string jwks;      // {"keys":[...]} of its non-revoked keys (JSON text)
 
@@ -145,8 +147,11 @@ class WalletAddressService {
   // The published entry for a (lower-cased) URL; nullopt when there is no such address (active
   // or not: callers check).
   boost::asio::awaitable<Result<std::shared_ptr<const Published>>> published(std::string url);
-  // The same, but on a miss emits wallet_address.not_found and polls for the address until
-  // WALLET_ADDRESS_LOOKUP_TIMEOUT_MS (open-payments.md §7.1.3).
+  // The cached entry for a (lower-cased) URL without suspending; null on a miss or while the
+  // cache is not in use (then call published()).
+  std::shared_ptr<const Published> cached(const std::string& url) const;
+  // The same as published(), but on a miss emits wallet_address.not_found and polls for the address
+  // until WALLET_ADDRESS_LOOKUP_TIMEOUT_MS (open-payments.md §7.1.3).
   boost::asio::awaitable<Result<std::shared_ptr<const Published>>> published_or_poll(
       std::string url);
 
