@@ -19,6 +19,10 @@
 #include "base/time.h"
 #include "ilp/packet.h"
 
+namespace rafiki::ilp::stream {
+class Receiver;
+}
+
 namespace rafiki::backend::connector {
 
 struct AssetInfo {
@@ -82,8 +86,11 @@ struct Context {
   AccountPtr outgoing;  // set by the account stage
   // Quote probes: money is never moved (reference/connector.md §1).
   bool unfulfillable = false;
-  // STREAM payment tag decoded from the destination (incoming payment or wallet address id).
+  // STREAM payment tag decoded from the destination (incoming payment or wallet address id),
+  // and the receiver of the incoming account's tenant that decoded it (set by the stream
+  // address stage; the local receiver stage answers with it).
   std::optional<std::string> stream_destination;
+  std::shared_ptr<const ilp::stream::Receiver> stream_receiver;
   // The operator's ILP address: triggeredBy of connector rejects. Borrowed from the chain owner.
   std::string_view own_address;
 

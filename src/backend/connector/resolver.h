@@ -5,7 +5,13 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "backend/connector/context.h"
 #include "base/errors.h"
@@ -34,6 +40,39 @@ class AccountResolver {
   // RoutingTable (routing.h) is the table this can be answered from.
   virtual boost::asio::awaitable<Result<AccountPtr>> next_hop(const Account& incoming,
                                                               std::string_view destination) = 0;
+};
+
+// The STREAM receiver of a tenant: the operator tenant's at ILP_ADDRESS, another tenant's at its
+// ILP_ADDRESS setting; nullptr when the tenant has no address (no local receiving).
+class StreamReceivers {
+ public:
+  virtual ~StreamReceivers() = default;
+  virtual boost::asio::awaitable<Result<std::shared_ptr<const ilp::stream::Receiver>>> receiver(
+      std::string_view tenant_id) = 0;
+};
+
+// StreamReceivers from STREAM_SECRET and a tenant → ILP address lookup (the chain owner's, over
+// tenant settings). Receivers are cached per address (at most kReceiversMax); the lookup is
+// asked every time, so a changed setting takes effect at once.
+class SecretStreamReceivers final : public StreamReceivers {
+ public:
+  static constexpr std::size_t kReceiversMax = 10'000;
+  using AddressLookup = std::function<boost::asio::awaitable<Result<std::optional<std::string>>>(
+      std::string tenant_id)>;
+
+  // Fails (ilp::stream::kErrBadCredentials) when the secret is not 32 bytes.
+  static Result<std::unique_ptr<SecretStreamReceivers>> create(Bytes server_secret,
+                                                               AddressLookup lookup);
+  boost::asio::awaitable<Result<std::shared_ptr<const ilp::stream::Receiver>>> receiver(
+      std::string_view tenant_id) override;
+
+ private:
+  SecretStreamReceivers(Bytes secret, AddressLookup lookup)
+      : secret_(std::move(secret)), lookup_(std::move(lookup)) {}
+  Bytes secret_;
+  AddressLookup lookup_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const ilp::stream::Receiver>> by_address_;
 };
 
 }  // namespace rafiki::backend::connector

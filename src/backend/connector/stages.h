@@ -122,6 +122,22 @@ class IldcpStage final : public Stage {
   WallClock clock_;
 };
 
+// Decodes the STREAM payment tag of a destination under the incoming account's tenant's
+// receiving address (reference/connector.md §4.3) into ctx.stream_destination, keeping that
+// tenant's receiver in ctx.stream_receiver. A tenant without an address, a destination not under
+// it, or a token that is not ours: the packet goes on without a tag (to be routed). A failing
+// lookup → T00. (Upstream also extracts STREAM application data here for the optional partial
+// payment decision; that is not built.)
+class StreamAddressStage final : public Stage {
+ public:
+  explicit StreamAddressStage(StreamReceivers& receivers);
+  std::string_view name() const override { return "stream-address"; }
+  boost::asio::awaitable<void> handle(Context& ctx, Next next) override;
+
+ private:
+  StreamReceivers& receivers_;
+};
+
 // The echo protocol (reference/connector.md §4.16) for packets addressed to the connector
 // itself (ctx.own_address): data `ECHOECHOECHOECHO` ‖ 0x00 ‖ var-octet source address is
 // turned into a Prepare to that address (same amount and condition, expiry − 1 s, data
