@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -749,6 +750,31 @@ TEST(WalletAddressOpenPayments, SpspCredentialsTaggedWithTheWalletAddress) {
             R"({"error":{"code":"404","description":"Could not get wallet address"}})");
   data_of(h.gql(kUpdate, {{"input", {{"id", wa}, {"status", "INACTIVE"}}}}), "updateWalletAddress");
   EXPECT_EQ(s.request("/spsp", spsp).status, 404);
+}
+
+TEST(WalletAddressOpenPayments, InstanceIdentityPublishesOnlyItsKey) {
+  auto key = crypto::Ed25519PrivateKey::generate();
+  const std::string path = ::testing::TempDir() + "/wallet_address_instance_key.pem";
+  std::ofstream(path) << key.to_pem();
+  AdminHarness h({false,
+                  {{"TRUST_PROXY", "true"},
+                   {"WALLET_ADDRESS_URL", "https://wallet.example/.well-known/pay"},
+                   {"PRIVATE_KEY_FILE", path},
+                   {"KEY_ID", "instance-key"}}});
+  OpServer s(h);
+  net::Headers forwarded;
+  forwarded.set("X-Forwarded-Host", "wallet.example");
+  auto jwks = s.request("/.well-known/pay/jwks.json", forwarded);
+  ASSERT_EQ(jwks.status, 200) << jwks.body;
+  auto doc = json::parse(jwks.body).as_object();
+  expect_jwks(doc);
+  ASSERT_EQ(doc.at("keys").as_array().size(), 1u);
+  auto published = crypto::jwk_from_json(doc.at("keys").as_array()[0]);
+  ASSERT_TRUE(published);
+  EXPECT_EQ(published->kid, "instance-key");
+  EXPECT_EQ(published->key, key.public_key());
+  EXPECT_EQ(s.request("/.well-known/pay", forwarded).status, 404);  // no document
+  std::remove(path.c_str());
 }
 
 std::int64_t not_found_events(AdminHarness& h, const std::string& url) {

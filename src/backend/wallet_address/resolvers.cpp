@@ -67,21 +67,6 @@ json::object key_json(const WalletAddressKey& k) {
   return o;
 }
 
-json::object asset_json(const asset::Asset& a) {
-  json::object o;
-  o["id"] = a.id.str();
-  o["code"] = a.code;
-  o["scale"] = a.scale;
-  o["ledger"] = a.ledger;
-  o["tenantId"] = a.tenant_id.str();
-  o["withdrawalThreshold"] =
-      a.withdrawal_threshold ? uint64_value(*a.withdrawal_threshold) : json::value(nullptr);
-  o["liquidityThreshold"] =
-      a.liquidity_threshold ? uint64_value(*a.liquidity_threshold) : json::value(nullptr);
-  o["createdAt"] = iso_time(a.created_at);
-  return o;
-}
-
 std::vector<AdditionalProperty> properties_input(const json::value& value) {
   std::vector<AdditionalProperty> out;
   if (!value.is_array()) return out;
@@ -156,7 +141,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     auto found = co_await backend.assets->get_including_deleted(*id);
     if (!found) co_return internal_error(found.error());
     if (!*found) co_return field_error(code::kNotFound, "Asset not found");
-    co_return json::value(asset_json(**found));
+    co_return json::value(asset::AssetService::to_json(**found));
   });
 
   set("WalletAddress.liquidity",

@@ -4,18 +4,22 @@
 // route matches (the router's fallback).
 #include "backend/wallet_address/routes.h"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <fstream>
+#include <sstream>
 
 #include "backend/core/backend.h"
 #include "backend/tenant/service.h"
 #include "backend/wallet_address/service.h"
 #include "base/encoding.h"
 #include "base/time.h"
+#include "crypto/ed25519.h"
 #include "ilp/spsp.h"
 #include "ilp/stream/receiver.h"
 
@@ -125,14 +129,38 @@ asio::awaitable<std::shared_ptr<const ilp::stream::Receiver>> tenant_receiver(
 
 }  // namespace
 
+// {"keys":[<the instance's public key>]} from PRIVATE_KEY_FILE and KEY_ID; empty when no key
+// file is configured or it cannot be read (logged).
+std::string instance_jwks(const Config& config) {
+  if (!config.private_key_file) return {};
+  std::ifstream file(*config.private_key_file);
+  std::stringstream text;
+  text << file.rdbuf();
+  auto key = crypto::Ed25519PrivateKey::from_pem(text.str());
+  if (!file || !key) {
+    spdlog::error(
+        "PRIVATE_KEY_FILE {} is not a readable Ed25519 PKCS#8 PEM; the instance JWKS "
+        "is not published",
+        *config.private_key_file);
+    return {};
+  }
+  json::array keys;
+  keys.push_back(crypto::jwk_to_json(crypto::Jwk{config.key_id, key->public_key()}));
+  json::object jwks;
+  jwks["keys"] = std::move(keys);
+  return json::serialize(jwks);
+}
+
 net::Handler document_handler(Backend& backend) {
+  const std::string own_jwks = instance_jwks(backend.config);
   std::shared_ptr<const ilp::stream::Receiver> operator_receiver;
   if (auto secret = encoding::base64_decode(backend.config.stream_secret)) {
     if (auto receiver = ilp::stream::Receiver::create(*secret, backend.config.ilp_address)) {
       operator_receiver = std::make_shared<const ilp::stream::Receiver>(std::move(*receiver));
     }
   }
-  return [&backend, operator_receiver](net::Request& request) -> asio::awaitable<net::Response> {
+  return [&backend, operator_receiver,
+          own_jwks](net::Request& request) -> asio::awaitable<net::Response> {
     if (request.method != net::Method::kGet && request.method != net::Method::kHead) {
       co_return net::Response::text(404, "Not Found");
     }
@@ -184,7 +212,8 @@ net::Handler document_handler(Backend& backend) {
           request);
     }
     if (net::iequals(*url, backend.config.wallet_address_url)) {
-      // The instance's own identity: no document; its JWKS is not published here yet.
+      // The instance's own identity: no document, only its key (when PRIVATE_KEY_FILE is set).
+      if (jwks && !own_jwks.empty()) co_return ok(own_jwks, request);
       co_return with_cors(net::Response::error(404, kNotFoundDescription), request);
     }
     // The common case, answered without suspending: a cached, active address.
