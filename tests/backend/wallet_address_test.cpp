@@ -449,6 +449,19 @@ TEST(WalletAddressAdmin, KeysAddRevokeAndList) {
   EXPECT_FALSE(keys[1].at("node").at("revoked").as_bool());
 }
 
+TEST(WalletAddressAdmin, CreateWithIdempotencyKeyRunsOnce) {
+  AdminHarness h;
+  const std::string asset = add_asset(h, kOperatorTenantId);
+  json::object input = create_input(asset, "once");
+  input["idempotencyKey"] = "create-once";
+  auto first = create_ok(h, input);
+  auto again = create_ok(h, input);
+  EXPECT_EQ(first.at("id"), again.at("id"));
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM wallet_addresses"), "1");
+  input["publicName"] = "changed";
+  EXPECT_EQ(error_code(create(h, input)), "INTERNAL_SERVER_ERROR");  // same key, other arguments
+}
+
 // Credits `amount` to the wallet address's (web monetization) account, creating it.
 void credit_wallet_address(AdminHarness& h, const std::string& wa, const std::string& asset_id,
                            money::u128 amount) {
@@ -541,6 +554,17 @@ TEST(WalletAddressAdmin, WithdrawalTakesTheWholeBalance) {
   auto empty = h.gql(q, input(Uuid::v4().str(), wa));
   EXPECT_EQ(error_code(empty), "FORBIDDEN");
   EXPECT_EQ(error_message(empty), "Transfer amount is zero");
+
+  // A two-phase withdrawal reserves the balance until posted.
+  credit_wallet_address(h, wa, asset, 40);
+  auto pending_input = input(Uuid::v4().str(), wa);
+  pending_input["input"].as_object()["timeoutSeconds"] = "60";
+  auto pending = data_of(h.gql(q, pending_input), "createWalletAddressWithdrawal").at("withdrawal");
+  EXPECT_EQ(pending.at("amount").as_string(), "40");
+  EXPECT_EQ(pending.at("walletAddress").at("liquidity").as_string(), "0");
+  auto posted = h.wait(h.backend().liquidity->post_withdrawal(
+      *Uuid::parse(std::string(pending.at("id").as_string()))));
+  EXPECT_TRUE(posted);
 }
 
 // --- Open Payments over HTTP ---
@@ -871,6 +895,13 @@ TEST(WalletAddressCache, ChangesFromAnotherBackendReachTheCache) {
   // Served from memory: a change that bypasses the service (no notification) is not seen...
   h.db().exec("UPDATE wallet_addresses SET public_name = 'Sneaky' WHERE id = '" + wa + "'");
   EXPECT_EQ(name(), "Before");
+
+  // A lost listener connection drops the whole cache on reconnect (notifications may have been
+  // missed meanwhile), so even that change shows then.
+  h.db().exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'rafiki_listener' AND datname = current_database()");
+  EXPECT_TRUE(eventually(h, [&] { return name() == "Sneaky"; }));
 
   // ...but a change through a second backend on the same database is, once notified.
   store::PgConfig config;
