@@ -2,7 +2,9 @@
 // built so far (error handler … HTTP client) forwarding to that peer.
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "backend/rates/model.h"
 #include "connector_test_util.h"
@@ -269,6 +271,63 @@ TEST(ConnectorFullChain, ForwardsConvertedWithReducedExpiryAndChecksTheFulfillme
     EXPECT_EQ(config->client_address, "test.peer-a");
     co_await peer.server->shutdown();
   });
+}
+
+std::int64_t frozen_clock() {
+  return 0;
+}  // no refills during the test
+
+TEST(ConnectorFullChain, ManyPacketsInFlightOnSeveralThreads) {
+  asio::io_context io(4);
+  std::exception_ptr failure;
+  std::atomic<int> fulfilled{0}, throttled{0}, other{0};
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        Peer peer(io);
+        OnePeerResolver resolver;
+        FixedRates rates;
+        resolver.peers["peer-b"] = outgoing_peer(peer.url, "secret-token", "EUR");
+        resolver.table.add("tenant-1", "test.peer-b", "peer-b", "asset-EUR");
+        cn::RateLimitOptions limit;
+        limit.capacity = 150;  // fewer than the packets sent: some are throttled
+        auto chain_stages = full_chain(io, resolver, rates);
+        chain_stages[5] = std::make_unique<cn::RateLimitStage>(limit, frozen_clock);
+        cn::Chain chain(std::move(chain_stages));
+        auto incoming = make_peer("peer-a", "USD", 2);
+        std::vector<asio::awaitable<void>> senders;
+        for (int i = 0; i < 200; ++i) {
+          senders.push_back([](const cn::Chain& c, cn::AccountPtr in, std::atomic<int>& ok,
+                               std::atomic<int>& t05,
+                               std::atomic<int>& bad) -> asio::awaitable<void> {
+            PrepareSpec spec;
+            spec.amount = 10;
+            auto packet = make_prepare(spec);
+            auto ctx = cn::Context::make(packet, in, kOwnAddress);
+            co_await c.run(*ctx);
+            auto code = reject_of(ctx->reply).code;
+            if (code == "fulfill") {
+              ++ok;
+            } else if (code == "T05") {
+              ++t05;
+            } else {
+              ++bad;
+            }
+          }(chain, incoming, fulfilled, throttled, other));
+        }
+        co_await join_all(std::move(senders));
+        EXPECT_EQ(peer.state->received.size(), 150u);
+        co_await peer.server->shutdown();
+      },
+      [&](std::exception_ptr e) { failure = e; });
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+  EXPECT_EQ(fulfilled.load(), 150);
+  EXPECT_EQ(throttled.load(), 50);
+  EXPECT_EQ(other.load(), 0);
 }
 
 }  // namespace
