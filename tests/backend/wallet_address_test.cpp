@@ -493,10 +493,17 @@ TEST(WalletAddressAdmin, TriggerEventsEmitsWebMonetizationOncePerReceipt) {
       h.db().query_value(
           "SELECT count(*) FROM webhook_events WHERE type = 'wallet_address.web_monetization'"),
       "1");
-  EXPECT_EQ(
-      h.db().query_value("SELECT data->'walletAddress'->>'receivedAmount' FROM webhook_events "
-                         "WHERE type = 'wallet_address.web_monetization'"),
-      "150");
+  EXPECT_EQ(h.db().query_value("SELECT data->'walletAddress'->'receivedAmount' FROM webhook_events "
+                               "WHERE type = 'wallet_address.web_monetization'"),
+            R"({"value": "150", "assetCode": "USD", "assetScale": 2})");
+  EXPECT_FALSE(h.db()
+                   .query_value("SELECT data->'walletAddress'->>'createdAt' FROM webhook_events "
+                                "WHERE type = 'wallet_address.web_monetization'")
+                   .empty());
+  // The withdrawal the ASE is expected to make.
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM webhook_events WHERE type = "
+                               "'wallet_address.web_monetization' AND withdrawal_amount = 150"),
+            "1");
   EXPECT_EQ(h.db().query_value("SELECT data->'walletAddress'->>'id' FROM webhook_events "
                                "WHERE type = 'wallet_address.web_monetization'"),
             wa);

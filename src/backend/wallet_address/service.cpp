@@ -477,7 +477,15 @@ asio::awaitable<Result<int>> WalletAddressService::trigger_events(int limit) {
             json::object wallet;
             wallet["id"] = id.str();
             wallet["createdAt"] = format_rfc3339(row.get<TimePoint>("created_at"));
-            wallet["receivedAmount"] = money::to_string(amount);
+            auto asset = co_await backend_.assets->get_including_deleted(row.get<Uuid>("asset_id"));
+            if (!asset) co_return std::unexpected(asset.error());
+            if (!*asset)
+              co_return fail("wallet_address.asset_missing", "the wallet address's asset is gone");
+            json::object received_amount;
+            received_amount["value"] = money::to_string(amount);
+            received_amount["assetCode"] = (*asset)->code;
+            received_amount["assetScale"] = (*asset)->scale;
+            wallet["receivedAmount"] = std::move(received_amount);
             json::object data;
             data["walletAddress"] = std::move(wallet);
             webhook::NewEvent event;
