@@ -701,6 +701,14 @@ TEST(WalletAddressOpenPayments, DocumentAndJwksOverHttp) {
   EXPECT_EQ(s.request("/alice", origin).headers.get("Access-Control-Allow-Origin").value_or(""),
             "*");
   EXPECT_EQ(s.request("/alice", {}, net::Method::kPost).status, 404);
+  net::Headers preflight;
+  preflight.set("Origin", "https://app.example");
+  preflight.set("Access-Control-Request-Method", "GET");
+  preflight.set("Access-Control-Request-Headers", "accept");
+  auto options = s.request("/alice", preflight, net::Method::kOptions);
+  EXPECT_EQ(options.status, 204);
+  EXPECT_EQ(options.headers.get("Access-Control-Allow-Origin").value_or(""), "*");
+  EXPECT_EQ(options.headers.get("Access-Control-Allow-Headers").value_or(""), "accept");
   EXPECT_EQ(s.request("/healthz").status, 200);  // other routes still win
 
   // JWKS: non-revoked keys only.

@@ -161,6 +161,19 @@ net::Handler document_handler(Backend& backend) {
   }
   return [&backend, operator_receiver,
           own_jwks](net::Request& request) -> asio::awaitable<net::Response> {
+    if (request.method == net::Method::kOptions && request.headers.has("Origin") &&
+        request.headers.has("Access-Control-Request-Method")) {
+      // CORS preflight (open-payments.md §2.4): browsers fetch wallet address documents.
+      net::Response preflight;
+      preflight.status = 204;
+      preflight.headers.set("Access-Control-Allow-Origin", "*");
+      preflight.headers.set("Access-Control-Allow-Methods", "GET,HEAD,PUT,POST,DELETE,PATCH");
+      if (auto headers = request.headers.get("Access-Control-Request-Headers")) {
+        preflight.headers.set("Access-Control-Allow-Headers", *headers);
+      }
+      preflight.headers.set("Vary", "Access-Control-Request-Headers");
+      co_return preflight;
+    }
     if (request.method != net::Method::kGet && request.method != net::Method::kHead) {
       co_return net::Response::text(404, "Not Found");
     }
