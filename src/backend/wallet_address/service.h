@@ -121,7 +121,9 @@ class WalletAddressService {
 
   // --- Admin API ---
   boost::asio::awaitable<Result<WalletAddress>> create(NewWalletAddress input);
-  // kErrorUnknown when absent or another tenant's.
+  // kErrorUnknown when absent or another tenant's. Deactivation does not yet shorten the expiry
+  // of the address's open incoming payments (upstream's
+  // WALLET_ADDRESS_DEACTIVATION_PAYMENT_GRACE_PERIOD_MS): that belongs with incoming payments.
   boost::asio::awaitable<Result<WalletAddress>> update(WalletAddressPatch patch);
   boost::asio::awaitable<Result<std::optional<WalletAddress>>> get(Uuid id);
   // By URL, lower-cased first; straight from the database.
@@ -135,7 +137,8 @@ class WalletAddressService {
   // Idempotent; kErrorUnknownKey when there is no such key.
   boost::asio::awaitable<Result<WalletAddressKey>> revoke_key(Uuid key_id);
 
-  // triggerWalletAddressEvents: for up to `limit` addresses due (process_at <= now), emits a
+  // triggerWalletAddressEvents: for up to `limit` addresses due (process_at <= now; whoever
+  // credits an address's Web Monetization account sets process_at), emits a
   // wallet_address.web_monetization event for what they received since the last event, and
   // clears process_at. Returns how many addresses were processed.
   boost::asio::awaitable<Result<int>> trigger_events(int limit);
