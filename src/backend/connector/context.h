@@ -16,6 +16,7 @@
 
 #include "base/bytes.h"
 #include "base/errors.h"
+#include "base/money.h"
 #include "base/time.h"
 #include "ilp/packet.h"
 
@@ -46,6 +47,7 @@ struct Account {
   std::string static_ilp_address;                  // empty: none
   std::optional<std::string> http_endpoint;        // outgoing ILP-over-HTTP URL
   std::optional<std::string> http_auth_token;      // outgoing bearer token; never logged
+  std::optional<money::u128> liquidity_threshold;  // peer.liquidity_low below this
   // Incoming payments only: COMPLETED or EXPIRED, so only 0-amount packets may reach it.
   bool closed = false;
 

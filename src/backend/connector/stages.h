@@ -21,6 +21,8 @@
 #include "backend/connector/routing.h"
 #include "backend/connector/token_bucket.h"
 #include "backend/rates/model.h"
+#include "ledger/ledger.h"
+#include "store/kv.h"
 #include "net/client.h"
 
 namespace rafiki::backend::connector {
@@ -234,6 +236,77 @@ class HttpClientStage final : public Stage {
 
  private:
   net::HttpClient client_;
+};
+
+// What the balance stage asks of the domains (the chain owner's implementation; fakes in tests).
+class BalanceHooks {
+ public:
+  virtual ~BalanceHooks() = default;
+  // Called after pending transfers crediting the outgoing peer were created: whether the peer
+  // still exists, waiting for a delete in progress (the peer row share-locked for the check, as
+  // deposits do). A deleting transaction reads the peer's balance under its exclusive lock, so
+  // either it saw our pending credit and refused, or it committed first and we see no peer. On
+  // false the transfers are voided and the packet rejected F02.
+  virtual boost::asio::awaitable<Result<bool>> peer_still_exists(const Account& peer) = 0;
+  // After the transfers of a fulfilled packet were posted (upstream's onDebit / onCredit):
+  // liquidity-low checks of the source peer and the destination's asset, Web Monetization
+  // bookkeeping of a wallet address. Failures are the hook's to log; money already moved.
+  virtual boost::asio::awaitable<void> posted(const Context& ctx) = 0;
+};
+
+struct BalanceOptions {
+  static constexpr std::uint32_t kTwoPhaseTimeoutSecondsDefault = 5;  // upstream's default
+  // Added to the longest time a packet can be held, so a Fulfill that arrives in time can
+  // always be posted (upstream posts after its 5 s timeout may have expired the transfers).
+  static constexpr std::uint32_t kPendingTimeoutMarginSeconds = 2;
+  static constexpr int kResolveAttemptsMax = 5;  // post/void retried when the ledger is unavailable
+  std::uint32_t two_phase_timeout_seconds = kTwoPhaseTimeoutSecondsDefault;
+  std::chrono::milliseconds max_hold_window = ExpiryOptions::kMaxHoldWindowDefault;
+};
+
+// Insufficient-funds messages (upstream's TransferError names), rejected T04.
+inline constexpr std::string_view kInsufficientBalanceMessage = "InsufficientBalance";
+inline constexpr std::string_view kInsufficientLiquidityMessage = "InsufficientLiquidity";
+
+// Moves the money of a packet in the ledger (reference/connector.md §4.9, accounting.md §5.3).
+// Amount 0 and quote probes move nothing. Legs: same ledger → incoming → outgoing; different
+// ledgers → incoming → liquidity(source asset) and liquidity(destination asset) → outgoing with
+// the converted amount, linked (both or neither).
+//  * Remote destinations: pending legs first (timeout covering the longest hold), then the rest
+//    of the chain; Fulfill → post, anything else (reject, exception, expiry) → void. A post
+//    that fails for good turns the Fulfill into T00.
+//  * Local destinations: the receiver answers first; only a Fulfill creates the (posted) legs;
+//    if that fails the Fulfill becomes a reject (the error handler reverts the receiver's total).
+// Insufficient funds: T04 InsufficientLiquidity when the destination asset's liquidity account
+// lacks it, else T04 InsufficientBalance; other ledger failures → T00.
+class BalanceStage final : public Stage {
+ public:
+  BalanceStage(ledger::Ledger ledger, BalanceHooks& hooks, BalanceOptions options = {},
+               WallClock clock = now_ms);
+  std::string_view name() const override { return "balance"; }
+  boost::asio::awaitable<void> handle(Context& ctx, Next next) override;
+
+ private:
+  ledger::Ledger ledger_;
+  BalanceHooks& hooks_;
+  BalanceOptions options_;
+  WallClock clock_;
+};
+
+// The local STREAM receiver (reference/connector.md §4.11), end of the chain for local
+// destinations: the receiver that decoded the payment tag answers the Prepare (converted
+// amount). When the connection's token asks for receipts, the connection's total received is
+// kept in the key-value store (shared by every process) for kTotalTtl and reverted if the packet
+// fails later; without receipts nothing is counted. Remote destinations go on.
+class StreamReceiverStage final : public Stage {
+ public:
+  static constexpr std::chrono::milliseconds kTotalTtl{600'000};
+  explicit StreamReceiverStage(std::shared_ptr<store::KeyValue> kv);
+  std::string_view name() const override { return "stream-receiver"; }
+  boost::asio::awaitable<void> handle(Context& ctx, Next next) override;
+
+ private:
+  std::shared_ptr<store::KeyValue> kv_;
 };
 
 }  // namespace rafiki::backend::connector

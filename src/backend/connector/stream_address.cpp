@@ -23,7 +23,10 @@ SecretStreamReceivers::receiver(std::string_view tenant_id) {
   std::lock_guard lock(mutex_);
   auto it = by_address_.find(**address);
   if (it != by_address_.end()) co_return it->second;
-  auto created = ilp::stream::Receiver::create(secret_, **address);
+  // F99 for a wrong condition or a below-minimum amount: what @interledger/pay needs.
+  ilp::stream::ReceiverOptions options;
+  options.f99_for_condition_and_minimum = true;
+  auto created = ilp::stream::Receiver::create(secret_, **address, options);
   if (!created) co_return std::unexpected(created.error());
   if (by_address_.size() >= kReceiversMax) by_address_.clear();  // addresses changed en masse
   auto shared = std::make_shared<const ilp::stream::Receiver>(std::move(*created));

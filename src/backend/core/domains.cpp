@@ -10,6 +10,7 @@ void install_domains(Backend& backend, const Mount& mount, graphql::Schema* sche
   wallet_address::install(backend, mount);
   liquidity::install(backend, mount);
   webhook::install(backend, mount);
+  connector::install(backend, mount);
   if (!schema) return;
   tenant::register_resolvers(*schema, backend);
   asset::register_resolvers(*schema, backend);
@@ -18,6 +19,7 @@ void install_domains(Backend& backend, const Mount& mount, graphql::Schema* sche
   wallet_address::register_resolvers(*schema, backend);
   liquidity::register_resolvers(*schema, backend);
   webhook::register_resolvers(*schema, backend);
+  connector::register_resolvers(*schema, backend);
 }
 
 }  // namespace rafiki::backend

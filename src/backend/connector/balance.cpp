@@ -1,0 +1,212 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "backend/connector/stages.h"
+#include "ilp/error_codes.h"
+
+namespace rafiki::backend::connector {
+
+namespace {
+
+// Transfer code of account-to-account transfers (reference/accounting.md §4: TRANSFER).
+constexpr std::uint16_t kTransferCode = 1;
+
+bool is_fulfill(const Bytes& reply) {
+  auto type = ilp::packet_type(reply);
+  return type && *type == ilp::PacketType::kFulfill;
+}
+
+Uuid parse_id(const std::string& id) {
+  auto parsed = Uuid::parse(id);
+  if (!parsed) throw std::runtime_error("balance: account id is not a UUID: " + id);
+  return *parsed;
+}
+
+// The legs of a packet's money (accounting.md §5.3): one on a shared ledger (connector packets
+// there always have source == destination amount), else two linked ones through the assets'
+// liquidity accounts (id = asset id).
+std::vector<ledger::Transfer> make_legs(const Context& ctx, ledger::TransferKind kind,
+                                        std::uint32_t timeout_seconds) {
+  const Account& in = *ctx.incoming;
+  const Account& out = *ctx.outgoing;
+  std::vector<ledger::Transfer> legs;
+  auto leg = [&](const std::string& debit, const std::string& credit, std::uint64_t amount,
+                 std::uint32_t ledger) {
+    ledger::Transfer t;
+    t.id = Uuid::v4();
+    t.debit_account_id = parse_id(debit);
+    t.credit_account_id = parse_id(credit);
+    t.amount = amount;
+    t.ledger = ledger;
+    t.code = kTransferCode;
+    t.kind = kind;
+    t.timeout_seconds = kind == ledger::TransferKind::kPending ? timeout_seconds : 0;
+    legs.push_back(t);
+  };
+  if (in.asset.ledger == out.asset.ledger) {
+    legs.reserve(1);
+    if (ctx.source_amount != ctx.prepare.amount) {
+      throw std::runtime_error("balance: amounts differ on one ledger");
+    }
+    leg(in.id, out.id, ctx.source_amount, in.asset.ledger);
+  } else {
+    legs.reserve(2);
+    leg(in.id, in.asset.id, ctx.source_amount, in.asset.ledger);
+    legs.back().linked = true;
+    leg(out.asset.id, out.id, ctx.prepare.amount, out.asset.ledger);
+  }
+  return legs;
+}
+
+// Throws what the sender should see for failed leg results: T04 for insufficient funds (which
+// side decides the word), T00 otherwise.
+[[noreturn]] void throw_transfer_failure(const Context& ctx,
+                                         const std::vector<ledger::Transfer>& legs,
+                                         const std::vector<ledger::CreateTransferResult>& results) {
+  for (std::size_t i = 0; i < results.size() && i < legs.size(); ++i) {
+    auto r = results[i];
+    if (r == ledger::CreateTransferResult::kOk ||
+        r == ledger::CreateTransferResult::kLinkedEventFailed) {
+      continue;
+    }
+    if (r == ledger::CreateTransferResult::kExceedsCredits) {
+      const bool operator_side = legs.size() == 2 && i == 1 &&
+                                 legs[i].debit_account_id.str() == ctx.outgoing->asset.id;
+      throw IlpError(ilp::kT04InsufficientLiquidity, std::string(operator_side
+                                                                   ? kInsufficientLiquidityMessage
+                                                                   : kInsufficientBalanceMessage));
+    }
+    throw std::runtime_error("balance: transfer failed: " + std::string(ledger::name(r)));
+  }
+  throw std::runtime_error("balance: transfer failed");
+}
+
+bool all_ok(const std::vector<ledger::CreateTransferResult>& results) {
+  return std::all_of(results.begin(), results.end(),
+                     [](auto r) { return r == ledger::CreateTransferResult::kOk; });
+}
+
+}  // namespace
+
+BalanceStage::BalanceStage(ledger::Ledger ledger, BalanceHooks& hooks, BalanceOptions options,
+                           WallClock clock)
+    : ledger_(std::move(ledger)), hooks_(hooks), options_(options), clock_(clock) {}
+
+// Posts (post = true) or voids the pending legs, retrying while the ledger's outcome is unknown
+// (the same ids make a retry safe: an applied one answers `exists`). True when resolved.
+static boost::asio::awaitable<bool> resolve_pending(ledger::Ledger& ledger,
+                                                    const std::vector<ledger::Transfer>& legs,
+                                                    bool post, int attempts) {
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    std::vector<ledger::Transfer> resolution;
+    resolution.reserve(legs.size());
+    for (std::size_t i = 0; i < legs.size(); ++i) {
+      ledger::Transfer t;
+      t.id = Uuid::v4();
+      t.pending_id = legs[i].id;
+      t.kind = post ? ledger::TransferKind::kPostPending : ledger::TransferKind::kVoidPending;
+      t.linked = i + 1 < legs.size();
+      resolution.push_back(t);
+    }
+    auto results = co_await ledger.create_transfers(std::move(resolution));
+    if (!results) {
+      spdlog::warn("connector: {} of a packet's transfers failed: {}", post ? "post" : "void",
+                   results.error().message);
+      continue;
+    }
+    bool ok = true;
+    for (auto r : *results) {
+      if (r == ledger::CreateTransferResult::kOk) continue;
+      // Already in the wanted state (a retry after an unknown outcome).
+      if ((post && r == ledger::CreateTransferResult::kPendingTransferAlreadyPosted) ||
+          (!post && (r == ledger::CreateTransferResult::kPendingTransferAlreadyVoided ||
+                     r == ledger::CreateTransferResult::kPendingTransferExpired))) {
+        continue;
+      }
+      ok = false;
+      spdlog::error("connector: {} of a packet's transfers refused: {}", post ? "post" : "void",
+                    ledger::name(r));
+      break;
+    }
+    co_return ok;
+  }
+  co_return false;
+}
+
+boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
+  if (!ctx.incoming || !ctx.outgoing) throw std::logic_error("balance: accounts not resolved");
+  if (ctx.source_amount == 0 || ctx.unfulfillable) {
+    co_await next(ctx);
+    co_return;
+  }
+  // Upstream: InvalidDestinationAmount, an internal error.
+  if (ctx.prepare.amount == 0) throw std::runtime_error("balance: converted amount is 0");
+
+  if (ctx.outgoing->is_local()) {
+    co_await next(ctx);
+    if (!is_fulfill(ctx.reply)) co_return;
+    // Received: credit it now, posted at once (upstream: pending, then posted).
+    auto legs = make_legs(ctx, ledger::TransferKind::kSinglePhase, 0);
+    auto copy = legs;
+    auto results = co_await ledger_.create_transfers(std::move(copy));
+    if (!results) throw std::runtime_error("balance: " + results.error().message);
+    if (!all_ok(*results)) throw_transfer_failure(ctx, legs, *results);
+    co_await hooks_.posted(ctx);
+    co_return;
+  }
+
+  // Remote: reserve first, for at least as long as the packet can be held downstream.
+  const auto left = std::clamp<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(ctx.prepare.expires_at - clock_()),
+      std::chrono::milliseconds::zero(), options_.max_hold_window);
+  const auto hold_seconds = static_cast<std::uint32_t>((left.count() + 999) / 1000);
+  const std::uint32_t timeout = std::max(
+      options_.two_phase_timeout_seconds, hold_seconds + BalanceOptions::kPendingTimeoutMarginSeconds);
+  auto legs = make_legs(ctx, ledger::TransferKind::kPending, timeout);
+  {
+    auto copy = legs;
+    auto results = co_await ledger_.create_transfers(std::move(copy));
+    if (!results) throw std::runtime_error("balance: " + results.error().message);
+    if (!all_ok(*results)) throw_transfer_failure(ctx, legs, *results);
+  }
+  if (ctx.outgoing->kind == AccountKind::kPeer) {
+    auto exists = co_await hooks_.peer_still_exists(*ctx.outgoing);
+    if (!exists || !*exists) {
+      co_await resolve_pending(ledger_, legs, false, BalanceOptions::kResolveAttemptsMax);
+      if (!exists) throw std::runtime_error("balance: " + exists.error().message);
+      ctx.reject(ilp::kF02Unreachable, kUnknownDestinationMessage);
+      co_return;
+    }
+  }
+
+  std::exception_ptr failure;
+  try {
+    co_await next(ctx);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure && is_fulfill(ctx.reply)) {
+    if (co_await resolve_pending(ledger_, legs, true, BalanceOptions::kResolveAttemptsMax)) {
+      co_await hooks_.posted(ctx);
+      co_return;
+    }
+    // Not accounted: the sender must not believe it paid. The legs are voided (or expire).
+    spdlog::error("connector: a fulfilled packet to {} could not be posted; rejecting it",
+                  ctx.prepare.destination);
+    co_await resolve_pending(ledger_, legs, false, BalanceOptions::kResolveAttemptsMax);
+    ctx.reject(ilp::kT00InternalError, kInternalErrorMessage);
+    co_return;
+  }
+  if (!co_await resolve_pending(ledger_, legs, false, BalanceOptions::kResolveAttemptsMax)) {
+    spdlog::warn("connector: void failed; the pending transfers expire after {} s", timeout);
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace rafiki::backend::connector
