@@ -1,0 +1,278 @@
+// The balance stage against a real ledger (PostgreSQL) with a fake `next`: pending legs while the
+// packet is out, posted on Fulfill, voided on Reject, exception or a vanished peer; linked legs
+// through the assets' liquidity accounts across ledgers; T04 with the side that lacks money;
+// local destinations credited only after the receiver fulfilled.
+#include <stdexcept>
+
+#include "connector_test_util.h"
+#include "ilp/error_codes.h"
+#include "ledger/ledger_test_util.h"
+#include "support/test_env.h"
+
+namespace rafiki::testing::connector {
+namespace {
+
+using ledger::Ledger;
+constexpr std::uint32_t kLiquidity = ledger::account_flags::kDebitsMustNotExceedCredits;
+constexpr std::uint32_t kSettlement = ledger::account_flags::kCreditsMustNotExceedDebits;
+
+class FakeHooks final : public cn::BalanceHooks {
+ public:
+  bool peer_exists = true;
+  int posted_calls = 0;
+  asio::awaitable<Result<bool>> peer_still_exists(const cn::Account&) override {
+    co_return peer_exists;
+  }
+  asio::awaitable<void> posted(const cn::Context&) override {
+    ++posted_calls;
+    co_return;
+  }
+};
+
+// USD on ledger 1 (settlement, liquidity, peers A and B; A holds 1000), EUR on ledger 2
+// (settlement, liquidity holding 500, wallet address W).
+struct World {
+  Uuid s1 = Uuid::v4(), usd = Uuid::v4(), a = Uuid::v4(), b = Uuid::v4();
+  Uuid s2 = Uuid::v4(), eur = Uuid::v4(), w = Uuid::v4();
+  cn::AccountPtr peer_a, peer_b, wallet;
+};
+
+cn::AccountPtr connector_account(Uuid id, cn::AccountKind kind, Uuid asset, std::string code,
+                       std::uint32_t ledger) {
+  auto acc = std::make_shared<cn::Account>();
+  acc->id = id.str();
+  acc->kind = kind;
+  acc->asset.id = asset.str();
+  acc->asset.code = std::move(code);
+  acc->asset.scale = 2;
+  acc->asset.ledger = ledger;
+  acc->tenant_id = "tenant-1";
+  return acc;
+}
+
+asio::awaitable<World> make_world(Ledger& ledger) {
+  World w;
+  using ledger::test::account;
+  std::vector<ledger::Account> accounts{
+      account(w.s1, 1, kSettlement, 101), account(w.usd, 1, kLiquidity, 2),
+      account(w.a, 1, kLiquidity, 3),     account(w.b, 1, kLiquidity, 3),
+      account(w.s2, 2, kSettlement, 101), account(w.eur, 2, kLiquidity, 2),
+      account(w.w, 2, kLiquidity, 1)};
+  auto created = co_await ledger.create_accounts(std::move(accounts));
+  if (!created) throw std::runtime_error("accounts");
+  auto fund = [&](Uuid from, Uuid to, std::uint64_t amount, std::uint32_t l) {
+    ledger::Transfer t;
+    t.id = Uuid::v4();
+    t.debit_account_id = from;
+    t.credit_account_id = to;
+    t.amount = amount;
+    t.ledger = l;
+    t.code = 2;
+    return t;
+  };
+  std::vector<ledger::Transfer> funding{fund(w.s1, w.a, 1000, 1), fund(w.s2, w.eur, 500, 2)};
+  auto funded = co_await ledger.create_transfers(std::move(funding));
+  if (!funded || (*funded)[0] != ledger::CreateTransferResult::kOk) {
+    throw std::runtime_error("funding");
+  }
+  w.peer_a = connector_account(w.a, cn::AccountKind::kPeer, w.usd, "USD", 1);
+  w.peer_b = connector_account(w.b, cn::AccountKind::kPeer, w.usd, "USD", 1);
+  w.wallet = connector_account(w.w, cn::AccountKind::kWalletAddress, w.eur, "EUR", 2);
+  co_return w;
+}
+
+struct Balances {
+  money::u128 debits_pending = 0, debits_posted = 0, credits_pending = 0, credits_posted = 0;
+};
+asio::awaitable<Balances> balances(Ledger& ledger, Uuid id) {
+  auto a = co_await ledger.balances(id);
+  if (!a || !*a) throw std::runtime_error("no account");
+  co_return Balances{(*a)->debits_pending, (*a)->debits_posted, (*a)->credits_pending,
+                     (*a)->credits_posted};
+}
+
+// Sets the outgoing account and the converted amount (what the account and rate-conversion
+// stages do in the running chain).
+std::unique_ptr<cn::Stage> route_to(cn::AccountPtr outgoing, std::uint64_t converted = 0) {
+  return std::make_unique<FnStage>(
+      [outgoing, converted](cn::Context& ctx, cn::Next next) -> asio::awaitable<void> {
+        ctx.outgoing = outgoing;
+        if (converted) ctx.prepare.amount = converted;
+        co_await next(ctx);
+      });
+}
+
+// Runs `body` with a migrated ledger and the world in it.
+template <class F>
+void with_world(F body) {
+  TestDatabase db;
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    Ledger ledger = co_await ledger::test::open_ledger(ex, db.url());
+    World w = co_await make_world(ledger);
+    co_await body(ledger, w);
+  });
+}
+
+asio::awaitable<Bytes> run(const cn::Chain& chain, const Bytes& packet, cn::AccountPtr incoming) {
+  auto ctx = cn::Context::make(packet, incoming, kOwnAddress);
+  if (!ctx) throw std::runtime_error(ctx.error().message);
+  co_await chain.run(*ctx);
+  co_return std::move(ctx->reply);
+}
+
+TEST(ConnectorBalance, SameAssetPendingWhileOutPostedOnFulfill) {
+  with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
+    FakeHooks hooks;
+    Balances during_a, during_b;
+    auto next = std::make_unique<FnStage>(
+        [&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+          during_a = co_await balances(ledger, w.a);
+          during_b = co_await balances(ledger, w.b);
+          ctx.fulfill(fulfillment_of(7));
+        });
+    cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.peer_b),
+                           std::make_unique<cn::BalanceStage>(ledger, hooks), std::move(next)));
+    auto packet1 = make_prepare({});
+    auto reply = co_await run(chain, packet1, w.peer_a);
+    EXPECT_EQ(reject_of(reply).code, "fulfill");
+    EXPECT_EQ(during_a.debits_pending, 100u);
+    EXPECT_EQ(during_b.credits_pending, 100u);
+    auto a = co_await balances(ledger, w.a);
+    auto b = co_await balances(ledger, w.b);
+    EXPECT_EQ(a.debits_posted, 100u);
+    EXPECT_EQ(a.debits_pending, 0u);
+    EXPECT_EQ(b.credits_posted, 100u);
+    EXPECT_EQ(b.credits_pending, 0u);
+    EXPECT_EQ(hooks.posted_calls, 1);
+  });
+}
+
+TEST(ConnectorBalance, RejectExceptionAndVanishedPeerVoid) {
+  with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
+    FakeHooks hooks;
+    int calls = 0;
+    auto rejecting = std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+      ++calls;
+      if (calls == 2) throw std::runtime_error("link down");
+      ctx.reject(ilp::kF02Unreachable, "no");
+      co_return;
+    });
+    cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.peer_b),
+                           std::make_unique<cn::BalanceStage>(ledger, hooks), std::move(rejecting)));
+    auto packet2 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(chain, packet2, w.peer_a)).code, "F02");
+    auto packet3 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(chain, packet3, w.peer_a)).code, "T00");
+    hooks.peer_exists = false;  // deleted while the transfer was created
+    auto packet4 = make_prepare({});
+    auto r = reject_of(co_await run(chain, packet4, w.peer_a));
+    EXPECT_EQ(r.code, "F02");
+    EXPECT_EQ(r.message, "unknown destination account");
+    EXPECT_EQ(calls, 2);  // not forwarded to a deleted peer
+    auto a = co_await balances(ledger, w.a);
+    auto b = co_await balances(ledger, w.b);
+    EXPECT_EQ(a.debits_posted, 0u);
+    EXPECT_EQ(a.debits_pending, 0u);
+    EXPECT_EQ(b.credits_posted + b.credits_pending, 0u);
+    EXPECT_EQ(hooks.posted_calls, 0);
+  });
+}
+
+TEST(ConnectorBalance, InsufficientBalanceIsT04AndNothingIsForwarded) {
+  with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
+    FakeHooks hooks;
+    int calls = 0;
+    cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.peer_b),
+                           std::make_unique<cn::BalanceStage>(ledger, hooks),
+                           fulfilling(fulfillment_of(7), &calls)));
+    PrepareSpec spec;
+    spec.amount = 1001;
+    auto packet5 = make_prepare(spec);
+    auto r = reject_of(co_await run(chain, packet5, w.peer_a));
+    EXPECT_EQ(r.code, "T04");
+    EXPECT_EQ(r.message, "InsufficientBalance");
+    EXPECT_EQ(calls, 0);
+    spec.amount = 1000;  // exactly what A holds
+    auto packet6 = make_prepare(spec);
+    EXPECT_EQ(reject_of(co_await run(chain, packet6, w.peer_a)).code, "fulfill");
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 1000u);
+  });
+}
+
+TEST(ConnectorBalance, CrossCurrencyLocalCreditsAfterTheReceiverThroughBothLiquidityAccounts) {
+  with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
+    FakeHooks hooks;
+    Balances during_w;
+    int reverted = 0;
+    auto receiver = std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+      during_w = co_await balances(ledger, w.w);
+      ctx.revert_on_error = [&reverted] { ++reverted; };
+      ctx.fulfill(fulfillment_of(7));
+    });
+    cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 50),
+                           std::make_unique<cn::BalanceStage>(ledger, hooks), std::move(receiver)));
+    auto packet7 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(chain, packet7, w.peer_a)).code, "fulfill");
+    EXPECT_EQ(during_w.credits_posted + during_w.credits_pending, 0u);  // receiver first
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 100u);
+    EXPECT_EQ((co_await balances(ledger, w.usd)).credits_posted, 100u);
+    EXPECT_EQ((co_await balances(ledger, w.eur)).debits_posted, 50u);
+    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 50u);
+    EXPECT_EQ(hooks.posted_calls, 1);
+
+    // The EUR liquidity account has 450 left: 451 is the operator's shortfall. The receiver's
+    // Fulfill becomes T04 and its count is reverted; neither leg happened.
+    cn::Chain big(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 451),
+                         std::make_unique<cn::BalanceStage>(ledger, hooks),
+                         std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+                           ctx.revert_on_error = [&reverted] { ++reverted; };
+                           ctx.fulfill(fulfillment_of(7));
+                           co_return;
+                         })));
+    auto packet8 = make_prepare({});
+    auto r = reject_of(co_await run(big, packet8, w.peer_a));
+    EXPECT_EQ(r.code, "T04");
+    EXPECT_EQ(r.message, "InsufficientLiquidity");
+    EXPECT_EQ(reverted, 1);
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 100u);
+    EXPECT_EQ((co_await balances(ledger, w.usd)).credits_posted, 100u);
+    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 50u);
+    // A receiver that rejects: nothing is credited.
+    cn::Chain rejecting(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 50),
+                               std::make_unique<cn::BalanceStage>(ledger, hooks),
+                               std::make_unique<FnStage>([](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+                                 ctx.reject("F99", "");
+                                 co_return;
+                               })));
+    auto packet9 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(rejecting, packet9, w.peer_a)).code, "F99");
+    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 50u);
+  });
+}
+
+TEST(ConnectorBalance, ZeroAmountsAndQuoteProbesMoveNothing) {
+  with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
+    FakeHooks hooks;
+    auto probe = std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next next) -> asio::awaitable<void> {
+      ctx.outgoing = w.peer_b;
+      ctx.unfulfillable = ctx.prepare.amount == 5;
+      co_await next(ctx);
+    });
+    cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), std::move(probe),
+                           std::make_unique<cn::BalanceStage>(ledger, hooks),
+                           fulfilling(fulfillment_of(7))));
+    PrepareSpec spec;
+    spec.amount = 0;
+    auto packet10 = make_prepare(spec);
+    EXPECT_EQ(reject_of(co_await run(chain, packet10, w.peer_a)).code, "fulfill");
+    spec.amount = 5;
+    auto packet11 = make_prepare(spec);
+    EXPECT_EQ(reject_of(co_await run(chain, packet11, w.peer_a)).code, "fulfill");
+    auto a = co_await balances(ledger, w.a);
+    EXPECT_EQ(a.debits_posted + a.debits_pending, 0u);
+    EXPECT_EQ(hooks.posted_calls, 0);
+  });
+}
+
+}  // namespace
+}  // namespace rafiki::testing::connector
