@@ -178,7 +178,8 @@ std::string create_peer(Io& io, const Instance& i, const std::string& asset,
                         const std::string& address, const std::string& endpoint,
                         std::string_view outgoing_token, std::string_view incoming_token,
                         const std::string& liquidity,
-                        std::optional<std::string> max_packet = std::nullopt) {
+                        std::optional<std::string> max_packet = std::nullopt,
+                        std::optional<std::string> liquidity_threshold = std::nullopt) {
   json::object http{{"outgoing", json::object{{"authToken", outgoing_token},
                                               {"endpoint", endpoint}}},
                     {"incoming", json::object{{"authTokens", json::array{incoming_token}}}}};
@@ -187,6 +188,7 @@ std::string create_peer(Io& io, const Instance& i, const std::string& asset,
                      {"http", http},
                      {"initialLiquidity", liquidity}};
   if (max_packet) input["maxPacketAmount"] = *max_packet;
+  if (liquidity_threshold) input["liquidityThreshold"] = *liquidity_threshold;
   auto data = admin(io, i, "mutation($input: CreatePeerInput!) { createPeer(input: $input) "
                     "{ peer { id } } }",
                     {{"input", input}});
@@ -208,6 +210,19 @@ std::string liquidity(Io& io, const Instance& i, const std::string& type, const 
                     {{"id", id}});
   const auto& v = data.at(type).at("liquidity");
   return v.is_null() ? "0" : std::string(v.as_string());
+}
+
+// The data of every webhook event of `type`.
+std::vector<json::object> events(Io& io, const Instance& i, const std::string& type) {
+  auto data = admin(io, i,
+                    "query($types: [String!]) { webhookEvents(first: 100, filter: {type: {in: "
+                    "$types}}) { edges { node { type data } } } }",
+                    {{"types", json::array{json::string(type)}}});
+  std::vector<json::object> out;
+  for (const auto& edge : data.at("webhookEvents").at("edges").as_array()) {
+    out.push_back(edge.at("node").at("data").as_object());
+  }
+  return out;
 }
 
 struct IlpAnswer {
@@ -353,14 +368,17 @@ TEST_F(ConnectorE2E, StreamPaymentsAcrossTwoInstancesAndBadPackets) {
   // --- Set-up through the Admin APIs ---
   const std::string c9_usd = create_asset(io, c9, "USD");
   const std::string hlb_usd = create_asset(io, hlb, "USD");
-  const std::string hlb_eur = create_asset(io, hlb, "EUR");
+  // EUR liquidity 1,000,000 with a threshold of 999,500: bob's 1,000 EUR cross it once.
+  const std::string hlb_eur = create_asset(io, hlb, "EUR", "999500");
   deposit_asset(io, hlb, hlb_eur, "1000000");
   // C9 side: HLB as next hop, the STREAM sender and a poor peer as incoming peers, and a peer
   // that never answers.
   const std::string c9_hlb = create_peer(io, c9, c9_usd, "test.happy-life-bank",
                                          hlb.connector_url(), kC9ToHlb, kHlbToC9, "1000000");
+  // The sender's threshold is crossed during the second payment (and stays crossed).
   const std::string sender = create_peer(io, c9, c9_usd, "test.sender", "http://127.0.0.1:9/ilp",
-                                         "unused", kSenderToken, "100000000000000");
+                                         "unused", kSenderToken, "100000000000000", std::nullopt,
+                                         std::to_string(100000000000000 - 14000));
   const std::string poor = create_peer(io, c9, c9_usd, "test.poor", "http://127.0.0.1:9/ilp",
                                        "unused-poor", kPoorToken, "100", "500");
   const std::string hole = create_peer(io, c9, c9_usd, "test.blackhole", *blackhole_url_,
@@ -471,6 +489,25 @@ TEST_F(ConnectorE2E, StreamPaymentsAcrossTwoInstancesAndBadPackets) {
   ASSERT_TRUE(out);
   EXPECT_EQ(out->at("delivered").as_string(), "5");
   EXPECT_EQ(liquidity(io, hlb, "walletAddress", alice), "12350");
+
+  // Liquidity events: once per crossing, from the instance whose account crossed.
+  auto peer_low = events(io, c9, "peer.liquidity_low");
+  ASSERT_EQ(peer_low.size(), 1u);
+  EXPECT_EQ(peer_low[0].at("id").as_string(), sender);
+  EXPECT_EQ(peer_low[0].at("liquidityThreshold").as_string(),
+            std::to_string(100000000000000 - 14000));
+  EXPECT_EQ(peer_low[0].at("asset").at("id").as_string(), c9_usd);
+  const auto low_balance = std::stoull(std::string(peer_low[0].at("balance").as_string()));
+  EXPECT_LE(low_balance, 100000000000000ull - 14000);
+  EXPECT_GE(low_balance, 100000000000000ull - 14345);
+  EXPECT_TRUE(events(io, hlb, "peer.liquidity_low").empty());
+  auto asset_low = events(io, hlb, "asset.liquidity_low");
+  ASSERT_EQ(asset_low.size(), 1u);
+  EXPECT_EQ(asset_low[0].at("id").as_string(), hlb_eur);
+  EXPECT_EQ(asset_low[0].at("balance").as_string(), "999000");
+  EXPECT_EQ(asset_low[0].at("liquidityThreshold").as_string(), "999500");
+  EXPECT_EQ(asset_low[0].at("asset").at("code").as_string(), "EUR");
+  EXPECT_TRUE(events(io, c9, "asset.liquidity_low").empty());
 
   expect_ledger_invariants(c9);
   expect_ledger_invariants(hlb);
