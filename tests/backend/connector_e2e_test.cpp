@@ -155,9 +155,11 @@ json::value admin(Io& io, const Instance& i, const std::string& query,
 }
 
 std::string create_asset(Io& io, const Instance& i, const std::string& code,
-                         std::optional<std::string> liquidity_threshold = std::nullopt) {
+                         std::optional<std::string> liquidity_threshold = std::nullopt,
+                         std::optional<std::string> withdrawal_threshold = std::nullopt) {
   json::object input{{"code", code}, {"scale", 2}};
   if (liquidity_threshold) input["liquidityThreshold"] = *liquidity_threshold;
+  if (withdrawal_threshold) input["withdrawalThreshold"] = *withdrawal_threshold;
   auto data = admin(io, i, "mutation($input: CreateAssetInput!) { createAsset(input: $input) "
                     "{ asset { id } } }",
                     {{"input", input}});
@@ -367,7 +369,8 @@ TEST_F(ConnectorE2E, StreamPaymentsAcrossTwoInstancesAndBadPackets) {
 
   // --- Set-up through the Admin APIs ---
   const std::string c9_usd = create_asset(io, c9, "USD");
-  const std::string hlb_usd = create_asset(io, hlb, "USD");
+  // Web Monetization: alice's receipts become due for an event past 10,000.
+  const std::string hlb_usd = create_asset(io, hlb, "USD", std::nullopt, "10000");
   // EUR liquidity 1,000,000 with a threshold of 999,500: bob's 1,000 EUR cross it once.
   const std::string hlb_eur = create_asset(io, hlb, "EUR", "999500");
   deposit_asset(io, hlb, hlb_eur, "1000000");
@@ -508,6 +511,23 @@ TEST_F(ConnectorE2E, StreamPaymentsAcrossTwoInstancesAndBadPackets) {
   EXPECT_EQ(asset_low[0].at("liquidityThreshold").as_string(), "999500");
   EXPECT_EQ(asset_low[0].at("asset").at("code").as_string(), "EUR");
   EXPECT_TRUE(events(io, c9, "asset.liquidity_low").empty());
+
+  // Web Monetization bookkeeping: alice (past the withdrawal threshold) is due, bob (EUR, no
+  // threshold) is not; the wallet address worker's trigger reports what alice received.
+  EXPECT_EQ(hlb.db->query_value("SELECT count(*) FROM wallet_addresses WHERE process_at IS NOT "
+                                "NULL AND id = '" + alice + "'"),
+            "1");
+  EXPECT_EQ(hlb.db->query_value("SELECT count(*) FROM wallet_addresses WHERE process_at IS NOT "
+                                "NULL AND id = '" + bob + "'"),
+            "0");
+  auto triggered = admin(io, hlb, "mutation { triggerWalletAddressEvents(input: {limit: 10}) "
+                         "{ count } }");
+  EXPECT_EQ(triggered.at("triggerWalletAddressEvents").at("count").as_int64(), 1);
+  auto monetization = events(io, hlb, "wallet_address.web_monetization");
+  ASSERT_EQ(monetization.size(), 1u);
+  EXPECT_EQ(monetization[0].at("walletAddress").at("id").as_string(), alice);
+  EXPECT_EQ(monetization[0].at("walletAddress").at("receivedAmount").at("value").as_string(),
+            "12350");
 
   expect_ledger_invariants(c9);
   expect_ledger_invariants(hlb);
