@@ -139,6 +139,29 @@ static boost::asio::awaitable<bool> resolve_pending(ledger::Ledger& ledger,
   co_return false;
 }
 
+// Creates the legs, retrying with the same ids while the ledger's outcome is unknown (a retry
+// finds the applied ones `exists`, which then counts as created). Throws as
+// throw_transfer_failure, or T00 when the ledger stays unavailable.
+static boost::asio::awaitable<void> create_legs(ledger::Ledger& ledger, const Context& ctx,
+                                                const std::vector<ledger::Transfer>& legs) {
+  for (int attempt = 0; attempt < BalanceOptions::kResolveAttemptsMax; ++attempt) {
+    auto copy = legs;
+    auto results = co_await ledger.create_transfers(std::move(copy));
+    if (!results) {
+      spdlog::warn("connector: creating a packet's transfers failed: {}", results.error().message);
+      continue;
+    }
+    if (attempt > 0) {
+      for (auto& r : *results) {
+        if (r == ledger::CreateTransferResult::kExists) r = ledger::CreateTransferResult::kOk;
+      }
+    }
+    if (!all_ok(*results)) throw_transfer_failure(ctx, legs, *results);
+    co_return;
+  }
+  throw std::runtime_error("balance: the ledger is unavailable");
+}
+
 boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
   if (!ctx.incoming || !ctx.outgoing) throw std::logic_error("balance: accounts not resolved");
   if (ctx.source_amount == 0 || ctx.unfulfillable) {
@@ -153,10 +176,7 @@ boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
     if (!is_fulfill(ctx.reply)) co_return;
     // Received: credit it now, posted at once (upstream: pending, then posted).
     auto legs = make_legs(ctx, ledger::TransferKind::kSinglePhase, 0);
-    auto copy = legs;
-    auto results = co_await ledger_.create_transfers(std::move(copy));
-    if (!results) throw std::runtime_error("balance: " + results.error().message);
-    if (!all_ok(*results)) throw_transfer_failure(ctx, legs, *results);
+    co_await create_legs(ledger_, ctx, legs);
     co_await hooks_.posted(ctx);
     co_return;
   }
@@ -169,12 +189,7 @@ boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
   const std::uint32_t timeout = std::max(
       options_.two_phase_timeout_seconds, hold_seconds + BalanceOptions::kPendingTimeoutMarginSeconds);
   auto legs = make_legs(ctx, ledger::TransferKind::kPending, timeout);
-  {
-    auto copy = legs;
-    auto results = co_await ledger_.create_transfers(std::move(copy));
-    if (!results) throw std::runtime_error("balance: " + results.error().message);
-    if (!all_ok(*results)) throw_transfer_failure(ctx, legs, *results);
-  }
+  co_await create_legs(ledger_, ctx, legs);
   if (ctx.outgoing->kind == AccountKind::kPeer) {
     auto exists = co_await hooks_.peer_still_exists(*ctx.outgoing);
     if (!exists || !*exists) {
