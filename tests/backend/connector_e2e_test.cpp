@@ -448,6 +448,11 @@ TEST_F(ConnectorE2E, StreamPaymentsAcrossTwoInstancesAndBadPackets) {
   // Unknown destination.
   expect_reject(send_packet(io, c9, kSenderToken, prepare(10, "test.nowhere.x")), "F02",
                 "unknown destination account");
+  // A loop (back to the peer it came from) and a packet to the connector itself that is no echo.
+  expect_reject(send_packet(io, c9, kSenderToken, prepare(10, "test.sender.x")), "F02",
+                "unknown destination account");
+  expect_reject(send_packet(io, c9, kSenderToken, prepare(10, "test.cloud-nine-wallet")), "F01",
+                "");
   // Expired.
   {
     auto a = send_packet(io, c9, kSenderToken, prepare(10, "test.happy-life-bank.x", -1s));
