@@ -161,14 +161,16 @@ TEST(Cli, AdminSendsSignedRequestsToTheAdminApi) {
   env["REDIS_URL"] = redis_url();
   for (auto name : {"ADMIN_PORT", "OPEN_PAYMENTS_PORT", "CONNECTOR_PORT"}) env[name] = "0";
   ChildProcess backend({rafiki_binary(), "backend"}, env);
-  auto ports = listening_ports(backend, 3);
-  ASSERT_EQ(ports.size(), 3u) << backend.output();
+  // The Admin listener by its name (the connector answers 401 on every path too).
   std::uint16_t admin_port = 0;
-  for (auto port : ports) {
-    // The Admin listener is the one that refuses an unsigned GraphQL request.
-    if (http_request(port, "POST", "/graphql", "{}").status == 401) admin_port = port;
+  std::regex listening(R"((backend [a-z-]+) listening on http://[0-9.]+:([0-9]+))");
+  for (int seen = 0; seen < 3; ++seen) {
+    auto m = backend.wait_for_line(listening, kStartTimeout);
+    ASSERT_TRUE(m) << backend.output();
+    if ((*m)[1] == "backend admin") admin_port = static_cast<std::uint16_t>(std::stoi((*m)[2]));
   }
   ASSERT_NE(admin_port, 0);
+  EXPECT_EQ(http_request(admin_port, "POST", "/graphql", "{}").status, 401);
   std::map<std::string, std::string> client_env = {
       {"GRAPHQL_URL", "http://127.0.0.1:" + std::to_string(admin_port) + "/graphql"},
       {"OPERATOR_TENANT_ID", env["OPERATOR_TENANT_ID"]},
