@@ -293,3 +293,18 @@ TEST(AdminIdempotency, ConcurrentRequestsWithOneKeyRunOnceAndErrorsAreNotStored)
 
 }  // namespace
 }  // namespace rafiki::backend::test
+
+namespace rafiki::backend::test {
+namespace {
+
+TEST(AdminSchemaCoverage, FieldsOfDomainsNotBuiltYetAnswerAClearError) {
+  AdminHarness h;
+  auto r = h.gql(R"({ quote(id: "00000000-0000-4000-8000-000000000000") { id } })");
+  EXPECT_EQ(error_code(r), "INTERNAL_SERVER_ERROR");
+  EXPECT_EQ(error_message(r), "Query.quote is not implemented yet");
+  // Implemented fields are untouched.
+  EXPECT_EQ(error_code(h.gql("{ whoami { id } }")), "");
+}
+
+}  // namespace
+}  // namespace rafiki::backend::test
