@@ -11,6 +11,8 @@
 #include <functional>
 #include <set>
 
+#include <libpq-fe.h>
+
 #include "backend/asset/service.h"
 #include "backend/liquidity/service.h"
 #include "backend/peer/service.h"
@@ -894,6 +896,54 @@ TEST(PeerRouting, LosingTheListenerFallsBackToTheDatabaseAndResyncs) {
   EXPECT_TRUE(routes_to("test.sneaky"));
   EXPECT_GT(peers.snapshot_loads(), loads);
   peers.stop_listener();
+}
+
+// The connector does not lock the peer row for a forwarded packet: it creates the pending
+// transfer crediting the peer, then reads the row. deletePeer must therefore order itself with
+// ledger batches on the peer's account: a batch holding the account's lock (as every batch does
+// until it commits) makes the delete wait, and the delete then sees the batch's pending credit.
+TEST(PeerDelete, WaitsForALedgerBatchOnThePeersAccountAndSeesItsPendingCredit) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD");
+  std::string id(create_peer(h, peer_input(usd, "test.batch")).at("id").as_string());
+  ASSERT_EQ(h.db().query_value("SELECT count(*) FROM ledger_accounts WHERE id = '" + id + "'"),
+            "1");
+  PGconn* batch = PQconnectdb(h.db().url().c_str());
+  ASSERT_EQ(PQstatus(batch), CONNECTION_OK);
+  auto exec = [&](const std::string& sql) {
+    PGresult* r = PQexec(batch, sql.c_str());
+    const auto status = PQresultStatus(r);
+    PQclear(r);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  };
+  // A batch in progress: the account locked, a pending credit of 5 not yet committed.
+  ASSERT_TRUE(exec("BEGIN"));
+  ASSERT_TRUE(exec("SELECT 1 FROM ledger_accounts WHERE id = '" + id + "' FOR UPDATE"));
+  ASSERT_TRUE(exec("UPDATE ledger_accounts SET credits_pending = credits_pending + 5 WHERE id = '" +
+                   id + "'"));
+  auto remove = asio::co_spawn(
+      h.io(), h.gql_async(kDelete, {{"input", {{"id", id}}}}, h.operator_context()),
+      asio::use_future);
+  const auto until = std::chrono::steady_clock::now() + 300ms;
+  while (std::chrono::steady_clock::now() < until) {
+    h.io().restart();
+    h.io().run_for(10ms);
+  }
+  EXPECT_NE(remove.wait_for(0s), std::future_status::ready) << "the delete did not wait";
+  ASSERT_TRUE(exec("COMMIT"));
+  while (remove.wait_for(0s) != std::future_status::ready) {
+    h.io().restart();
+    h.io().run_one();
+  }
+  auto r = remove.get();
+  EXPECT_EQ(error_message(r), "Cannot delete! Peer has liquidity.");
+  EXPECT_EQ(peer_count(h), "1");
+  // The batch's pending credit released (voided), the delete goes through.
+  ASSERT_TRUE(exec("UPDATE ledger_accounts SET credits_pending = credits_pending - 5 WHERE id = '" +
+                   id + "'"));
+  PQfinish(batch);
+  auto deleted = h.gql(kDelete, {{"input", {{"id", id}}}});
+  EXPECT_TRUE(data_of(deleted, "deletePeer").at("success").as_bool());
 }
 
 TEST(PeerDelete, RacingADepositNeverStrandsMoney) {

@@ -44,6 +44,10 @@ constexpr std::int64_t kAssetCacheTtlMs = 1'000;
 constexpr std::int64_t kSettingCacheTtlMs = 1'000;
 // Entries per cache; a full cache is emptied (entries are cheap to load again).
 constexpr std::size_t kCacheEntriesMax = 100'000;
+// Idle keep-alive connections kept per peer ILP endpoint. A busy link has hundreds of packets in
+// flight to one peer; with fewer idle slots than that, every packet beyond them opened (and the
+// peer accepted) a new TCP connection. Idle ones close after the client's idle timeout.
+constexpr std::size_t kPeerIdleConnectionsMax = 1'024;
 
 template <class V>
 struct TimedEntry {
@@ -178,7 +182,12 @@ class DomainAccounts final : public AccountResolver, public BalanceHooks {
   asio::awaitable<Result<bool>> peer_still_exists(const Account& peer) override {
     auto id = Uuid::parse(peer.id);
     if (!id) co_return false;
-    auto rows = co_await b_.pg.query("SELECT 1 FROM peers WHERE id = $1 FOR SHARE", *id);
+    // A plain read after the pending transfer committed: deletePeer locks the peer's ledger
+    // account before reading its balance, so either it saw our pending credit and refused, or
+    // it committed before our ledger batch did, and then this read no longer finds the row
+    // (PeerService::remove). No row lock: a FOR SHARE is a write (WAL, a durable commit, and
+    // MultiXacts when packets overlap) on every forwarded packet.
+    auto rows = co_await b_.pg.query("SELECT 1 FROM peers WHERE id = $1", *id);
     if (!rows) co_return std::unexpected(rows.error());
     co_return !rows->empty();
   }
@@ -399,7 +408,10 @@ void install(Backend& backend, const Mount& mount) {
   stages.push_back(std::make_unique<ReduceExpiryStage>());
   stages.push_back(std::make_unique<ExpireStage>());
   stages.push_back(std::make_unique<ValidateFulfillmentStage>());
-  stages.push_back(std::make_unique<HttpClientStage>(backend.http));
+  net::ClientOptions peer_client;
+  peer_client.idle_connections_per_origin_max = kPeerIdleConnectionsMax;
+  stages.push_back(
+      std::make_unique<HttpClientStage>(net::HttpClient(backend.executor, peer_client)));
   state->chain = std::make_unique<Chain>(std::move(stages));
 
   if (!mount.connector) return;

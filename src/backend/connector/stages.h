@@ -242,11 +242,11 @@ class HttpClientStage final : public Stage {
 class BalanceHooks {
  public:
   virtual ~BalanceHooks() = default;
-  // Called after pending transfers crediting the outgoing peer were created: whether the peer
-  // still exists, waiting for a delete in progress (the peer row share-locked for the check, as
-  // deposits do). A deleting transaction reads the peer's balance under its exclusive lock, so
-  // either it saw our pending credit and refused, or it committed first and we see no peer. On
-  // false the transfers are voided and the packet rejected F02.
+  // Called after pending transfers crediting the outgoing peer were created (committed):
+  // whether the peer still exists. A deleting transaction locks the peer's ledger account (as
+  // every ledger batch does until it commits) before reading its balance, so either it saw our
+  // pending credit and refused, or it committed before our batch and a read now finds no peer.
+  // On false the transfers are voided and the packet rejected F02.
   virtual boost::asio::awaitable<Result<bool>> peer_still_exists(const Account& peer) = 0;
   // After the transfers of a fulfilled packet were posted (upstream's onDebit / onCredit):
   // liquidity-low checks of the source peer and the destination's asset, Web Monetization

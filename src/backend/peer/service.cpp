@@ -388,7 +388,15 @@ asio::awaitable<Result<void>> PeerService::remove(Uuid id, Uuid tenant_id) {
           co_return fail(std::string(kPeerErrorUnknown), "unknown peer");
         }
         // Deposits and withdrawals share-lock the row around their transfer, so the balance read
-        // here is final until this transaction ends.
+        // here is final until this transaction ends. The connector does not lock the row: it
+        // creates a packet's pending transfer, then checks that the peer row still exists (a
+        // plain read). Locking the ledger account here (every ledger batch locks its accounts
+        // until it commits) orders that with this delete: a batch that committed first is in the
+        // balance read below (refused: the peer has liquidity); one that commits after this
+        // transaction finds, in the connector's check after it, the row gone (voided, F02).
+        auto locked = co_await conn.query(
+            "SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE", id);
+        if (!locked) co_return std::unexpected(locked.error());
         auto account = co_await backend_.ledger.balances(id);
         if (!account) co_return std::unexpected(account.error());
         if (*account && ((*account)->credits_posted != (*account)->debits_posted ||
