@@ -4,9 +4,17 @@
 // stage chain in upstream's order, and the ILP-over-HTTP handler on the connector listener.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -70,9 +78,109 @@ json::object asset_json(const AssetInfo& asset) {
   return a;
 }
 
+// "Does this peer row still exist?" for forwarded packets, read for many packets at once: checks
+// queue on a strand and one query (at most one in flight) answers all those queued before it
+// started. A check is queued after its packet's pending transfer committed, and the query's
+// snapshot is taken after the check was queued, so it sees that commit and every delete
+// committed before it: the answer a read of its own would give (PeerService::remove says why
+// that read suffices). One round trip per read instead of one per packet.
+class PeerRowReads : public std::enable_shared_from_this<PeerRowReads> {
+ public:
+  PeerRowReads(store::PgPool pg, asio::any_io_executor executor)
+      : pg_(std::move(pg)), strand_(asio::make_strand(std::move(executor))) {}
+
+  asio::awaitable<Result<bool>> exists(Uuid id) {
+    auto self = shared_from_this();
+    auto initiation = [self](auto handler, Uuid peer) {
+      Check check{peer, std::make_unique<Completion<decltype(handler)>>(std::move(handler))};
+      asio::post(self->strand_, [self, check = std::move(check)]() mutable {
+        self->queue_.push_back(std::move(check));
+        if (self->reading_) return;
+        self->reading_ = true;
+        asio::co_spawn(self->strand_, read_loop(self), asio::detached);
+      });
+    };
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<bool>)>(
+        std::move(initiation), asio::use_awaitable, id);
+  }
+
+ private:
+  // Checks answered by one query at most (the rest wait for the next).
+  static constexpr std::size_t kChecksPerReadMax = 8'192;
+
+  struct Waiter {
+    virtual ~Waiter() = default;
+    virtual void complete(Result<bool> answer) = 0;
+  };
+  template <class Handler>
+  struct Completion final : Waiter {
+    explicit Completion(Handler h) : handler(std::move(h)) {}
+    void complete(Result<bool> answer) override {
+      auto executor = asio::get_associated_executor(handler);
+      asio::post(executor, [h = std::move(handler), a = std::move(answer)]() mutable {
+        std::move(h)(std::move(a));
+      });
+    }
+    Handler handler;
+  };
+  struct Check {
+    Uuid id;
+    std::unique_ptr<Waiter> waiter;
+  };
+
+  // Runs on the strand while checks are queued.
+  static asio::awaitable<void> read_loop(std::shared_ptr<PeerRowReads> self) {
+    while (!self->queue_.empty()) {
+      std::vector<Check> batch;
+      const std::size_t n = std::min(self->queue_.size(), kChecksPerReadMax);
+      batch.reserve(n);
+      std::move(self->queue_.begin(), self->queue_.begin() + static_cast<std::ptrdiff_t>(n),
+                std::back_inserter(batch));
+      self->queue_.erase(self->queue_.begin(), self->queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      std::vector<Uuid> ids;
+      ids.reserve(n);
+      for (const auto& c : batch) ids.push_back(c.id);
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      std::string array = "{";
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0) array += ',';
+        array += ids[i].str();
+      }
+      array += '}';
+      Result<std::vector<Uuid>> found = std::vector<Uuid>{};
+      try {
+        auto rows = co_await self->pg_.query("SELECT id FROM peers WHERE id = ANY($1::uuid[])",
+                                             std::move(array));
+        if (!rows) {
+          found = std::unexpected(rows.error());
+        } else {
+          for (store::PgRow row : *rows) found->push_back(row.get<Uuid>(0));
+        }
+      } catch (const std::exception& e) {
+        found = fail("connector.peer_check", e.what());
+      }
+      for (auto& c : batch) {
+        if (!found) {
+          c.waiter->complete(std::unexpected(found.error()));
+        } else {
+          c.waiter->complete(std::find(found->begin(), found->end(), c.id) != found->end());
+        }
+      }
+    }
+    self->reading_ = false;
+  }
+
+  store::PgPool pg_;
+  asio::strand<asio::any_io_executor> strand_;
+  std::vector<Check> queue_;  // on strand_
+  bool reading_ = false;      // on strand_
+};
+
 class DomainAccounts final : public AccountResolver, public BalanceHooks {
  public:
-  explicit DomainAccounts(Backend& backend) : b_(backend) {}
+  explicit DomainAccounts(Backend& backend)
+      : b_(backend), peer_rows_(std::make_shared<PeerRowReads>(backend.pg, backend.executor)) {}
 
   asio::awaitable<Result<std::optional<std::string>>> setting(std::string tenant_id,
                                                               std::string key) {
@@ -187,9 +295,8 @@ class DomainAccounts final : public AccountResolver, public BalanceHooks {
     // it committed before our ledger batch did, and then this read no longer finds the row
     // (PeerService::remove). No row lock: a FOR SHARE is a write (WAL, a durable commit, and
     // MultiXacts when packets overlap) on every forwarded packet.
-    auto rows = co_await b_.pg.query("SELECT 1 FROM peers WHERE id = $1", *id);
-    if (!rows) co_return std::unexpected(rows.error());
-    co_return !rows->empty();
+    // (coalesced with other packets' checks: PeerRowReads).
+    co_return co_await peer_rows_->exists(*id);
   }
 
   asio::awaitable<void> posted(const Context& ctx) override {
@@ -313,6 +420,7 @@ class DomainAccounts final : public AccountResolver, public BalanceHooks {
   }
 
   Backend& b_;
+  std::shared_ptr<PeerRowReads> peer_rows_;
   std::mutex mutex_;
   std::unordered_map<std::string, TimedEntry<std::optional<std::string>>> settings_;
   std::unordered_map<std::string, TimedEntry<std::shared_ptr<const AssetEntry>>> assets_;
