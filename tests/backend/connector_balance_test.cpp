@@ -250,6 +250,73 @@ TEST(ConnectorBalance, CrossCurrencyLocalCreditsAfterTheReceiverThroughBothLiqui
   });
 }
 
+// A next hop of another asset (routing looks at every peer of the tenant): linked pending legs
+// through both assets' liquidity accounts, the outgoing one at the converted amount; posted on
+// Fulfill, voided on Reject; the operator's EUR shortfall is T04 InsufficientLiquidity.
+TEST(ConnectorBalance, CrossCurrencyPeerPendingThroughBothLiquidityAccounts) {
+  with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
+    Uuid c = Uuid::v4();
+    std::vector<ledger::Account> extra{ledger::test::account(c, 2, kLiquidity, 3)};
+    auto created = co_await ledger.create_accounts(std::move(extra));
+    if (!created) throw std::runtime_error("account c");
+    auto peer_c = connector_account(c, cn::AccountKind::kPeer, w.eur, "EUR", 2);
+    FakeHooks hooks;
+    Balances during_a, during_usd, during_eur, during_c;
+    bool fulfill = true;
+    auto next = std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+      during_a = co_await balances(ledger, w.a);
+      during_usd = co_await balances(ledger, w.usd);
+      during_eur = co_await balances(ledger, w.eur);
+      during_c = co_await balances(ledger, c);
+      if (fulfill) {
+        ctx.fulfill(fulfillment_of(7));
+      } else {
+        ctx.reject(ilp::kF02Unreachable, "no");
+      }
+    });
+    cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(peer_c, 40),
+                           std::make_unique<cn::BalanceStage>(ledger, hooks), std::move(next)));
+    auto packet1 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(chain, packet1, w.peer_a)).code, "fulfill");
+    EXPECT_EQ(during_a.debits_pending, 100u);
+    EXPECT_EQ(during_usd.credits_pending, 100u);
+    EXPECT_EQ(during_eur.debits_pending, 40u);
+    EXPECT_EQ(during_c.credits_pending, 40u);
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 100u);
+    EXPECT_EQ((co_await balances(ledger, w.usd)).credits_posted, 100u);
+    EXPECT_EQ((co_await balances(ledger, w.eur)).debits_posted, 40u);
+    auto c_after = co_await balances(ledger, c);
+    EXPECT_EQ(c_after.credits_posted, 40u);
+    EXPECT_EQ(c_after.credits_pending, 0u);
+    EXPECT_EQ(hooks.posted_calls, 1);
+
+    fulfill = false;
+    auto packet2 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(chain, packet2, w.peer_a)).code, "F02");
+    EXPECT_EQ(during_c.credits_pending, 40u);  // reserved while out, then voided
+    auto a = co_await balances(ledger, w.a);
+    EXPECT_EQ(a.debits_posted, 100u);
+    EXPECT_EQ(a.debits_pending, 0u);
+    auto eur = co_await balances(ledger, w.eur);
+    EXPECT_EQ(eur.debits_posted, 40u);
+    EXPECT_EQ(eur.debits_pending, 0u);
+    EXPECT_EQ((co_await balances(ledger, c)).credits_pending, 0u);
+
+    // EUR liquidity has 460 left: 461 is the operator's shortfall, nothing is forwarded.
+    int calls = 0;
+    cn::Chain big(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(peer_c, 461),
+                         std::make_unique<cn::BalanceStage>(ledger, hooks),
+                         fulfilling(fulfillment_of(7), &calls)));
+    auto packet3 = make_prepare({});
+    auto r = reject_of(co_await run(big, packet3, w.peer_a));
+    EXPECT_EQ(r.code, "T04");
+    EXPECT_EQ(r.message, "InsufficientLiquidity");
+    EXPECT_EQ(calls, 0);
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_pending, 0u);
+    EXPECT_EQ(hooks.posted_calls, 1);
+  });
+}
+
 TEST(ConnectorBalance, ZeroAmountsAndQuoteProbesMoveNothing) {
   with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
     FakeHooks hooks;

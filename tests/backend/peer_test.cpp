@@ -738,6 +738,99 @@ TEST(PeerRouting, LongestPrefixWinsFromTheCache) {
   EXPECT_FALSE(h.backend().peers->cache_live());
 }
 
+// The connector's next hop: all of a tenant's peers whatever their asset, never the excluded
+// (incoming) peer, a shorter prefix when every peer of the longest one is excluded.
+struct NextHopSetup {
+  Uuid usd, eur;
+  std::string a, b, c, e, foreign;
+};
+
+NextHopSetup make_next_hops(AdminHarness& h) {
+  NextHopSetup s;
+  s.usd = make_asset(h, kOperatorTenantId, "USD");
+  s.eur = make_asset(h, kOperatorTenantId, "EUR");
+  json::object a = peer_input(s.usd, "test.hub");
+  a["routes"] = json::array{"g"};
+  s.a = create_peer(h, a).at("id").as_string();
+  s.b = create_peer(h, peer_input(s.usd, "test.hub.east")).at("id").as_string();
+  s.c = create_peer(h, peer_input(s.eur, "test.hub.east.eu")).at("id").as_string();
+  json::object e = peer_input(s.eur, "test.other");
+  e["routes"] = json::array{"test.hub.east"};  // shares b's prefix; b is older
+  s.e = create_peer(h, e).at("id").as_string();
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid foreign_usd = make_asset(h, kTenantA, "USD");
+  s.foreign = create_peer(h, peer_input(foreign_usd, "test.hub.east.eu.far"), as_tenant(kTenantA))
+                  .at("id")
+                  .as_string();
+  if (s.a.empty() || s.b.empty() || s.c.empty() || s.e.empty() || s.foreign.empty()) {
+    throw std::runtime_error("next-hop setup failed");
+  }
+  return s;
+}
+
+void expect_next_hops(AdminHarness& h, const NextHopSetup& s) {
+  const Uuid op = *Uuid::parse(kOperatorTenantId);
+  const Uuid tenant_a = *Uuid::parse(kTenantA);
+  auto hop = [&](const Uuid& tenant, const std::string& address,
+                 const std::string& exclude = {}) -> std::string {
+    std::optional<Uuid> ex;
+    if (!exclude.empty()) ex = Uuid::parse(exclude);
+    auto r = h.wait(h.backend().peers->next_hop(tenant, address, ex));
+    if (!r) throw std::runtime_error(r.error().message);
+    return *r ? (*r)->id.str() : "null";
+  };
+  // Any asset: the EUR peer c is the longest match for a USD packet's destination.
+  EXPECT_EQ(hop(op, "test.hub.east.eu.alice"), s.c);
+  EXPECT_EQ(hop(op, "test.hub.east.eu.alice", s.a), s.c);
+  // c excluded: the next shorter prefix, where b (older than e) wins; b excluded too → e.
+  EXPECT_EQ(hop(op, "test.hub.east.eu.alice", s.c), s.b);
+  EXPECT_EQ(hop(op, "test.hub.east.x", s.b), s.e);
+  EXPECT_EQ(hop(op, "test.hub.east.x"), s.b);
+  EXPECT_EQ(hop(op, "test.hub.west", s.b), s.a);
+  // Only the excluded peer matches anywhere: no route.
+  EXPECT_EQ(hop(op, "test.hub.west", s.a), "null");
+  EXPECT_EQ(hop(op, "g.anything"), s.a);
+  EXPECT_EQ(hop(op, "g.anything", s.a), "null");
+  // An excluded id that is no peer changes nothing.
+  EXPECT_EQ(hop(op, "test.hub", Uuid::v4().str()), s.a);
+  // Whole segments only; unknown prefixes; bad input.
+  EXPECT_EQ(hop(op, "test.hubx"), "null");
+  EXPECT_EQ(hop(op, "test.nowhere"), "null");
+  EXPECT_EQ(hop(op, ""), "null");
+  // Another tenant's peers are never returned, either way round.
+  EXPECT_EQ(hop(op, "test.hub.east.eu.far.x"), s.c);
+  EXPECT_EQ(hop(tenant_a, "test.hub.east.eu.far.x"), s.foreign);
+  EXPECT_EQ(hop(tenant_a, "test.hub.east.eu.far.x", s.foreign), "null");
+  EXPECT_EQ(hop(tenant_a, "test.hub"), "null");
+  EXPECT_EQ(hop(Uuid::v4(), "test.hub"), "null");
+}
+
+TEST(PeerRouting, NextHopOverAllAssetsReadingTheDatabase) {
+  AdminHarness h;
+  auto s = make_next_hops(h);
+  EXPECT_FALSE(h.backend().peers->cache_live());
+  expect_next_hops(h, s);
+  EXPECT_EQ(h.backend().peers->snapshot_loads(), 0u);
+}
+
+TEST(PeerRouting, NextHopOverAllAssetsFromTheCache) {
+  AdminHarness h;
+  auto s = make_next_hops(h);
+  ASSERT_TRUE(h.backend().peers->start_listener());
+  ASSERT_TRUE(eventually(h, [&] { return h.backend().peers->cache_live(); }));
+  expect_next_hops(h, s);
+  EXPECT_EQ(h.backend().peers->snapshot_loads(), 1u);
+  // A deleted peer is gone from the next hops at once.
+  auto del = h.gql(kDelete, {{"input", {{"id", s.c}}}});
+  ASSERT_TRUE(data_of(del, "deletePeer").at("success").as_bool());
+  auto after = h.wait(h.backend().peers->next_hop(*Uuid::parse(kOperatorTenantId),
+                                                  "test.hub.east.eu.alice", std::nullopt));
+  ASSERT_TRUE(after);
+  ASSERT_TRUE(*after);
+  EXPECT_EQ((*after)->id.str(), s.b);
+  h.backend().peers->stop_listener();
+}
+
 TEST(PeerRouting, AddressPrefixes) {
   EXPECT_EQ(peer::address_prefixes("g.a.b"),
             (std::vector<std::string_view>{"g.a.b", "g.a", "g"}));

@@ -273,15 +273,15 @@ class DomainAccounts final : public AccountResolver, public BalanceHooks {
   asio::awaitable<Result<AccountPtr>> next_hop(const Account& incoming,
                                                std::string_view destination) override {
     auto tenant = Uuid::parse(incoming.tenant_id);
-    auto asset_id = Uuid::parse(incoming.asset.id);
-    if (!tenant || !asset_id) co_return AccountPtr{};
-    // Peers of the incoming account's asset (cross-currency happens on local delivery).
-    auto peer = co_await b_.peers->route(*tenant, *asset_id, destination);
+    if (!tenant) co_return AccountPtr{};
+    // Peers of any asset (a peer of another asset is paid through the two assets' liquidity
+    // accounts by the balance stage, at the rate-conversion stage's amount), never back to the
+    // incoming peer.
+    std::optional<Uuid> exclude;
+    if (incoming.kind == AccountKind::kPeer) exclude = Uuid::parse(incoming.id);
+    auto peer = co_await b_.peers->next_hop(*tenant, destination, exclude);
     if (!peer) co_return std::unexpected(peer.error());
     if (!*peer) co_return AccountPtr{};
-    if (incoming.kind == AccountKind::kPeer && (*peer)->id.str() == incoming.id) {
-      co_return AccountPtr{};
-    }
     co_return co_await peer_account(std::move(*peer));
   }
 

@@ -163,11 +163,14 @@ std::optional<crypto::Sha256Digest> digest_from_hex(std::string_view hex) {
 }
 
 // Picks, among peers (oldest first), the one with the longest route that is a prefix of the
-// address (from address_prefixes).
+// address (from address_prefixes), skipping `exclude`: when every peer of a prefix is excluded,
+// the next shorter prefix is tried.
 const Peer* longest_prefix(const std::vector<const Peer*>& peers,
-                           const std::vector<std::string_view>& prefixes) {
+                           const std::vector<std::string_view>& prefixes,
+                           const std::optional<Uuid>& exclude = std::nullopt) {
   for (std::string_view prefix : prefixes) {
     for (const Peer* p : peers) {
+      if (exclude && p->id == *exclude) continue;
       if (std::find(p->routes.begin(), p->routes.end(), prefix) != p->routes.end()) return p;
     }
   }
@@ -186,6 +189,12 @@ struct Snapshot {
                                         std::equal_to<>>,
                      UuidHash>
       routes;
+  // tenant → route prefix → peers of any asset (oldest first): the connector's next hops.
+  std::unordered_map<Uuid,
+                     std::unordered_map<std::string, std::vector<const Peer*>, StringHash,
+                                        std::equal_to<>>,
+                     UuidHash>
+      tenant_routes;
 };
 
 namespace {
@@ -200,9 +209,14 @@ std::shared_ptr<const Snapshot> build_snapshot(std::vector<PeerWithTokens> rows)
       if (auto d = digest_from_hex(hex)) snap->by_token.emplace(*d, p);
     }
     auto& table = snap->routes[p->asset_id];
+    auto& tenant_table = snap->tenant_routes[p->tenant_id];
     for (const auto& route : p->routes) {
       auto& list = table[route];
       if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
+      auto& tenant_list = tenant_table[route];
+      if (std::find(tenant_list.begin(), tenant_list.end(), p) == tenant_list.end()) {
+        tenant_list.push_back(p);
+      }
     }
   }
   return snap;
@@ -547,6 +561,42 @@ asio::awaitable<Result<std::shared_ptr<const Peer>>> PeerService::route(Uuid ten
   std::vector<const Peer*> candidates;
   for (const auto& p : *peers) candidates.push_back(&p);
   const Peer* best = longest_prefix(candidates, prefixes);
+  if (!best) co_return std::shared_ptr<const Peer>{};
+  co_return std::make_shared<const Peer>(*best);
+}
+
+asio::awaitable<Result<std::shared_ptr<const Peer>>> PeerService::next_hop(
+    Uuid tenant_id, std::string_view address, std::optional<Uuid> exclude_peer) {
+  auto snap = co_await snapshot();
+  if (!snap) co_return std::unexpected(snap.error());
+  if (*snap) {
+    auto table = (*snap)->tenant_routes.find(tenant_id);
+    if (table == (*snap)->tenant_routes.end()) co_return std::shared_ptr<const Peer>{};
+    // Longest prefix first, without allocating: cut at each '.' from the right; a prefix whose
+    // peers are all excluded gives way to the next shorter one.
+    std::string_view prefix = address;
+    while (!prefix.empty()) {
+      auto hit = table->second.find(prefix);
+      if (hit != table->second.end()) {
+        for (const Peer* p : hit->second) {
+          if (exclude_peer && p->id == *exclude_peer) continue;
+          co_return std::shared_ptr<const Peer>(*snap, p);
+        }
+      }
+      auto dot = prefix.rfind('.');
+      if (dot == std::string_view::npos) break;
+      prefix = prefix.substr(0, dot);
+    }
+    co_return std::shared_ptr<const Peer>{};
+  }
+  auto prefixes = address_prefixes(address);
+  if (prefixes.empty()) co_return std::shared_ptr<const Peer>{};
+  auto peers = co_await store_.find_by_tenant_routes(tenant_id, prefixes);
+  if (!peers) co_return std::unexpected(peers.error());
+  std::vector<const Peer*> candidates;
+  candidates.reserve(peers->size());
+  for (const auto& p : *peers) candidates.push_back(&p);
+  const Peer* best = longest_prefix(candidates, prefixes, exclude_peer);
   if (!best) co_return std::shared_ptr<const Peer>{};
   co_return std::make_shared<const Peer>(*best);
 }

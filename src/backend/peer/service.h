@@ -1,7 +1,8 @@
 // The peer service: create, update and delete peers (with their liquidity accounts), peer
 // liquidity deposits and withdrawals, and the lookups the ILP connector makes per packet —
 // the peer presenting an incoming token, and the next-hop peer for an ILP address
-// (longest-prefix match over the routes of a tenant's peers of one asset).
+// (longest-prefix match over the routes of all of a tenant's peers, any asset; the per-asset
+// lookup serves peerByAddressAndAsset).
 //
 // The lookups are served from an in-memory snapshot of every peer, loaded from the database
 // and dropped whenever any process changes a peer: each change sends a NOTIFY on kPeerChannel in
@@ -95,6 +96,12 @@ class PeerService {
   // (whole segments; the address itself counts). Among peers sharing that prefix, the oldest.
   boost::asio::awaitable<Result<std::shared_ptr<const Peer>>> route(Uuid tenant_id, Uuid asset_id,
                                                                     std::string_view address);
+  // The connector's next hop (reference/connector.md §6): the peer of `tenant_id`, of any asset,
+  // whose route is the longest prefix of `address` (whole segments), never `exclude_peer`; when
+  // every peer of the longest matching prefix is excluded, the next shorter prefix is tried.
+  // Among peers sharing a prefix, the oldest.
+  boost::asio::awaitable<Result<std::shared_ptr<const Peer>>> next_hop(
+      Uuid tenant_id, std::string_view address, std::optional<Uuid> exclude_peer);
 
   // Starts the PgListener that makes the snapshot trustworthy (idempotent). Without it every
   // lookup reads the database.

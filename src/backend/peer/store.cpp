@@ -220,4 +220,18 @@ asio::awaitable<Result<std::vector<Peer>>> PeerStore::find_by_routes(
   co_return out;
 }
 
+asio::awaitable<Result<std::vector<Peer>>> PeerStore::find_by_tenant_routes(
+    const Uuid& tenant_id, const std::vector<std::string_view>& prefixes) {
+  std::vector<std::string> items(prefixes.begin(), prefixes.end());
+  auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +
+                                  " FROM peers t WHERE t.tenant_id = $1"
+                                  " AND t.routes && $2::text[] ORDER BY t.created_at, t.id",
+                              tenant_id, array_literal(items));
+  if (!r) co_return std::unexpected(r.error());
+  std::vector<Peer> out;
+  out.reserve(static_cast<std::size_t>(r->rows()));
+  for (const auto& row : *r) out.push_back(peer_from_row(row));
+  co_return out;
+}
+
 }  // namespace rafiki::backend::peer

@@ -59,6 +59,9 @@ class PeerStore {
   // The peers of a tenant's asset with a route among `prefixes`, oldest first.
   boost::asio::awaitable<Result<std::vector<Peer>>> find_by_routes(
       const Uuid& tenant_id, const Uuid& asset_id, const std::vector<std::string_view>& prefixes);
+  // The peers of a tenant, of any asset, with a route among `prefixes`, oldest first.
+  boost::asio::awaitable<Result<std::vector<Peer>>> find_by_tenant_routes(
+      const Uuid& tenant_id, const std::vector<std::string_view>& prefixes);
 
  private:
   store::PgPool pg_;
