@@ -428,39 +428,49 @@ asio::awaitable<Result<std::optional<Peer>>> PeerService::get(Uuid id) {
   co_return co_await store_.find(id);
 }
 
-asio::awaitable<Result<void>> PeerService::deposit(Uuid peer_id, std::optional<Uuid> tenant_scope,
-                                                   money::u128 amount, Uuid transfer_id) {
-  co_return co_await backend_.pg.transaction(
+namespace {
+
+using MoveLiquidity = std::function<asio::awaitable<Result<void>>(const asset::Asset&)>;
+
+// Runs a deposit or withdrawal on the peer's account while the peer row is share-locked, so a
+// concurrent deletePeer either sees the money or the peer is gone first ("unknown peer").
+asio::awaitable<Result<void>> with_locked_peer(Backend& backend, Uuid peer_id,
+                                               std::optional<Uuid> tenant_scope,
+                                               MoveLiquidity move) {
+  co_return co_await backend.pg.transaction(
       [&](store::PgConn& conn) -> asio::awaitable<Result<void>> {
         auto found = co_await PeerStore::lock(conn, peer_id, false);
         if (!found) co_return std::unexpected(found.error());
         if (!*found || (tenant_scope && (*found)->tenant_id != *tenant_scope)) {
           co_return fail(std::string(kPeerErrorUnknown), "unknown peer");
         }
-        auto asset = co_await backend_.assets->get_including_deleted((*found)->asset_id);
+        auto asset = co_await backend.assets->get_including_deleted((*found)->asset_id);
         if (!asset) co_return std::unexpected(asset.error());
         if (!*asset) co_return fail(std::string(kPeerErrorUnknownAsset), "unknown asset");
-        co_return co_await backend_.liquidity->deposit(peer_id, **asset, amount, transfer_id);
+        co_return co_await move(**asset);
       });
+}
+
+}  // namespace
+
+asio::awaitable<Result<void>> PeerService::deposit(Uuid peer_id, std::optional<Uuid> tenant_scope,
+                                                   money::u128 amount, Uuid transfer_id) {
+  // Named, not a temporary inside the co_await (g++ 12, docs/architecture.md).
+  MoveLiquidity move = [&](const asset::Asset& asset) -> asio::awaitable<Result<void>> {
+    co_return co_await backend_.liquidity->deposit(peer_id, asset, amount, transfer_id);
+  };
+  co_return co_await with_locked_peer(backend_, peer_id, tenant_scope, std::move(move));
 }
 
 asio::awaitable<Result<void>> PeerService::withdraw(Uuid peer_id,
                                                     std::optional<Uuid> tenant_scope,
                                                     money::u128 amount, Uuid transfer_id,
                                                     std::uint32_t timeout_seconds) {
-  co_return co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<void>> {
-        auto found = co_await PeerStore::lock(conn, peer_id, false);
-        if (!found) co_return std::unexpected(found.error());
-        if (!*found || (tenant_scope && (*found)->tenant_id != *tenant_scope)) {
-          co_return fail(std::string(kPeerErrorUnknown), "unknown peer");
-        }
-        auto asset = co_await backend_.assets->get_including_deleted((*found)->asset_id);
-        if (!asset) co_return std::unexpected(asset.error());
-        if (!*asset) co_return fail(std::string(kPeerErrorUnknownAsset), "unknown asset");
-        co_return co_await backend_.liquidity->withdraw(peer_id, **asset, amount, transfer_id,
-                                                        timeout_seconds);
-      });
+  MoveLiquidity move = [&](const asset::Asset& asset) -> asio::awaitable<Result<void>> {
+    co_return co_await backend_.liquidity->withdraw(peer_id, asset, amount, transfer_id,
+                                                    timeout_seconds);
+  };
+  co_return co_await with_locked_peer(backend_, peer_id, tenant_scope, std::move(move));
 }
 
 asio::awaitable<Result<std::optional<money::u128>>> PeerService::liquidity(Uuid peer_id) {
