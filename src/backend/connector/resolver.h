@@ -37,7 +37,7 @@ class AccountResolver {
   // The next-hop peer (with its asset) for `destination` within the incoming account's tenant
   // (reference/connector.md §6): longest whole-segment prefix over the peers' static addresses
   // and routes, never the incoming peer itself (no bounce-back); nullptr when no peer matches.
-  // RoutingTable (routing.h) is the table this can be answered from.
+  // The backend answers it with PeerService::next_hop (the peer domain's routing snapshot).
   virtual boost::asio::awaitable<Result<AccountPtr>> next_hop(const Account& incoming,
                                                               std::string_view destination) = 0;
 };

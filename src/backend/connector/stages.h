@@ -18,7 +18,6 @@
 
 #include "backend/connector/chain.h"
 #include "backend/connector/resolver.h"
-#include "backend/connector/routing.h"
 #include "backend/connector/token_bucket.h"
 #include "backend/rates/model.h"
 #include "ledger/ledger.h"
