@@ -30,6 +30,7 @@ using namespace rafiki;
 namespace {
 
 constexpr int kHotAccounts = 8;
+const bool ids_v7 = std::getenv("LEDGER_BENCH_V4") == nullptr;
 constexpr int kPendingTimeoutSeconds = 60;
 constexpr const char* kDatabase = "rafiki_ledger_bench";
 
@@ -118,8 +119,8 @@ Row run(const std::string& url, int callers, bool naive, std::chrono::seconds du
                   Uuid from = hot[i];
                   Uuid to = hot[j];
                   auto t0 = Clock::now();
-                  Uuid pending_id = Uuid::v4();
-                  Uuid post_id = Uuid::v4();
+                  Uuid pending_id = (ids_v7 ? Uuid::v7() : Uuid::v4());
+                  Uuid post_id = (ids_v7 ? Uuid::v7() : Uuid::v4());
                   bool ok = false;
                   if (naive) {
                     auto p = co_await bench::naive_pending(*pool, pending_id, from, to, 1,
@@ -234,8 +235,11 @@ int main(int argc, char** argv) {
 
   std::vector<int> levels{1, 64, 1024};
   if (const char* only = std::getenv("LEDGER_BENCH_CALLERS")) levels = {std::atoi(only)};
+  const char* only_impl = std::getenv("LEDGER_BENCH_ONLY");  // "batched" or "naive"
+
   for (int callers : levels) {
     for (bool naive : {false, true}) {
+      if (only_impl != nullptr && std::string(only_impl) != (naive ? "naive" : "batched")) continue;
       Row row = run(url, callers, naive, duration);
       std::printf("%s %d %.0f %.2f %.2f %d\n", naive ? "naive" : "batched", callers,
                   row.posted_per_second, row.p50_ms, row.p99_ms, row.failures);

@@ -1,4 +1,5 @@
-// UUIDs (RFC 9562): random version 4 from the OS CSPRNG, parsing of the canonical 36-character
+// UUIDs (RFC 9562): random version 4 and time-ordered version 7 (48-bit Unix milliseconds, then
+// random bits) from the OS CSPRNG, parsing of the canonical 36-character
 // form (any case; other forms are refused) and lowercase printing.
 #pragma once
 
@@ -14,6 +15,10 @@ struct Uuid {
   std::array<std::uint8_t, 16> bytes{};
 
   static Uuid v4();
+  // Time-ordered: ids made close in time sort close together, so a B-tree keyed by them is
+  // appended to at its right edge instead of at random pages (TigerBeetle recommends such ids
+  // for transfers for the same reason).
+  static Uuid v7();
   static std::optional<Uuid> parse(std::string_view text);
   std::string str() const;
   bool is_nil() const;

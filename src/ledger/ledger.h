@@ -6,7 +6,8 @@
 // committed, with one result code per transfer of its own; a failed transfer changes nothing.
 //
 // A Ledger is a cheap handle (copies share the batcher); every method may be called from any
-// coroutine on any thread at once. The schema is migrations/backend/0001_ledger.sql.
+// coroutine on any thread at once. The schema is migrations/backend/0001_ledger.sql; the batch
+// function as it is now, 0008_ledger_store_before_locking.sql.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -38,6 +39,9 @@ constexpr int kBatchesInFlightMax = 2;    // SQL calls running at once per Ledge
 // A queue of at least twice this many transfers is sent as two batches when a slot is free.
 constexpr std::size_t kBatchSplitTransfersMin = 64;
 constexpr int kBatchAttemptsMax = 5;      // a batch rolled back by a race is re-run this often
+// Batches skip looking up stored transfers with their ids (retries are rare); once a batch met
+// one (it fails on the primary key and runs again, looking), batches look for this long.
+constexpr std::chrono::seconds kCheckExistingAfterHit{2};
 constexpr std::size_t kSweepTransfersMax = 1000;  // expired pendings released per SQL call
 
 // Error codes (besides the store's "pg.*" ones, passed through).

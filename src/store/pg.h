@@ -70,6 +70,8 @@ enum class PgIsolation { kReadCommitted, kRepeatableRead, kSerializable };
 // One statement parameter, as text (NULL when empty). Built implicitly from the supported
 // types: strings, integers, bool, double, money::u128 (decimal, for numeric(39,0)), Uuid,
 // TimePoint (RFC 3339, for timestamptz), bytes (bytea), std::optional of those, std::nullopt.
+// PgParam::binary passes bytes already in PostgreSQL's binary format of the parameter's type
+// (store/pg_binary.h builds arrays), which the SQL must name with a cast (`$1::uuid[]`).
 class PgParam {
  public:
   PgParam(std::nullopt_t) {}
@@ -93,11 +95,20 @@ class PgParam {
     if (v) *this = PgParam(*v);
   }
 
+  static PgParam binary(std::string bytes) {
+    PgParam p(std::move(bytes));
+    p.binary_ = true;
+    return p;
+  }
+
   bool is_null() const { return !text_.has_value(); }
+  bool is_binary() const { return binary_; }
+  // The text, or the binary value's bytes.
   const std::optional<std::string>& text() const { return text_; }
 
  private:
   std::optional<std::string> text_;
+  bool binary_ = false;
 };
 
 // A statement for PgConn::pipeline.

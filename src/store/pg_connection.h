@@ -242,12 +242,32 @@ struct PgConnection {
     co_return last;
   }
 
-  static std::vector<const char*> values_of(const std::vector<PgParam>& params) {
-    std::vector<const char*> values(params.size());
+  // Parameters as libpq takes them; lengths and formats only when one of them is binary.
+  struct Wire {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    const int* lengths_or_null() const { return formats.empty() ? nullptr : lengths.data(); }
+    const int* formats_or_null() const { return formats.empty() ? nullptr : formats.data(); }
+  };
+
+  static Wire values_of(const std::vector<PgParam>& params) {
+    Wire wire;
+    wire.values.resize(params.size());
+    bool any_binary = false;
     for (std::size_t i = 0; i < params.size(); ++i) {
-      values[i] = params[i].is_null() ? nullptr : params[i].text()->c_str();
+      wire.values[i] = params[i].is_null() ? nullptr : params[i].text()->data();
+      any_binary = any_binary || params[i].is_binary();
     }
-    return values;
+    if (any_binary) {
+      wire.lengths.resize(params.size());
+      wire.formats.resize(params.size());
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        wire.lengths[i] = params[i].is_null() ? 0 : static_cast<int>(params[i].text()->size());
+        wire.formats[i] = params[i].is_binary() ? 1 : 0;
+      }
+    }
+    return wire;
   }
 
   Result<void> usable() {
@@ -264,9 +284,10 @@ struct PgConnection {
     }
     if (Result<void> ok = usable(); !ok) co_return std::unexpected(ok.error());
     auto deadline = query_deadline();
-    std::vector<const char*> values = values_of(params);
+    Wire wire = values_of(params);
     if (PQsendQueryParams(conn, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0) == 0) {
+                          wire.values.data(), wire.lengths_or_null(), wire.formats_or_null(),
+                          0) == 0) {
       co_return lost();
     }
     if (Result<void> sent = co_await flush(deadline); !sent)
@@ -301,9 +322,10 @@ struct PgConnection {
     // From here on an early return leaves the connection mid-pipeline: broken.
     broken = true;
     for (const auto& s : statements) {
-      std::vector<const char*> values = values_of(s.params);
+      Wire wire = values_of(s.params);
       if (PQsendQueryParams(conn, s.sql.c_str(), static_cast<int>(s.params.size()), nullptr,
-                            values.data(), nullptr, nullptr, 0) == 0) {
+                            wire.values.data(), wire.lengths_or_null(), wire.formats_or_null(),
+                            0) == 0) {
         co_return lost();
       }
     }

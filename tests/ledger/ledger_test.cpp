@@ -814,3 +814,75 @@ TEST(LedgerBatch, ReadsMadeBeforeTheLocksThatWentStaleAreMadeAgain) {
     EXPECT_EQ(alice.debits_posted, 0u);
   });
 }
+
+// A batch normally stores its transfers before locking the accounts without looking for stored
+// ones with the same ids: one that meets such an id runs again, looking. Either way each
+// transfer gets its own answer, failed ones leave no row, and the stored transfer is untouched.
+TEST(LedgerBatch, AStoredIdInABatchOfNewTransfersAnswersExistsAndTheRestApplyOnce) {
+  TestDatabase db;
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    Ledger ledger = co_await open_ledger(ex, db.url());
+    World w = co_await make_world(ledger);
+    Uuid stored_single = Uuid::v4();
+    Uuid stored_pending = Uuid::v4();
+    {
+      std::vector<Transfer> first{single(stored_single, w.alice, w.bob, 7),
+                                  pending(stored_pending, w.alice, w.bob, 50, 60)};
+      auto got = co_await create(ledger, std::move(first));
+      EXPECT_EQ(got, (Names{"ok", "ok"}));
+    }
+    Uuid a = Uuid::v7(), b = Uuid::v7(), c = Uuid::v7(), d = Uuid::v7(), e = Uuid::v7(),
+         f = Uuid::v7();
+    std::vector<Transfer> batch{
+        single(a, w.alice, w.bob, 10),
+        single(stored_single, w.alice, w.bob, 7),  // a retry
+        post(b, stored_pending),
+        post(c, stored_pending),                  // the pending is posted by b already
+        single(d, w.alice, w.bob, 10000),         // more than alice has
+        void_pending(e, Uuid::v4()),              // no such pending transfer
+        pending(f, w.bob, w.alice, 5, 60),
+    };
+    {
+      auto got = co_await create(ledger, std::move(batch));
+      EXPECT_EQ(got, (Names{"ok", "exists", "ok", "pending_transfer_already_posted",
+                            "exceeds_credits", "pending_transfer_not_found", "ok"}));
+    }
+    // funding, the two stored, a, b, f
+    EXPECT_EQ(db.query_value("SELECT count(*) FROM ledger_transfers"), "6");
+    std::vector<Uuid> ids{stored_single, stored_pending, a, b, c, d, e, f};
+    auto found = co_await ledger.lookup_transfers(ids);
+    CO_ASSERT_OK(found);
+    CO_ASSERT(found->size() == 5);
+    EXPECT_EQ((*found)[0].amount, 7u);
+    EXPECT_EQ((*found)[1].state, TransferState::kPosted);
+    EXPECT_EQ((*found)[2].id, a);
+    const Transfer& posted = (*found)[3];
+    EXPECT_EQ(posted.id, b);
+    EXPECT_EQ(posted.debit_account_id, w.alice);
+    EXPECT_EQ(posted.credit_account_id, w.bob);
+    EXPECT_EQ(posted.amount, 50u);
+    EXPECT_EQ(posted.kind, TransferKind::kPostPending);
+    EXPECT_EQ((*found)[4].id, f);
+    EXPECT_EQ((*found)[4].state, TransferState::kPending);
+    EXPECT_TRUE((*found)[4].expires_at.has_value());
+    Account alice = co_await get(ledger, w.alice);
+    Account bob = co_await get(ledger, w.bob);
+    EXPECT_EQ(alice.debits_posted, 67u);   // 7 + 10 + 50
+    EXPECT_EQ(alice.debits_pending, 0u);
+    EXPECT_EQ(alice.credits_pending, 5u);
+    EXPECT_EQ(bob.credits_posted, 67u);
+    EXPECT_EQ(bob.debits_pending, 5u);
+
+    // The same batch again: every transfer that was stored answers exists, nothing moves.
+    std::vector<Transfer> again{single(a, w.alice, w.bob, 10), post(b, stored_pending),
+                                pending(f, w.bob, w.alice, 5, 60)};
+    {
+      auto got = co_await create(ledger, std::move(again));
+      EXPECT_EQ(got, (Names{"exists", "exists", "exists"}));
+    }
+    EXPECT_EQ(db.query_value("SELECT count(*) FROM ledger_transfers"), "6");
+    Account alice_after = co_await get(ledger, w.alice);
+    EXPECT_EQ(alice_after.debits_posted, 67u);
+    EXPECT_EQ(alice_after.credits_pending, 5u);
+  });
+}

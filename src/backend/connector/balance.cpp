@@ -39,7 +39,7 @@ std::vector<ledger::Transfer> make_legs(const Context& ctx, ledger::TransferKind
   auto leg = [&](const std::string& debit, const std::string& credit, std::uint64_t amount,
                  std::uint32_t ledger) {
     ledger::Transfer t;
-    t.id = Uuid::v4();
+    t.id = Uuid::v7();  // time-ordered: the ledger's primary key index grows at its right edge
     t.debit_account_id = parse_id(debit);
     t.credit_account_id = parse_id(credit);
     t.amount = amount;
@@ -108,7 +108,7 @@ static boost::asio::awaitable<bool> resolve_pending(ledger::Ledger& ledger,
     resolution.reserve(legs.size());
     for (std::size_t i = 0; i < legs.size(); ++i) {
       ledger::Transfer t;
-      t.id = Uuid::v4();
+      t.id = Uuid::v7();
       t.pending_id = legs[i].id;
       t.kind = post ? ledger::TransferKind::kPostPending : ledger::TransferKind::kVoidPending;
       t.linked = i + 1 < legs.size();
