@@ -1,9 +1,19 @@
--- Faster batches (issue 3): ledger_create_transfers stores the transfers it expects to apply
--- before it locks the accounts, so that batches on the same hot accounts wait for each other
--- only while balances are checked and updated, and the look-up of stored transfers with the
--- batch's ids (retries) runs only when the caller asks for it: a batch that meets a stored id
--- without looking fails on the primary key as a whole and is run again with the look-up
--- (src/ledger/ledger.cpp). Results and effects are those of 0001's function.
+-- Faster batches (issue 3): ledger_create_transfers stores the transfers whose row it knows in
+-- advance before it locks the accounts, so that batches on the same hot accounts wait for each
+-- other only while balances are checked and updated; and it looks up stored transfers with the
+-- batch's ids (retries) only when the caller asks, or for the few transfers it cannot store in
+-- advance: a batch that meets a stored id without looking fails on the primary key as a whole
+-- and the caller runs it again, asking (src/ledger/ledger.cpp). Result codes and balances are
+-- those of 0001's function. What differs:
+--  * a transfer's created_at is when its batch started (before the locks), not when it was
+--    applied, so under contention created_at may be a few milliseconds out of the order in
+--    which batches were applied to an account; a pending transfer's timeout runs from then too;
+--  * two batches holding the same new transfer id at the same moment (a resubmission racing
+--    the original) can wait for each other in a cycle; PostgreSQL detects it after
+--    deadlock_timeout and one of them rolls back and is run again. Batches with distinct ids
+--    still never deadlock: every batch locks accounts in id order.
+-- The 14-argument form stays as a wrapper (it always looks up stored ids), for a process of the
+-- previous version still running beside this one during a rolling deploy.
 
 DROP FUNCTION ledger_create_transfers(uuid[], uuid[], uuid[], numeric[], uuid[], bigint[],
   integer[], integer[], bigint[], boolean[], integer[], integer[], integer[], integer[]);
@@ -46,7 +56,8 @@ DECLARE
   e_ledger bigint[]; e_code integer[]; e_flags integer[]; e_timeout bigint[];
   has_resolves boolean := false; rec record; may_overflow boolean;
   -- Rows stored before locking (see below): which, and those to take back or add afterwards.
-  simple boolean[]; resolved_in_batch integer[]; taken_back uuid[]; late boolean;
+  simple boolean[]; blocked boolean[]; taken_back uuid[]; late boolean;
+  p_created timestamptz[]; now_locked timestamptz;
   p_debit uuid[]; p_credit uuid[]; p_amount numeric[]; p_ledger bigint[];
   p_code integer[]; p_flagsv integer[]; p_state smallint[]; p_expires timestamptz[];
   p_tid tid[]; stale integer[]; posted_tids tid[]; voided_tids tid[];
@@ -64,7 +75,11 @@ BEGIN
   IF n IS NULL OR n = 0 THEN
     RETURN ARRAY[]::integer[];
   END IF;
-  -- The batch's one timestamp: the transfers' created_at, and the instant expiry is judged at.
+  -- When the batch started: the transfers' created_at (a post's never before its pending
+  -- transfer's) and the start of a pending transfer's timeout. Whether a pending transfer has
+  -- expired is judged at now_locked, taken once the accounts are locked: batches on the same
+  -- accounts take their locks one after another, so what one judged expired stays expired for
+  -- every later one.
   now_ts := clock_timestamp();
 
   -- The pending transfers this batch posts or voids: their fields never change, so they are
@@ -74,10 +89,11 @@ BEGIN
      OR array_position(p_flags, 5) IS NOT NULL OR array_position(p_flags, 9) IS NOT NULL THEN
     has_resolves := true;
     SELECT array_agg(q.d), array_agg(q.c), array_agg(q.a), array_agg(q.l), array_agg(q.co),
-           array_agg(q.f), array_agg(q.x), array_agg(q.tid)
-      INTO p_debit, p_credit, p_amount, p_ledger, p_code, p_flagsv, p_expires, p_tid
+           array_agg(q.f), array_agg(q.x), array_agg(q.tid), array_agg(q.cr)
+      INTO p_debit, p_credit, p_amount, p_ledger, p_code, p_flagsv, p_expires, p_tid, p_created
       FROM (SELECT t.debit_account_id AS d, t.credit_account_id AS c, t.amount AS a,
-                   t.ledger AS l, t.code AS co, t.flags AS f, t.expires_at AS x, t.ctid AS tid
+                   t.ledger AS l, t.code AS co, t.flags AS f, t.expires_at AS x, t.ctid AS tid,
+                   t.created_at AS cr
               FROM unnest(p_pending_ids) WITH ORDINALITY AS u(pid, ord)
               LEFT JOIN LATERAL (SELECT x.*, x.ctid FROM ledger_transfers x WHERE x.id = u.pid) t ON true
              ORDER BY u.ord) q;
@@ -85,23 +101,6 @@ BEGIN
     p_debit := array_fill(NULL::uuid, ARRAY[n]);
     p_credit := p_debit;
     p_flagsv := array_fill(NULL::integer, ARRAY[n]);
-  END IF;
-
-  -- Stored transfers with one of our ids (usually none: these are retries), read before locking
-  -- when the caller asks (in_check_existing): a stored transfer's fields never change. Without
-  -- the check, and for one with our id that another batch stores after this read, our INSERT
-  -- fails on the primary key: the whole batch rolls back and the caller runs it again, checking.
-  e_found := array_fill(false, ARRAY[n]);
-  IF in_check_existing THEN
-    FOR rec IN SELECT u.ord::integer AS ord, e.*
-                 FROM unnest(p_ids) WITH ORDINALITY AS u(id, ord)
-                 JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.id) e ON true LOOP
-      e_found[rec.ord] := true; e_debit[rec.ord] := rec.debit_account_id;
-      e_credit[rec.ord] := rec.credit_account_id; e_amount[rec.ord] := rec.amount;
-      e_pending[rec.ord] := rec.pending_id; e_ledger[rec.ord] := rec.ledger;
-      e_code[rec.ord] := rec.code; e_flags[rec.ord] := rec.flags;
-      e_timeout[rec.ord] := rec.timeout_seconds;
-    END LOOP;
   END IF;
 
   -- Store the transfers before locking the accounts, as if each will be applied, so that the
@@ -114,23 +113,48 @@ BEGIN
   -- deleted again (same transaction: no one ever sees them) and the other applied ones are
   -- inserted. Inserted in id order, so that two batches holding the same new ids wait for each
   -- other in one order.
-  -- The transfers a post or void of the batch may resolve (rare): each one's candidates.
+  --
+  -- The transfers a post or void of the batch may resolve (rare): every candidate of each,
+  -- marked once (a walk stops at a mark, so this is linear in the batch).
   IF has_resolves AND cardinality(array_remove(batch_pending, NULL)) > 0 THEN
+    blocked := array_fill(false, ARRAY[n]);
     FOR i IN 1..n LOOP
       j := batch_pending[i];
-      WHILE j IS NOT NULL LOOP
-        resolved_in_batch := resolved_in_batch || j;
+      WHILE j IS NOT NULL AND NOT blocked[j] LOOP
+        blocked[j] := true;
         j := prev_same_id[j];
       END LOOP;
     END LOOP;
   END IF;
-  SELECT array_agg(coalesce(u.pre = 0 AND NOT u.ef AND u.psi IS NULL
-                            AND (resolved_in_batch IS NULL OR u.ord <> ALL(resolved_in_batch))
+  SELECT array_agg(coalesce(u.pre = 0 AND u.psi IS NULL AND u.blk IS NOT TRUE
                             AND (u.f & 12 = 0 OR (u.bp IS NULL AND u.pf & 2 <> 0)), false)
                    ORDER BY u.ord)
     INTO simple
-    FROM unnest(p_prechecks, e_found, prev_same_id, p_ids, p_flags, batch_pending, p_flagsv)
-         WITH ORDINALITY AS u(pre, ef, psi, id, f, bp, pf, ord);
+    FROM unnest(p_prechecks, prev_same_id, blocked, p_flags, batch_pending, p_flagsv)
+         WITH ORDINALITY AS u(pre, psi, blk, f, bp, pf, ord);
+
+  -- Stored transfers with one of our ids (usually none: these are retries), read before
+  -- locking: a stored transfer's fields never change. Every id is looked up when the caller
+  -- asks (in_check_existing); otherwise only those of transfers that are not simple (rare),
+  -- whose outcome may be decided before they are inserted. A simple transfer with a stored id,
+  -- and any transfer whose id another batch stores after this read, makes an INSERT fail on the
+  -- primary key: the whole batch rolls back and the caller runs it again, asking.
+  e_found := array_fill(false, ARRAY[n]);
+  IF in_check_existing OR false = ANY(simple) THEN
+    FOR rec IN SELECT u.ord::integer AS ord, e.*
+                 FROM (SELECT x.id, x.ord FROM unnest(p_ids, simple, p_prechecks)
+                                               WITH ORDINALITY AS x(id, s, pre, ord)
+                        WHERE in_check_existing OR (NOT x.s AND x.pre = 0)) u
+                 JOIN LATERAL (SELECT * FROM ledger_transfers WHERE id = u.id) e ON true LOOP
+      e_found[rec.ord] := true; e_debit[rec.ord] := rec.debit_account_id;
+      e_credit[rec.ord] := rec.credit_account_id; e_amount[rec.ord] := rec.amount;
+      e_pending[rec.ord] := rec.pending_id; e_ledger[rec.ord] := rec.ledger;
+      e_code[rec.ord] := rec.code; e_flags[rec.ord] := rec.flags;
+      e_timeout[rec.ord] := rec.timeout_seconds;
+      simple[rec.ord] := false;
+    END LOOP;
+  END IF;
+
   INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, pending_id,
                                 ledger, code, flags, timeout_seconds, expires_at, state,
                                 created_at)
@@ -139,10 +163,11 @@ BEGIN
          u.pid, CASE WHEN u.f & 12 = 0 THEN u.l ELSE u.pl END,
          CASE WHEN u.f & 12 = 0 THEN u.co ELSE u.pco END, u.f, u.t,
          CASE WHEN u.f & 2 <> 0 AND u.t > 0 THEN now_ts + make_interval(secs => u.t) END,
-         CASE WHEN u.f & 2 <> 0 THEN 1 ELSE 0 END, now_ts
+         CASE WHEN u.f & 2 <> 0 THEN 1 ELSE 0 END, greatest(now_ts, u.pcr)
     FROM unnest(p_ids, p_debits, p_credits, p_amounts, p_pending_ids, p_ledgers, p_codes,
-                p_flags, p_timeouts, simple, p_debit, p_credit, p_amount, p_ledger, p_code)
-         AS u(id, d, c, a, pid, l, co, f, t, s, pd, pc, pa, pl, pco)
+                p_flags, p_timeouts, simple, p_debit, p_credit, p_amount, p_ledger, p_code,
+                p_created)
+         AS u(id, d, c, a, pid, l, co, f, t, s, pd, pc, pa, pl, pco, pcr)
    WHERE u.s
    ORDER BY u.id;
 
@@ -155,6 +180,7 @@ BEGIN
            WHERE id IN (SELECT unnest(p_debits) UNION SELECT unnest(p_credits)
                         UNION SELECT unnest(p_debit) UNION SELECT unnest(p_credit))
            ORDER BY id FOR UPDATE) a;
+  now_locked := clock_timestamp();
   IF a_ids IS NULL THEN
     a_ids := ARRAY[]::uuid[];
   END IF;
@@ -279,7 +305,7 @@ BEGIN
         END IF;
       END IF;
       IF code = 0 AND (prev_same_pending[i] IS NOT NULL OR pid_state <> 1
-                       OR pid_expires <= now_ts) THEN
+                       OR pid_expires <= now_locked) THEN
         k := prev_same_pending[i];
         WHILE k IS NOT NULL AND NOT applied[k] LOOP
           k := prev_same_pending[k];
@@ -288,7 +314,7 @@ BEGIN
           code := 27;  -- pending_transfer_already_posted
         ELSIF pid_state = 3 OR k IS NOT NULL THEN
           code := 28;  -- pending_transfer_already_voided
-        ELSIF pid_state = 4 OR pid_expires <= now_ts THEN
+        ELSIF pid_state = 4 OR pid_expires <= now_locked THEN
           code := 29;  -- pending_transfer_expired
         END IF;
       END IF;
@@ -430,10 +456,10 @@ BEGIN
                                   created_at)
     SELECT u.id, u.d, u.c, u.a, u.pid, u.l, u.co, u.f, u.t,
            CASE WHEN u.f & 2 <> 0 AND u.t > 0 THEN now_ts + make_interval(secs => u.t) END,
-           coalesce(u.s, CASE WHEN u.f & 2 <> 0 THEN 1 ELSE 0 END), now_ts
+           coalesce(u.s, CASE WHEN u.f & 2 <> 0 THEN 1 ELSE 0 END), greatest(now_ts, u.pcr)
       FROM unnest(p_ids, r_debit, r_credit, r_amount, p_pending_ids, r_ledger, r_code, p_flags,
-                  p_timeouts, r_state, applied, simple)
-           AS u(id, d, c, a, pid, l, co, f, t, s, ok, simple)
+                  p_timeouts, r_state, applied, simple, p_created)
+           AS u(id, d, c, a, pid, l, co, f, t, s, ok, simple, pcr)
      WHERE u.ok AND NOT u.simple;
   END IF;
 
@@ -460,3 +486,15 @@ BEGIN
 END;
 $$;
 
+CREATE FUNCTION ledger_create_transfers(
+    in_ids uuid[], in_debits uuid[], in_credits uuid[], in_amounts numeric[],
+    in_pending_ids uuid[], in_ledgers bigint[], in_codes integer[], in_flags integer[],
+    in_timeouts bigint[], in_links boolean[], in_prechecks integer[],
+    in_prev_same_id integer[], in_prev_same_pending integer[], in_batch_pending integer[])
+RETURNS integer[]
+LANGUAGE sql AS $$
+  SELECT ledger_create_transfers(in_ids, in_debits, in_credits, in_amounts, in_pending_ids,
+                                 in_ledgers, in_codes, in_flags, in_timeouts, in_links,
+                                 in_prechecks, in_prev_same_id, in_prev_same_pending,
+                                 in_batch_pending, true)
+$$;

@@ -343,7 +343,7 @@ struct LedgerState : std::enable_shared_from_this<LedgerState> {
       }
     }
     std::vector<store::PgParam> params;
-    params.reserve(14);
+    params.reserve(15);
     params.push_back(std::move(ids).finish());
     params.push_back(std::move(debits).finish());
     params.push_back(std::move(credits).finish());
@@ -368,7 +368,7 @@ struct LedgerState : std::enable_shared_from_this<LedgerState> {
       Result<store::PgResult> result =
           co_await self.pool.query_params(std::string(kCreateTransfersSql), params);
       if (!result) {
-        if (result.error().code == store::kPgUniqueViolation && !check_existing) {
+        if (result.error().code == store::kPgUniqueViolation) {
           check_existing = true;
           params[check_param] = store::PgParam(true);
           self.check_existing_until = std::chrono::steady_clock::now() + kCheckExistingAfterHit;

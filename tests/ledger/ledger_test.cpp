@@ -749,7 +749,8 @@ namespace {
 // batch makes its reads before locking, then waits for the locks until the writer commits.
 awaitable<Names> create_while_another_writer_commits(asio::any_io_executor ex, std::string url,
                                                      Ledger ledger, World w, std::string sql,
-                                                     std::vector<Transfer> batch) {
+                                                     std::vector<Transfer> batch,
+                                                     int hold_ms = 300) {
   store::PgPool other = make_pool(ex, url, 1);
   struct Answer {
     Names names;
@@ -771,7 +772,7 @@ awaitable<Names> create_while_another_writer_commits(asio::any_io_executor ex, s
           out->done = true;
         }(ledger, std::move(batch), answer),
         asio::detached);
-    co_await sleep_ms(300);
+    co_await sleep_ms(hold_ms);
     co_return 0;
   });
   if (!held) throw std::runtime_error("writer: " + held.error().message);
@@ -886,3 +887,62 @@ TEST(LedgerBatch, AStoredIdInABatchOfNewTransfersAnswersExistsAndTheRestApplyOnc
     EXPECT_EQ(alice_after.credits_pending, 5u);
   });
 }
+
+// Expiry is judged once the accounts are locked, not when the batch started: a post that waited
+// for the locks past the pending transfer's timeout answers expired and moves nothing.
+TEST(LedgerTwoPhase, APostThatWaitedForTheLocksPastTheTimeoutFindsThePendingExpired) {
+  TestDatabase db;
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    Ledger ledger = co_await open_ledger(ex, db.url());
+    World w = co_await make_world(ledger);
+    Uuid p = Uuid::v7();
+    auto created = co_await create(ledger, pending(p, w.alice, w.bob, 100, 1));
+    EXPECT_EQ(created, Names{"ok"});
+    std::vector<Transfer> posting{post(Uuid::v7(), p)};
+    auto posted = co_await create_while_another_writer_commits(ex, db.url(), ledger, w,
+                                                               "SELECT 1", std::move(posting),
+                                                               1500);
+    EXPECT_EQ(posted, Names{"pending_transfer_expired"});
+    Account alice = co_await get(ledger, w.alice);
+    EXPECT_EQ(alice.debits_posted, 0u);
+    EXPECT_EQ(alice.debits_pending, 100u);  // until the sweeper releases it
+    EXPECT_EQ(db.query_value("SELECT count(*) FROM ledger_transfers WHERE pending_id IS NOT NULL"),
+              "0");
+  });
+}
+
+// A call holding a pending transfer and its post (transfers the batch cannot store before the
+// locks) sent again after it was applied: each answers exists, even where checking the balance
+// again would have failed, and nothing moves.
+TEST(LedgerBatch, ACallResentAfterItAppliedAnswersExistsForTransfersResolvedInsideIt) {
+  TestDatabase db;
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    Ledger ledger = co_await open_ledger(ex, db.url());
+    World w = co_await make_world(ledger);
+    Uuid p = Uuid::v7(), q = Uuid::v7(), r = Uuid::v7(), s2 = Uuid::v7();
+    auto call = [&] {
+      Transfer linked_pending = pending(r, w.alice, w.bob, 300);
+      linked_pending.linked = true;
+      return std::vector<Transfer>{pending(p, w.alice, w.bob, 600), post(q, p), linked_pending,
+                                   void_pending(s2, r)};
+    };
+    {
+      auto got = co_await create(ledger, call());
+      EXPECT_EQ(got, (Names{"ok", "ok", "ok", "ok"}));
+    }
+    Account before = co_await get(ledger, w.alice);
+    EXPECT_EQ(before.debits_posted, 600u);
+    // Sent again by a fresh client (no recent primary key hit): alice could not afford 600 again.
+    Ledger fresh = co_await open_ledger(ex, db.url());
+    {
+      auto got = co_await create(fresh, call());
+      // As TigerBeetle: `exists` is not `ok`, so it fails the rest of its linked chain.
+      EXPECT_EQ(got, (Names{"exists", "exists", "exists", "linked_event_failed"}));
+    }
+    Account after = co_await get(ledger, w.alice);
+    EXPECT_EQ(after.debits_posted, 600u);
+    EXPECT_EQ(after.debits_pending, 0u);
+    EXPECT_EQ(db.query_value("SELECT count(*) FROM ledger_transfers"), "5");
+  });
+}
+
