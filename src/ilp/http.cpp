@@ -96,7 +96,11 @@ net::Handler make_http_handler(TokenLookup lookup, PrepareHandler handler) {
              net::Request& request) -> boost::asio::awaitable<net::Response> {
     auto token = bearer_token(request.headers);
     if (!token) co_return net::Response::text(401, "Bearer token required in Authorization header");
-    auto account = co_await lookup(std::string(*token));
+    TokenLookupResult found = co_await lookup(std::string(*token));
+    if (!found) {
+      co_return net::Response::text(503, "Service Unavailable - the token could not be checked");
+    }
+    std::optional<std::string>& account = *found;
     if (!account) co_return net::Response::text(401, "Access Denied - Invalid Token");
     auto content_type = request.headers.get("Content-Type");
     if (!content_type || !net::iequals(media_type(*content_type), kOctetStream))

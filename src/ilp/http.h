@@ -74,16 +74,19 @@ struct IncomingPrepare {
   Prepare prepare;
 };
 
-// Returns the account (e.g. the peer id) a bearer token belongs to, or nullopt when no account
-// has it. Compare tokens in constant time where they are secrets.
-using TokenLookup =
-    std::function<boost::asio::awaitable<std::optional<std::string>>(std::string token)>;
+// Returns the account (e.g. the peer id) a bearer token belongs to, nullopt when no account
+// has it, or an error when it could not be found out (e.g. the database failed): the request is
+// then answered 503, not 401, so the peer retries instead of doubting its token. Compare tokens
+// in constant time where they are secrets.
+using TokenLookupResult = Result<std::optional<std::string>>;
+using TokenLookup = std::function<boost::asio::awaitable<TokenLookupResult>(std::string token)>;
 // Handles a Prepare; returns an encoded Fulfill or Reject.
 using PrepareHandler = std::function<boost::asio::awaitable<Bytes>(const IncomingPrepare&)>;
 
 // The server side as a net::Handler (any method and path). Answers
 //   401 "Bearer token required in Authorization header" without a well-formed bearer token,
 //   401 "Access Denied - Invalid Token" when the lookup finds no account,
+//   503 "Service Unavailable - the token could not be checked" when the lookup failed,
 //   400 "Expected Content-Type of application/octet-stream" for another media type,
 //   400 "Invalid ILP Prepare: <reason>" when the body is not a valid Prepare,
 //   500 when the application's answer is not a valid Fulfill or Reject,

@@ -29,7 +29,7 @@ struct Peer {
   };
   explicit Peer(asio::io_context& io) : state(std::make_shared<State>()) {
     auto s = state;
-    auto lookup = [s](std::string token) -> asio::awaitable<std::optional<std::string>> {
+    auto lookup = [s](std::string token) -> asio::awaitable<ilp::TokenLookupResult> {
       {
         std::lock_guard lock(s->mutex);
         s->tokens.push_back(token);

@@ -34,6 +34,7 @@ std::string error_code(const Result<T>& result) {
 }
 
 constexpr std::string_view kToken = "s3cret-token-with-enough-entropy";
+constexpr std::string_view kTokenOfABrokenLookup = "token-whose-lookup-fails";
 constexpr std::string_view kPeer = "peer-a";
 // A test that hangs fails after this long instead of hanging the run.
 constexpr auto kTestDeadline = std::chrono::seconds(30);
@@ -70,8 +71,9 @@ class IlpHttpTest : public ::testing::Test {
  protected:
   IlpHttpTest()
       : handler_(make_http_handler(
-            [](std::string token) -> asio::awaitable<std::optional<std::string>> {
+            [](std::string token) -> asio::awaitable<ilp::TokenLookupResult> {
               if (token == kToken) co_return std::string(kPeer);
+              if (token == kTokenOfABrokenLookup) co_return fail("pg.connection", "lost");
               co_return std::nullopt;
             },
             [this](const IncomingPrepare& incoming) -> asio::awaitable<Bytes> {
@@ -226,6 +228,23 @@ TEST_F(IlpHttpTest, ServerRefusesMissingOrMalformedBearerTokens) {
     EXPECT_EQ(response.status, 401);
     EXPECT_EQ(response.body, "Access Denied - Invalid Token");
     auto via_client = co_await send_prepare(client_, endpoint("not-the-token"),
+                                            make_prepare(std::chrono::seconds(10)));
+    EXPECT_FALSE(via_client);
+    EXPECT_EQ(error_code(via_client), kErrHttpStatus);
+  });
+  EXPECT_EQ(prepares, 0);
+}
+
+// A lookup that could not tell (the database failed) is not an invalid token: 503, so the peer
+// retries, and the packet goes nowhere.
+TEST_F(IlpHttpTest, ATokenLookupThatFailedAnswers503NotInvalidToken) {
+  run([&]() -> asio::awaitable<void> {
+    net::Headers h = good_headers();
+    h.set("Authorization", std::string("Bearer ") + std::string(kTokenOfABrokenLookup));
+    auto response = co_await raw_post(h, to_string(make_prepare(std::chrono::seconds(10))));
+    EXPECT_EQ(response.status, 503);
+    EXPECT_EQ(response.body, "Service Unavailable - the token could not be checked");
+    auto via_client = co_await send_prepare(client_, endpoint(std::string(kTokenOfABrokenLookup)),
                                             make_prepare(std::chrono::seconds(10)));
     EXPECT_FALSE(via_client);
     EXPECT_EQ(error_code(via_client), kErrHttpStatus);

@@ -44,7 +44,7 @@ TEST(StreamOverHttp, SenderPaysReceiverAcrossLoopback) {
   };
   int prepares = 0;
   net::Handler handler = make_http_handler(
-      [](std::string token) -> asio::awaitable<std::optional<std::string>> {
+      [](std::string token) -> asio::awaitable<ilp::TokenLookupResult> {
         if (token == kToken) co_return std::string("sender");
         co_return std::nullopt;
       },

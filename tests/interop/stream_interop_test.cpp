@@ -117,7 +117,7 @@ class OurReceiver {
     receiver_ = std::make_shared<const stream::Receiver>(
         *stream::Receiver::create(Bytes(32, 0x5a), std::string(kOurAddress), options));
     router_.post("/ilp", make_http_handler(
-                             [](std::string token) -> asio::awaitable<std::optional<std::string>> {
+                             [](std::string token) -> asio::awaitable<ilp::TokenLookupResult> {
                                if (token == kToken) co_return std::string("js-peer");
                                co_return std::nullopt;
                              },

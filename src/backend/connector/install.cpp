@@ -525,14 +525,14 @@ void install(Backend& backend, const Mount& mount) {
   if (!mount.connector) return;
   // The token itself stands for the account: the handler resolves it again (a hash lookup in
   // the peer snapshot), so nothing per connection is kept here.
-  auto lookup = [state](std::string token) -> asio::awaitable<std::optional<std::string>> {
+  auto lookup = [state](std::string token) -> asio::awaitable<ilp::TokenLookupResult> {
     auto peer = co_await state->accounts.incoming_peer_by_token(token);
     if (!peer) {
       spdlog::warn("connector: token lookup failed: {}", peer.error().message);
-      co_return std::nullopt;
+      co_return std::unexpected(peer.error());  // 503: the peer retries
     }
-    if (!*peer) co_return std::nullopt;
-    co_return std::move(token);
+    if (!*peer) co_return std::optional<std::string>();
+    co_return std::optional<std::string>(std::move(token));
   };
   auto handler = [state](const ilp::IncomingPrepare& in) -> asio::awaitable<Bytes> {
     auto peer = co_await state->accounts.incoming_peer_by_token(in.account);
