@@ -118,6 +118,7 @@ class AdminHarness {
 
   asio::awaitable<json::object> gql_async(std::string query, json::object variables,
                                           AdminContext context) {
+    if (!context.memo) context.memo = std::make_shared<AdminRequestMemo>();  // per request
     std::any any_context = context;
     graphql::Request request;
     request.query = std::move(query);

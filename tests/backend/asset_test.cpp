@@ -3,6 +3,7 @@
 // (refused while in use), tenant scoping, and bad input that must change nothing.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "backend/asset_test_util.h"
@@ -363,6 +364,40 @@ TEST(AdminAssets, AssetsPageForwardsAndBackwards) {
   auto desc = data_of(h.gql(q, {{"first", 1}}), "assets");
   EXPECT_EQ(page_ids(desc), std::vector<std::string>{ids[4]});
   EXPECT_EQ(error_code(h.gql(q, {{"last", 2}})), "INTERNAL_SERVER_ERROR");
+}
+
+// `tenant` on every node of a page: each node gets its own owner (the per-request memo keys by
+// tenant), and a change between two requests shows in the second (the memo lives one request).
+TEST(AdminAssets, EachNodesTenantIsItsOwnAndFreshPerRequest) {
+  AdminHarness h;
+  add_tenant(h, kTenantA);
+  add_tenant(h, kTenantB);
+  std::map<std::string, std::string> owner;
+  owner[create_asset(h, "USD", 2, as_tenant(kTenantA))] = kTenantA;
+  owner[create_asset(h, "EUR", 2, as_tenant(kTenantA))] = kTenantA;
+  owner[create_asset(h, "GBP", 2, as_tenant(kTenantB))] = kTenantB;
+  owner[create_asset(h, "JPY", 0)] = h.operator_context().tenant_id.str();
+  const std::string list =
+      "query { assets(first: 10) { edges { node { id tenant { id publicName } } } } }";
+  auto names = [&]() {
+    std::map<std::string, std::string> by_asset;
+    const json::value page = data_of(h.gql(list), "assets");
+    for (const auto& e : page.at("edges").as_array()) {
+      const auto& node = e.at("node").as_object();
+      std::string id(node.at("id").as_string());
+      EXPECT_EQ(std::string(node.at("tenant").at("id").as_string()), owner[id]) << id;
+      const auto& name = node.at("tenant").at("publicName");
+      by_asset[id] = name.is_string() ? std::string(name.as_string()) : "";
+    }
+    EXPECT_EQ(by_asset.size(), owner.size());
+    return by_asset;
+  };
+  for (const auto& [asset, name] : names()) EXPECT_EQ(name, "") << asset;
+  h.db().exec(std::string("UPDATE tenants SET public_name = 'Tenant B' WHERE id = '") + kTenantB +
+              "'");
+  for (const auto& [asset, name] : names()) {
+    EXPECT_EQ(name, owner[asset] == kTenantB ? "Tenant B" : "") << asset;
+  }
 }
 
 }  // namespace

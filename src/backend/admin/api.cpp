@@ -45,6 +45,7 @@ void mount_admin_api(net::Router& router, std::shared_ptr<const graphql::Schema>
     if (!id) return {};
     context.tenant_id = *id;
     context.is_operator = semicolon != std::string_view::npos && text.substr(semicolon + 1) == "operator";
+    context.memo = std::make_shared<AdminRequestMemo>();
     return context;
   };
   auto graphql_handler = graphql::http_handler(std::move(schema), std::move(options));

@@ -8,6 +8,8 @@
 #include <boost/json/value.hpp>
 
 #include <expected>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,10 +23,18 @@
 
 namespace rafiki::backend {
 
+// What resolvers of one request read more than once, kept for that request only (so a page of
+// N objects of one tenant reads the tenant once for their `tenant` fields). Made per request by
+// the Admin API; with none (null), nothing is memoised.
+struct AdminRequestMemo {
+  std::map<Uuid, boost::json::value> tenants;  // tenant id → its Tenant object, or null
+};
+
 // The tenant whose secret signed the request, and whether it is the operator.
 struct AdminContext {
   Uuid tenant_id;
   bool is_operator = false;
+  std::shared_ptr<AdminRequestMemo> memo;
 };
 
 // extensions.code values (upstream's GraphQLErrorCode).

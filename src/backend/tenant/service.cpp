@@ -115,10 +115,16 @@ graphql::Resolver owner_tenant_resolver(Backend& backend) {
     std::optional<Uuid> id;
     if (parent) id = uuid_member(*parent, "tenantId");
     if (!id) co_return json::value(nullptr);
+    const AdminContext* context = info.context_as<AdminContext>();
+    AdminRequestMemo* memo = context ? context->memo.get() : nullptr;
+    if (memo) {
+      if (auto it = memo->tenants.find(*id); it != memo->tenants.end()) co_return it->second;
+    }
     auto tenant = co_await backend.tenants->get(*id, false);
     if (!tenant) co_return internal_error(tenant.error());
-    if (!*tenant) co_return json::value(nullptr);
-    co_return json::value(TenantService::to_json(**tenant));
+    json::value found = *tenant ? json::value(TenantService::to_json(**tenant)) : json::value(nullptr);
+    if (memo) memo->tenants.emplace(*id, found);
+    co_return found;
   };
 }
 
