@@ -29,6 +29,13 @@ Result<void> install(service::Runtime& runtime, const Config& config) {
   mount.runtime = &runtime;
   mount.open_payments = open_payments.get();
   mount.connector = connector.get();
+  // Unauthenticated by design (as upstream): whoever reaches it is peered and extended credit.
+  std::shared_ptr<net::Router> auto_peering;
+  if (config.enable_auto_peering) {
+    auto_peering = runtime.add_http_listener("backend auto-peering", config.bind_address,
+                                             config.auto_peering_server_port);
+    mount.auto_peering = auto_peering.get();
+  }
   install_domains(*backend, mount, schema->get());
   mount_admin_api(*admin, *schema, *backend);
   // The runtime owns the backend from here on: its hooks outlive every request.

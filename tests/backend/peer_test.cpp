@@ -16,6 +16,8 @@
 #include "backend/asset/service.h"
 #include "backend/liquidity/service.h"
 #include "backend/peer/service.h"
+#include "backend/core/domains.h"
+#include "net/router.h"
 #include "net/server.h"
 #include "backend/admin_harness.h"
 
@@ -1226,6 +1228,151 @@ TEST(PeerAutoPeering, MapsEveryFailure) {
   EXPECT_EQ(acceptor.state->requests.size(), sent);
   EXPECT_EQ(peer_count(h), "0");
   h.wait(acceptor.server->shutdown());
+}
+
+// --- auto-peering, the accepting side --------------------------------------------------------
+
+json::object peering_request(const std::string& address, const std::string& token,
+                             const std::string& code = "USD", int scale = 2) {
+  return {{"staticIlpAddress", address},
+          {"ilpConnectorUrl", "http://127.0.0.1:4002"},
+          {"asset", {{"code", code}, {"scale", scale}}},
+          {"httpToken", token},
+          {"maxPacketAmount", 5000},
+          {"name", "Other Bank"}};
+}
+
+std::pair<int, json::object> accept(AdminHarness& h, const std::string& body) {
+  auto answer = h.wait(h.backend().peers->accept_peering(body));
+  boost::system::error_code ec;
+  json::value parsed = json::parse(answer.body, ec);
+  return {answer.status, !ec && parsed.is_object() ? parsed.as_object() : json::object{}};
+}
+
+TEST(PeerAutoPeeringServer, PeersTheOperatorWithTheSenderAndRenewsOnTheSecondRequest) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD", 2);
+  const std::string their_token = Uuid::v4().str();
+  auto [status, answer] = accept(h, json::serialize(peering_request("test.other-bank", their_token)));
+  ASSERT_EQ(status, 200) << json::serialize(answer);
+  EXPECT_EQ(answer.at("staticIlpAddress").as_string(), "test.rafiki");
+  EXPECT_EQ(answer.at("ilpConnectorUrl").as_string(), "http://127.0.0.1:3002");
+  EXPECT_EQ(answer.at("name").as_string(), "Test Rafiki");
+  EXPECT_EQ(answer.at("tenantId").as_string(), kOperatorTenantId);
+  const std::string our_token(answer.at("httpToken").as_string());
+  EXPECT_TRUE(is_uuid(our_token));
+
+  auto peer = h.wait(h.backend().peers->by_incoming_token(their_token));
+  ASSERT_TRUE(peer && *peer);
+  auto shown = data_of(h.gql(kGet, {{"id", (*peer)->id.str()}}), "peer").as_object();
+  EXPECT_EQ(shown.at("staticIlpAddress").as_string(), "test.other-bank");
+  EXPECT_EQ(shown.at("asset").at("id").as_string(), usd.str());
+  EXPECT_EQ(shown.at("tenant").at("id").as_string(), kOperatorTenantId);
+  EXPECT_EQ(shown.at("http").at("outgoing").at("endpoint").as_string(), "http://127.0.0.1:4002");
+  EXPECT_EQ(shown.at("http").at("outgoing").at("authToken").as_string(), our_token);
+  EXPECT_EQ(shown.at("maxPacketAmount").as_string(), "5000");
+  EXPECT_EQ(shown.at("name").as_string(), "Other Bank");
+  EXPECT_EQ(shown.at("liquidity").as_string(), "9007199254740991");  // 2^53 - 1, as upstream
+
+  // Again, with a new token: the same peer, renewed; the old token is gone, no more liquidity.
+  const std::string renewed = Uuid::v4().str();
+  auto [again, second] = accept(h, json::serialize(peering_request("test.other-bank", renewed)));
+  ASSERT_EQ(again, 200);
+  EXPECT_NE(second.at("httpToken").as_string(), our_token);
+  EXPECT_EQ(peer_count(h), "1");
+  auto old_token = h.wait(h.backend().peers->by_incoming_token(their_token));
+  ASSERT_TRUE(old_token);
+  EXPECT_FALSE(*old_token);
+  auto new_token = h.wait(h.backend().peers->by_incoming_token(renewed));
+  ASSERT_TRUE(new_token && *new_token);
+  EXPECT_EQ((*new_token)->id, (*peer)->id);
+  auto after = data_of(h.gql(kGet, {{"id", (*peer)->id.str()}}), "peer").as_object();
+  EXPECT_EQ(after.at("liquidity").as_string(), "9007199254740991");
+  EXPECT_EQ(after.at("http").at("outgoing").at("authToken"), second.at("httpToken"));
+}
+
+TEST(PeerAutoPeeringServer, BadRequestsAreRefusedAndCreateNothing) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  make_asset(h, kOperatorTenantId, "USD", 2);
+  make_asset(h, kTenantA, "EUR", 2);  // another tenant's asset is not the operator's
+  const std::string taken = Uuid::v4().str();
+  ASSERT_EQ(accept(h, json::serialize(peering_request("test.first", taken))).first, 200);
+  auto refused = [&](const std::string& body, int status, const char* type) {
+    auto [got, answer] = accept(h, body);
+    EXPECT_EQ(got, status) << body;
+    const json::value* error = answer.if_contains("error");
+    ASSERT_TRUE(error && error->is_object()) << body;
+    EXPECT_EQ(error->at("type").as_string(), type) << body;
+    EXPECT_EQ(error->at("code").to_number<int>(), status) << body;
+  };
+  const std::string token = Uuid::v4().str();
+  refused(json::serialize(peering_request("test.x", token, "EUR")), 404, "UnknownAsset");
+  refused(json::serialize(peering_request("test.x", token, "USD", 3)), 404, "UnknownAsset");
+  refused(json::serialize(peering_request("not an address", token)), 400,
+          "InvalidPeerIlpConfiguration");
+  json::object bad_endpoint = peering_request("test.x", token);
+  bad_endpoint["ilpConnectorUrl"] = "ftp://somewhere";
+  refused(json::serialize(bad_endpoint), 400, "InvalidPeerIlpConfiguration");
+  refused("not json", 400, "InvalidPeeringRequest");
+  refused("[]", 400, "InvalidPeeringRequest");
+  json::object no_token = peering_request("test.x", token);
+  no_token.erase("httpToken");
+  refused(json::serialize(no_token), 400, "InvalidPeeringRequest");
+  refused(json::serialize(peering_request("test.x", token, "USD", -1)), 400,
+          "InvalidPeeringRequest");
+  json::object bad_max = peering_request("test.x", token);
+  bad_max["maxPacketAmount"] = "lots";
+  refused(json::serialize(bad_max), 400, "InvalidPeeringRequest");
+  refused(json::serialize(peering_request("test.y", taken)), 400, "InvalidPeeringRequest");
+  refused(std::string(peer::kAutoPeeringBodyBytesMax + 1, ' '), 400, "InvalidPeeringRequest");
+  EXPECT_EQ(peer_count(h), "1");
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM peers WHERE static_ilp_address <> 'test.first'"),
+            "0");
+}
+
+// Both sides of ours over real HTTP: a tenant peers by URL with this instance's auto-peering
+// server (mounted as `rafiki backend` mounts it); each side's outgoing token is the other's
+// incoming one.
+TEST(PeerAutoPeeringServer, OurClientPeersWithOurServer) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid tenant_usd = make_asset(h, kTenantA, "USD", 2);
+  make_asset(h, kOperatorTenantId, "USD", 2);
+  net::Router router;
+  Mount mount;
+  mount.auto_peering = &router;
+  peer::install(h.backend(), mount);  // a fresh PeerService, as at start, with the route
+  net::ServerLimits limits;
+  limits.shutdown_grace = 50ms;
+  net::HttpServer server(h.io(), "auto-peering", router.handler(), limits);
+  auto port = server.listen("127.0.0.1", 0);
+  ASSERT_TRUE(port);
+  server.start();
+  json::object input = {{"assetId", tenant_usd.str()},
+                        {"peerUrl", "http://127.0.0.1:" + std::to_string(*port) + "/"},
+                        {"liquidityToDeposit", "100"}};
+  auto ours = data_of(h.gql(kByUrl, {{"input", input}}, as_tenant(kTenantA)),
+                      "createOrUpdatePeerByUrl")
+                  .at("peer")
+                  .as_object();
+  EXPECT_EQ(ours.at("tenant").at("id").as_string(), kTenantA);
+  EXPECT_EQ(ours.at("liquidity").as_string(), "100");
+  EXPECT_EQ(ours.at("name").as_string(), "Test Rafiki");
+  auto theirs_id = h.db().query_value(
+      std::string("SELECT id FROM peers WHERE tenant_id = '") + kOperatorTenantId + "'");
+  auto theirs = data_of(h.gql(kGet, {{"id", theirs_id}}), "peer").as_object();
+  EXPECT_EQ(theirs.at("liquidity").as_string(), "9007199254740991");
+  // Each side's outgoing token opens the other side's door.
+  auto to_ours = h.wait(h.backend().peers->by_incoming_token(
+      std::string(theirs.at("http").at("outgoing").at("authToken").as_string())));
+  ASSERT_TRUE(to_ours && *to_ours);
+  EXPECT_EQ((*to_ours)->id.str(), ours.at("id").as_string());
+  auto to_theirs = h.wait(h.backend().peers->by_incoming_token(
+      std::string(ours.at("http").at("outgoing").at("authToken").as_string())));
+  ASSERT_TRUE(to_theirs && *to_theirs);
+  EXPECT_EQ((*to_theirs)->id.str(), theirs_id);
+  h.wait(server.shutdown());
 }
 
 }  // namespace

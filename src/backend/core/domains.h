@@ -24,6 +24,7 @@ struct Mount {
   service::Runtime* runtime = nullptr;   // background workers: on_startup / on_shutdown
   net::Router* open_payments = nullptr;  // the Open Payments listener's router
   net::Router* connector = nullptr;      // the ILP connector listener's router
+  net::Router* auto_peering = nullptr;   // the auto-peering listener's (ENABLE_AUTO_PEERING)
 };
 
 #define RAFIKI_BACKEND_DOMAIN(ns)                                   \

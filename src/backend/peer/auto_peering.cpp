@@ -1,6 +1,6 @@
-// Auto-peering, the initiating side (reference/connector.md §9): createOrUpdatePeerByUrl sends
+// Auto-peering (reference/connector.md §9). The initiating side: createOrUpdatePeerByUrl sends
 // our ILP address, connector URL, asset and a fresh token to the other instance's auto-peering
-// server, and peers with whatever it answers.
+// server, and peers with whatever it answers. The accepting side: that server.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -46,7 +46,109 @@ std::unexpected<Error> remote_failure(const net::ClientResponse& response) {
   return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
 }
 
+// The accepting side's error answer: {"error": {"code", "message", "type"}}.
+PeerService::PeeringAnswer peering_error(int status, std::string_view message,
+                                         std::string_view type) {
+  json::object error{{"code", status}, {"message", message}, {"type", type}};
+  return {status, json::serialize(json::object{{"error", std::move(error)}})};
+}
+
 }  // namespace
+
+asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::string body) {
+  const PeeringAnswer invalid_request = peering_error(400, "Invalid peering request",
+                                                     "InvalidPeeringRequest");
+  const PeeringAnswer invalid_configuration = peering_error(
+      400, "The ILP configuration is misconfigured", "InvalidPeerIlpConfiguration");
+  if (body.size() > kAutoPeeringBodyBytesMax) co_return invalid_request;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) co_return invalid_request;
+  const json::object& o = parsed.as_object();
+  const json::value* asset_value = o.if_contains("asset");
+  const json::object* asset_object = asset_value ? asset_value->if_object() : nullptr;
+  const json::value* scale_value = asset_object ? asset_object->if_contains("scale") : nullptr;
+  const std::string address = member_string(o, "staticIlpAddress");
+  const std::string endpoint = member_string(o, "ilpConnectorUrl");
+  const std::string token = member_string(o, "httpToken");
+  const std::string code = asset_object ? member_string(*asset_object, "code") : std::string();
+  if (code.empty() || !scale_value || !scale_value->is_number() || token.empty() ||
+      token.size() > kTokenBytesMax) {
+    co_return invalid_request;
+  }
+  boost::system::error_code number_ec;
+  auto scale = scale_value->to_number<std::int64_t>(number_ec);
+  if (number_ec || scale < 0 || scale > 255) co_return invalid_request;
+  std::optional<money::u128> max_packet_amount;
+  if (const json::value* max = o.if_contains("maxPacketAmount"); max && !max->is_null()) {
+    auto amount = max->is_number() ? max->to_number<std::uint64_t>(number_ec) : 0;
+    if (!max->is_number() || number_ec) co_return invalid_request;
+    if (amount > 0) max_packet_amount = amount;  // 0 means none, as upstream's "if truthy"
+  }
+  if (!is_valid_ilp_address(address) || !is_valid_http_endpoint(endpoint)) {
+    co_return invalid_configuration;
+  }
+  std::optional<std::string> name;
+  if (std::string n = member_string(o, "name"); !n.empty()) name = std::move(n);
+
+  auto operator_id = Uuid::parse(backend_.config.operator_tenant_id);
+  if (!operator_id) co_return peering_error(500, "no operator tenant", "InternalError");
+  auto asset = co_await backend_.assets->get_by_code_and_scale(*operator_id, code,
+                                                               static_cast<int>(scale));
+  if (!asset) co_return peering_error(500, "Internal error", "InternalError");
+  if (!*asset || (*asset)->deleted_at) {
+    co_return peering_error(404, "Unknown asset", "UnknownAsset");
+  }
+  const asset::Asset& a = **asset;
+  auto own_address = co_await backend_.tenants->setting(*operator_id, kIlpAddressSetting);
+  if (!own_address) co_return peering_error(500, "Internal error", "InternalError");
+
+  const std::string outgoing_token = Uuid::v4().str();
+  CreatePeer create;
+  create.asset_id = a.id;
+  create.tenant_scope = *operator_id;
+  create.static_ilp_address = address;
+  create.incoming_tokens = {token};
+  create.outgoing_token = outgoing_token;
+  create.outgoing_endpoint = endpoint;
+  create.max_packet_amount = max_packet_amount;
+  create.initial_liquidity = kAutoPeeringInitialLiquidity;
+  create.name = name;
+  auto peer = co_await this->create(std::move(create));
+  if (!peer && peer.error().code == kPeerErrorDuplicate) {
+    // Peered before: renew that peer's tokens, endpoint, maximum packet amount and name.
+    auto existing = co_await store_.find_by_address(a.id, address);
+    if (!existing) co_return peering_error(500, "Internal error", "InternalError");
+    if (*existing) {
+      UpdatePeer update;
+      update.id = (*existing)->id;
+      update.tenant_scope = *operator_id;
+      update.incoming_tokens = std::vector<std::string>{token};
+      update.outgoing_token = outgoing_token;
+      update.outgoing_endpoint = endpoint;
+      update.max_packet_amount = max_packet_amount;
+      update.name = name;
+      peer = co_await this->update(std::move(update));
+    }
+  }
+  if (!peer) {
+    const std::string& error = peer.error().code;
+    if (error == kPeerErrorInvalidAddress || error == kPeerErrorInvalidEndpoint) {
+      co_return invalid_configuration;
+    }
+    if (error.starts_with("peer.")) co_return invalid_request;
+    spdlog::warn("auto-peering: accepting {} failed: {}", address, peer.error().message);
+    co_return peering_error(500, "Internal error", "InternalError");
+  }
+  spdlog::info("auto-peering: peered with {} ({}) on {} {}", address, endpoint, a.code, a.scale);
+  json::object answer;
+  answer["ilpConnectorUrl"] = backend_.config.ilp_connector_url;
+  answer["staticIlpAddress"] = own_address->value_or(backend_.config.ilp_address);
+  answer["httpToken"] = outgoing_token;
+  answer["name"] = backend_.config.instance_name;
+  answer["tenantId"] = operator_id->str();
+  co_return PeeringAnswer{200, json::serialize(answer)};
+}
 
 asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl input) {
   Result<std::optional<asset::Asset>> asset;

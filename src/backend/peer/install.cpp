@@ -105,6 +105,12 @@ std::optional<std::string> opt_string(const json::object& o, std::string_view na
 
 void install(Backend& backend, const Mount& mount) {
   backend.peers = std::make_shared<PeerService>(backend);
+  if (mount.auto_peering) {
+    mount.auto_peering->post("/", [&backend](net::Request& request) -> asio::awaitable<net::Response> {
+      PeerService::PeeringAnswer answer = co_await backend.peers->accept_peering(request.body);
+      co_return net::Response::json(answer.status, std::move(answer.body));
+    });
+  }
   if (mount.runtime) {
     mount.runtime->on_startup("peer cache listener", [&backend]() -> asio::awaitable<Result<void>> {
       co_return backend.peers->start_listener();

@@ -22,6 +22,9 @@ namespace rafiki::backend::peer {
 constexpr std::size_t kRoutesMax = 100;          // routes besides the static address
 constexpr std::size_t kIncomingTokensMax = 100;  // incoming tokens per peer
 constexpr std::size_t kTokenBytesMax = 1024;     // an incoming or outgoing token
+// The liquidity the auto-peering server deposits for a peer it creates (upstream: 2^53 - 1).
+constexpr std::uint64_t kAutoPeeringInitialLiquidity = (std::uint64_t{1} << 53) - 1;
+constexpr std::size_t kAutoPeeringBodyBytesMax = 16 * 1024;  // a peering request
 constexpr std::size_t kEndpointBytesMax = 2048;  // the outgoing endpoint URL
 constexpr std::size_t kNameBytesMax = 1024;      // the display name
 

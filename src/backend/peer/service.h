@@ -73,6 +73,16 @@ class PeerService {
   // kPeerErrorPeerIlpConfiguration, kPeerErrorAutoLiquidity.
   boost::asio::awaitable<Result<Peer>> create_or_update_by_url(PeerByUrl input);
 
+  // Auto-peering, the accepting side (`ENABLE_AUTO_PEERING`, reference/connector.md §9): the
+  // JSON body another instance POSTed → the HTTP status and JSON body to answer. Peers the
+  // operator tenant with the sender on the operator's asset of that code and scale (or renews
+  // the peer it made before), extending it kAutoPeeringInitialLiquidity of liquidity.
+  struct PeeringAnswer {
+    int status = 200;
+    std::string body;
+  };
+  boost::asio::awaitable<PeeringAnswer> accept_peering(std::string body);
+
   // From the database (not the snapshot).
   boost::asio::awaitable<Result<std::optional<Peer>>> get(Uuid id);
 
