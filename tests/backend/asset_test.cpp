@@ -400,5 +400,22 @@ TEST(AdminAssets, EachNodesTenantIsItsOwnAndFreshPerRequest) {
   }
 }
 
+// Within one mutation request, a tenant changed by one field shows changed in the later ones.
+TEST(AdminAssets, ATenantRenamedEarlierInTheSameMutationShowsItsNewName) {
+  AdminHarness h;
+  add_tenant(h, kTenantB);
+  const std::string mutation =
+      "mutation($a: CreateAssetInput!, $b: CreateAssetInput!, $u: UpdateTenantInput!) {"
+      " first: createAsset(input: $a) { asset { tenant { publicName } } }"
+      " rename: updateTenant(input: $u) { tenant { id } }"
+      " second: createAsset(input: $b) { asset { tenant { publicName } } } }";
+  json::object a{{"code", "USD"}, {"scale", 2}};
+  json::object b{{"code", "EUR"}, {"scale", 2}};
+  json::object u{{"id", kTenantB}, {"publicName", "Renamed"}};
+  auto r = h.gql(mutation, {{"a", a}, {"b", b}, {"u", u}}, as_tenant(kTenantB));
+  EXPECT_TRUE(data_of(r, "first").at("asset").at("tenant").at("publicName").is_null());
+  EXPECT_EQ(data_of(r, "second").at("asset").at("tenant").at("publicName").as_string(), "Renamed");
+}
+
 }  // namespace
 }  // namespace rafiki::backend::test

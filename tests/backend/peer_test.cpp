@@ -1319,8 +1319,7 @@ TEST(PeerAutoPeeringServer, BadRequestsAreRefusedAndCreateNothing) {
   json::object no_token = peering_request("test.x", token);
   no_token.erase("httpToken");
   refused(json::serialize(no_token), 400, "InvalidPeeringRequest");
-  refused(json::serialize(peering_request("test.x", token, "USD", -1)), 400,
-          "InvalidPeeringRequest");
+  refused(json::serialize(peering_request("test.x", token, "USD", -1)), 404, "UnknownAsset");
   json::object bad_max = peering_request("test.x", token);
   bad_max["maxPacketAmount"] = "lots";
   refused(json::serialize(bad_max), 400, "InvalidPeeringRequest");
@@ -1329,6 +1328,37 @@ TEST(PeerAutoPeeringServer, BadRequestsAreRefusedAndCreateNothing) {
   EXPECT_EQ(peer_count(h), "1");
   EXPECT_EQ(h.db().query_value("SELECT count(*) FROM peers WHERE static_ilp_address <> 'test.first'"),
             "0");
+}
+
+TEST(PeerAutoPeeringServer, AssetFirstLargeMaxPacketAmountsAndAPeerThatNeverGotItsDeposit) {
+  AdminHarness h;
+  Uuid usd = make_asset(h, kOperatorTenantId, "USD", 2);
+  // As upstream, an unknown asset is 404 whatever else is wrong.
+  auto [unknown, error] = accept(h, json::serialize(peering_request("not an address", "t", "XYZ")));
+  EXPECT_EQ(unknown, 404);
+  EXPECT_EQ(error.at("error").at("type").as_string(), "UnknownAsset");
+  // A JavaScript sender's Number(2^64 - 1) arrives as 18446744073709552000.
+  json::object huge = peering_request("test.huge", Uuid::v4().str());
+  huge["maxPacketAmount"] = 18446744073709551615.0;
+  auto [ok, answer] = accept(h, json::serialize(huge));
+  ASSERT_EQ(ok, 200) << json::serialize(answer);
+  EXPECT_EQ(h.db().query_value("SELECT max_packet_amount::text FROM peers WHERE "
+                               "static_ilp_address = 'test.huge'"),
+            "18446744073709551615");
+  // A peer of that address and asset without liquidity (as if the process had died between
+  // creating it and depositing): a renewal deposits once, the next renewal not again.
+  json::object existing = create_peer(h, peer_input(usd, "test.bare"));
+  const std::string id(existing.at("id").as_string());
+  EXPECT_EQ(data_of(h.gql(kGet, {{"id", id}}), "peer").at("liquidity").as_string(), "0");
+  for (int i = 0; i < 2; ++i) {
+    auto [renewed, body] = accept(h, json::serialize(peering_request("test.bare", Uuid::v4().str())));
+    ASSERT_EQ(renewed, 200) << json::serialize(body);
+    EXPECT_EQ(data_of(h.gql(kGet, {{"id", id}}), "peer").at("liquidity").as_string(),
+              "9007199254740991");
+  }
+  EXPECT_EQ(h.db().query_value("SELECT count(*) FROM ledger_transfers WHERE credit_account_id = '" +
+                               id + "'"),
+            "1");
 }
 
 // Both sides of ours over real HTTP: a tenant peers by URL with this instance's auto-peering

@@ -87,6 +87,11 @@ std::unexpected<graphql::FieldError> internal_error(const Error& error) {
   return field_error(code::kInternal, "Internal server error");
 }
 
+void forget_memoised_tenants(const graphql::ResolveInfo& info) {
+  const AdminContext* context = info.context_as<AdminContext>();
+  if (context && context->memo) context->memo->tenants.clear();
+}
+
 const AdminContext& admin_context(const graphql::ResolveInfo& info) {
   auto* context = info.context_as<AdminContext>();
   if (!context) throw std::logic_error("admin resolver ran without an AdminContext");

@@ -57,6 +57,9 @@ inline std::unexpected<graphql::FieldError> field_error(std::string_view code,
 // An infrastructure failure (database down...): INTERNAL_SERVER_ERROR, logged with its cause.
 std::unexpected<graphql::FieldError> internal_error(const Error& error);
 
+// After a mutation changed a tenant: later fields of the same request read tenants afresh.
+void forget_memoised_tenants(const graphql::ResolveInfo& info);
+
 // The request's context; throws std::logic_error when the resolver runs without one (a bug).
 const AdminContext& admin_context(const graphql::ResolveInfo& info);
 

@@ -59,7 +59,8 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
   const PeeringAnswer invalid_request = peering_error(400, "Invalid peering request",
                                                      "InvalidPeeringRequest");
   const PeeringAnswer invalid_configuration = peering_error(
-      400, "The ILP configuration is misconfigured", "InvalidPeerIlpConfiguration");
+      400, "Requested peer's ILP configuration is misconfigured", "InvalidPeerIlpConfiguration");
+  const PeeringAnswer unknown_asset = peering_error(404, "Unknown asset", "UnknownAsset");
   if (body.size() > kAutoPeeringBodyBytesMax) co_return invalid_request;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
@@ -72,34 +73,45 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
   const std::string endpoint = member_string(o, "ilpConnectorUrl");
   const std::string token = member_string(o, "httpToken");
   const std::string code = asset_object ? member_string(*asset_object, "code") : std::string();
-  if (code.empty() || !scale_value || !scale_value->is_number() || token.empty() ||
-      token.size() > kTokenBytesMax) {
-    co_return invalid_request;
-  }
+  // As upstream, the asset is looked for first: no such asset (whatever else is wrong) is 404.
   boost::system::error_code number_ec;
-  auto scale = scale_value->to_number<std::int64_t>(number_ec);
-  if (number_ec || scale < 0 || scale > 255) co_return invalid_request;
-  std::optional<money::u128> max_packet_amount;
-  if (const json::value* max = o.if_contains("maxPacketAmount"); max && !max->is_null()) {
-    auto amount = max->is_number() ? max->to_number<std::uint64_t>(number_ec) : 0;
-    if (!max->is_number() || number_ec) co_return invalid_request;
-    if (amount > 0) max_packet_amount = amount;  // 0 means none, as upstream's "if truthy"
+  std::int64_t scale = -1;
+  if (scale_value && scale_value->is_number()) {
+    scale = scale_value->to_number<std::int64_t>(number_ec);
+    if (number_ec) scale = -1;
   }
-  if (!is_valid_ilp_address(address) || !is_valid_http_endpoint(endpoint)) {
-    co_return invalid_configuration;
-  }
-  std::optional<std::string> name;
-  if (std::string n = member_string(o, "name"); !n.empty()) name = std::move(n);
-
+  if (code.empty() || scale < 0 || scale > 255) co_return unknown_asset;
   auto operator_id = Uuid::parse(backend_.config.operator_tenant_id);
   if (!operator_id) co_return peering_error(500, "no operator tenant", "InternalError");
   auto asset = co_await backend_.assets->get_by_code_and_scale(*operator_id, code,
                                                                static_cast<int>(scale));
   if (!asset) co_return peering_error(500, "Internal error", "InternalError");
-  if (!*asset || (*asset)->deleted_at) {
-    co_return peering_error(404, "Unknown asset", "UnknownAsset");
-  }
+  if (!*asset || (*asset)->deleted_at) co_return unknown_asset;
   const asset::Asset& a = **asset;
+
+  if (!is_valid_ilp_address(address) || !is_valid_http_endpoint(endpoint)) {
+    co_return invalid_configuration;
+  }
+  if (token.empty() || token.size() > kTokenBytesMax) co_return invalid_request;
+  std::optional<money::u128> max_packet_amount;
+  if (const json::value* max = o.if_contains("maxPacketAmount"); max && !max->is_null()) {
+    // A JavaScript sender sends Number(UInt64): values near 2^64 arrive as doubles beyond it.
+    std::uint64_t amount = 0;
+    if (max->is_uint64()) {
+      amount = max->get_uint64();
+    } else if (max->is_int64() && max->get_int64() >= 0) {
+      amount = static_cast<std::uint64_t>(max->get_int64());
+    } else if (max->is_double() && max->get_double() >= 0) {
+      amount = max->get_double() >= 18446744073709551615.0
+                   ? UINT64_MAX
+                   : static_cast<std::uint64_t>(max->get_double());
+    } else {
+      co_return invalid_request;
+    }
+    if (amount > 0) max_packet_amount = amount;  // 0 means none, as upstream's "if truthy"
+  }
+  std::optional<std::string> name;
+  if (std::string n = member_string(o, "name"); !n.empty()) name = std::move(n);
   auto own_address = co_await backend_.tenants->setting(*operator_id, kIlpAddressSetting);
   if (!own_address) co_return peering_error(500, "Internal error", "InternalError");
 
@@ -129,6 +141,23 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
       update.max_packet_amount = max_packet_amount;
       update.name = name;
       peer = co_await this->update(std::move(update));
+      if (peer) {
+        // A peer whose first deposit never happened (the process died between creating the
+        // peer and depositing, say) gets it now; the peer's id as the transfer id makes it
+        // happen once at most.
+        auto account = co_await backend_.ledger.balances(peer->id);
+        if (!account) co_return peering_error(500, "Internal error", "InternalError");
+        if (!*account || (*account)->credits_posted == 0) {
+          auto deposited =
+              co_await deposit(peer->id, std::nullopt, kAutoPeeringInitialLiquidity, peer->id);
+          // "transfer.exists": a concurrent renewal made that one deposit.
+          if (!deposited && deposited.error().code != "transfer.exists") {
+            spdlog::warn("auto-peering: deposit to peer {} failed: {}", peer->id.str(),
+                         deposited.error().message);
+            co_return peering_error(500, "Internal error", "InternalError");
+          }
+        }
+      }
     }
   }
   if (!peer) {

@@ -357,6 +357,7 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
       }
       co_return settings_error(e);
     }
+    forget_memoised_tenants(info);
     json::object r;
     r["tenant"] = TenantService::to_json(*created);
     co_return json::value(std::move(r));
@@ -386,6 +387,7 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
       }
       co_return field_error(code::kNotFound, "failed to update tenant");
     }
+    forget_memoised_tenants(info);
     json::object r;
     r["tenant"] = TenantService::to_json(*updated);
     co_return json::value(std::move(r));
@@ -402,6 +404,7 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
       }
       co_return field_error(code::kNotFound, "failed to delete tenant");
     }
+    forget_memoised_tenants(info);
     json::object r;
     r["success"] = true;
     co_return json::value(std::move(r));
