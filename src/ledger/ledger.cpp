@@ -71,39 +71,6 @@ struct UuidHash {
   }
 };
 
-// PostgreSQL array literals, built as text ("{a,b,NULL}"); our elements never need quoting.
-class ArrayText {
- public:
-  explicit ArrayText(std::size_t reserve) { text_.reserve(reserve); }
-  void add(std::string_view element) {
-    if (!first_) text_.push_back(',');
-    first_ = false;
-    text_.append(element);
-  }
-  void add_null() { add("NULL"); }
-  void add_uuid(const Uuid& id) {
-    if (id.is_nil()) {
-      add_null();
-    } else {
-      add(id.str());
-    }
-  }
-  void add_int(std::int64_t value) {
-    char buffer[24];
-    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-    (void)ec;
-    add(std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
-  }
-  std::string finish() && {
-    text_.push_back('}');
-    return std::move(text_);
-  }
-
- private:
-  std::string text_ = "{";
-  bool first_ = true;
-};
-
 // "{0,31,NULL}" → integers; nullopt if malformed.
 std::optional<std::vector<int>> parse_int_array(std::string_view text) {
   if (text.size() < 2 || text.front() != '{' || text.back() != '}') return std::nullopt;
@@ -423,8 +390,11 @@ asio::awaitable<Result<std::vector<CreateAccountResult>>> Ledger::create_account
   }
   std::size_t n = accounts.size();
   if (n == 0) co_return std::vector<R>{};
-  ArrayText ids(n * 37), ledgers(n * 4), codes(n * 4), flags(n * 2), links(n * 2),
-      prechecks(n * 2);
+  using store::PgBinaryArray;
+  using store::PgElement;
+  PgBinaryArray ids(PgElement::kUuid, n), ledgers(PgElement::kInt8, n),
+      codes(PgElement::kInt4, n), flags(PgElement::kInt4, n), links(PgElement::kBool, n),
+      prechecks(PgElement::kInt4, n);
   for (std::size_t i = 0; i < n; ++i) {
     const Account& a = accounts[i];
     bool last = i + 1 == n;
@@ -446,19 +416,19 @@ asio::awaitable<Result<std::vector<CreateAccountResult>>> Ledger::create_account
       r = R::kBalancesMustBeZero;
     }
     ids.add_uuid(a.id);
-    ledgers.add_int(a.ledger);
-    codes.add_int(a.code);
-    flags.add_int(a.flags & account_flags::kAll);
-    links.add(linked && !last ? "t" : "f");
-    prechecks.add_int(static_cast<int>(r));
+    ledgers.add_int8(a.ledger);
+    codes.add_int4(a.code);
+    flags.add_int4(static_cast<std::int32_t>(a.flags & account_flags::kAll));
+    links.add_bool(linked && !last);
+    prechecks.add_int4(static_cast<int>(r));
   }
   std::vector<store::PgParam> params;
-  params.emplace_back(std::move(ids).finish());
-  params.emplace_back(std::move(ledgers).finish());
-  params.emplace_back(std::move(codes).finish());
-  params.emplace_back(std::move(flags).finish());
-  params.emplace_back(std::move(links).finish());
-  params.emplace_back(std::move(prechecks).finish());
+  params.push_back(std::move(ids).finish());
+  params.push_back(std::move(ledgers).finish());
+  params.push_back(std::move(codes).finish());
+  params.push_back(std::move(flags).finish());
+  params.push_back(std::move(links).finish());
+  params.push_back(std::move(prechecks).finish());
   for (int attempt = 1;; ++attempt) {
     auto result = co_await state_->pool.query_params(std::string(kCreateAccountsSql), params);
     if (!result) {
@@ -477,10 +447,10 @@ asio::awaitable<Result<std::vector<CreateAccountResult>>> Ledger::create_account
 
 namespace {
 
-std::string uuid_array(const std::vector<Uuid>& ids) {
-  ArrayText text(ids.size() * 37);
-  for (const Uuid& id : ids) text.add_uuid(id);
-  return std::move(text).finish();
+store::PgParam uuid_array(const std::vector<Uuid>& ids) {
+  store::PgBinaryArray array(store::PgElement::kUuid, ids.size());
+  for (const Uuid& id : ids) array.add_uuid(id);
+  return std::move(array).finish();
 }
 
 template <class T>

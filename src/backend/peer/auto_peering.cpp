@@ -55,6 +55,27 @@ PeerService::PeeringAnswer peering_error(int status, std::string_view message,
 
 }  // namespace
 
+asio::awaitable<Result<Peer>> PeerService::create_or_renew(CreatePeer create, bool& renewed) {
+  UpdatePeer update;  // what a renewal changes, taken before `create` is spent
+  update.tenant_scope = create.tenant_scope;
+  update.incoming_tokens = create.incoming_tokens;
+  update.outgoing_token = create.outgoing_token;
+  update.outgoing_endpoint = create.outgoing_endpoint;
+  update.max_packet_amount = create.max_packet_amount;
+  update.liquidity_threshold = create.liquidity_threshold;
+  update.name = create.name;
+  const Uuid asset_id = create.asset_id;
+  const std::string address = create.static_ilp_address;
+  auto peer = co_await this->create(std::move(create));
+  if (peer || peer.error().code != kPeerErrorDuplicate) co_return peer;
+  auto existing = co_await store_.find_by_address(asset_id, address);
+  if (!existing) co_return std::unexpected(existing.error());
+  if (!*existing) co_return peer;  // deleted meanwhile: the duplicate error stands
+  update.id = (*existing)->id;
+  renewed = true;
+  co_return co_await this->update(std::move(update));
+}
+
 asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::string body) {
   const PeeringAnswer invalid_request = peering_error(400, "Invalid peering request",
                                                      "InvalidPeeringRequest");
@@ -126,37 +147,22 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
   create.max_packet_amount = max_packet_amount;
   create.initial_liquidity = kAutoPeeringInitialLiquidity;
   create.name = name;
-  auto peer = co_await this->create(std::move(create));
-  if (!peer && peer.error().code == kPeerErrorDuplicate) {
-    // Peered before: renew that peer's tokens, endpoint, maximum packet amount and name.
-    auto existing = co_await store_.find_by_address(a.id, address);
-    if (!existing) co_return peering_error(500, "Internal error", "InternalError");
-    if (*existing) {
-      UpdatePeer update;
-      update.id = (*existing)->id;
-      update.tenant_scope = *operator_id;
-      update.incoming_tokens = std::vector<std::string>{token};
-      update.outgoing_token = outgoing_token;
-      update.outgoing_endpoint = endpoint;
-      update.max_packet_amount = max_packet_amount;
-      update.name = name;
-      peer = co_await this->update(std::move(update));
-      if (peer) {
-        // A peer whose first deposit never happened (the process died between creating the
-        // peer and depositing, say) gets it now; the peer's id as the transfer id makes it
-        // happen once at most.
-        auto account = co_await backend_.ledger.balances(peer->id);
-        if (!account) co_return peering_error(500, "Internal error", "InternalError");
-        if (!*account || (*account)->credits_posted == 0) {
-          auto deposited =
-              co_await deposit(peer->id, std::nullopt, kAutoPeeringInitialLiquidity, peer->id);
-          // "transfer.exists": a concurrent renewal made that one deposit.
-          if (!deposited && deposited.error().code != "transfer.exists") {
-            spdlog::warn("auto-peering: deposit to peer {} failed: {}", peer->id.str(),
-                         deposited.error().message);
-            co_return peering_error(500, "Internal error", "InternalError");
-          }
-        }
+  bool renewed = false;
+  auto peer = co_await create_or_renew(std::move(create), renewed);
+  if (peer && renewed) {
+    // A peer whose first deposit never happened (the process died between creating the peer
+    // and depositing, say) gets it now; the peer's id as the transfer id makes it happen once
+    // at most.
+    auto account = co_await backend_.ledger.balances(peer->id);
+    if (!account) co_return peering_error(500, "Internal error", "InternalError");
+    if (!*account || (*account)->credits_posted == 0) {
+      auto deposited =
+          co_await deposit(peer->id, std::nullopt, kAutoPeeringInitialLiquidity, peer->id);
+      // "transfer.exists": a concurrent renewal made that one deposit.
+      if (!deposited && deposited.error().code != "transfer.exists") {
+        spdlog::warn("auto-peering: deposit to peer {} failed: {}", peer->id.str(),
+                     deposited.error().message);
+        co_return peering_error(500, "Internal error", "InternalError");
       }
     }
   }
@@ -254,24 +260,8 @@ asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl inp
   create.max_packet_amount = input.max_packet_amount;
   create.liquidity_threshold = input.liquidity_threshold;
   create.name = name;
-  auto peer = co_await this->create(std::move(create));
-  if (!peer && peer.error().code == kPeerErrorDuplicate) {
-    // Peered before: renew the tokens and endpoint of that peer.
-    auto existing = co_await store_.find_by_address(a.id, address);
-    if (!existing) co_return std::unexpected(existing.error());
-    if (*existing) {
-      UpdatePeer update;
-      update.id = (*existing)->id;
-      update.tenant_scope = a.tenant_id;
-      update.incoming_tokens = std::vector<std::string>{incoming_token};
-      update.outgoing_token = outgoing_token;
-      update.outgoing_endpoint = endpoint;
-      update.max_packet_amount = input.max_packet_amount;
-      update.liquidity_threshold = input.liquidity_threshold;
-      update.name = name;
-      peer = co_await this->update(std::move(update));
-    }
-  }
+  bool renewed = false;
+  auto peer = co_await create_or_renew(std::move(create), renewed);
   if (!peer) {
     const std::string& code = peer.error().code;
     if (code == kPeerErrorInvalidAddress || code == kPeerErrorInvalidEndpoint) {

@@ -101,6 +101,27 @@ std::optional<std::string> opt_string(const json::object& o, std::string_view na
   return std::nullopt;
 }
 
+// The `http` member of a createPeer / updatePeer input, as given: absent parts stay nullopt.
+struct HttpInput {
+  std::optional<std::vector<std::string>> incoming_tokens;
+  std::optional<std::string> outgoing_token;
+  std::optional<std::string> outgoing_endpoint;
+};
+
+HttpInput http_input(const json::object& input) {
+  HttpInput out;
+  const json::object* http = object_member(input, "http");
+  if (!http) return out;
+  if (const json::object* incoming = object_member(*http, "incoming")) {
+    out.incoming_tokens = string_list(incoming->if_contains("authTokens"));
+  }
+  if (const json::object* outgoing = object_member(*http, "outgoing")) {
+    out.outgoing_token = opt_string(*outgoing, "authToken");
+    out.outgoing_endpoint = opt_string(*outgoing, "endpoint");
+  }
+  return out;
+}
+
 }  // namespace
 
 void install(Backend& backend, const Mount& mount) {
@@ -208,15 +229,11 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    create.static_ilp_address =
                        std::string(string_member(input, "staticIlpAddress").value_or(""));
                    create.routes = string_list(input.if_contains("routes"));
-                   if (const json::object* http = object_member(input, "http")) {
-                     if (const json::object* incoming = object_member(*http, "incoming")) {
-                       create.incoming_tokens = string_list(incoming->if_contains("authTokens"));
-                     }
-                     if (const json::object* outgoing = object_member(*http, "outgoing")) {
-                       create.outgoing_token = opt_string(*outgoing, "authToken").value_or("");
-                       create.outgoing_endpoint = opt_string(*outgoing, "endpoint").value_or("");
-                     }
-                   }
+                   HttpInput http = http_input(input);
+                   create.incoming_tokens = std::move(http.incoming_tokens).value_or(
+                       std::vector<std::string>());
+                   create.outgoing_token = std::move(http.outgoing_token).value_or("");
+                   create.outgoing_endpoint = std::move(http.outgoing_endpoint).value_or("");
                    create.max_packet_amount = uint64_member(input, "maxPacketAmount");
                    create.liquidity_threshold = uint64_member(input, "liquidityThreshold");
                    create.initial_liquidity = uint64_member(input, "initialLiquidity");
@@ -243,15 +260,10 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                        routes && routes->is_array()) {
                      update.routes = string_list(routes);
                    }
-                   if (const json::object* http = object_member(input, "http")) {
-                     if (const json::object* incoming = object_member(*http, "incoming")) {
-                       update.incoming_tokens = string_list(incoming->if_contains("authTokens"));
-                     }
-                     if (const json::object* outgoing = object_member(*http, "outgoing")) {
-                       update.outgoing_token = opt_string(*outgoing, "authToken");
-                       update.outgoing_endpoint = opt_string(*outgoing, "endpoint");
-                     }
-                   }
+                   HttpInput http = http_input(input);
+                   update.incoming_tokens = std::move(http.incoming_tokens);
+                   update.outgoing_token = std::move(http.outgoing_token);
+                   update.outgoing_endpoint = std::move(http.outgoing_endpoint);
                    update.max_packet_amount = uint64_member(input, "maxPacketAmount");
                    update.liquidity_threshold = uint64_member(input, "liquidityThreshold");
                    update.name = opt_string(input, "name");

@@ -123,6 +123,10 @@ class PeerService {
   std::uint64_t snapshot_loads() const { return snapshot_loads_.load(); }
 
  private:
+  // Auto-peering, both sides: creates the peer, or — when a peer with that address and asset
+  // exists (peered before) — renews its tokens, endpoint, maximum packet amount, liquidity
+  // threshold and name, and sets `renewed`.
+  boost::asio::awaitable<Result<Peer>> create_or_renew(CreatePeer create, bool& renewed);
   // The current snapshot, loading one when there is none; null when the cache is not live.
   boost::asio::awaitable<Result<std::shared_ptr<const Snapshot>>> snapshot();
   void invalidate();
