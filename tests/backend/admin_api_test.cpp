@@ -13,7 +13,7 @@
 #include "backend/tenant/service.h"
 #include "net/client.h"
 #include "net/server.h"
-#include "backend/admin_harness.h"
+#include "backend/admin_http.h"
 
 namespace rafiki::backend::test {
 namespace {
@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 const char* kTenantA = "a1a1a1a1-0000-4000-8000-000000000001";
 const char* kTenantB = "b2b2b2b2-0000-4000-8000-000000000002";
 
+// Inserts a tenant row directly (no auth service call, no checks).
 void add_tenant(AdminHarness& h, const char* id, const char* secret, bool deleted = false) {
   h.db().exec(std::string("INSERT INTO tenants (id, api_secret, deleted_at) VALUES ('") + id +
               "', '" + secret + "', " + (deleted ? "now()" : "NULL") + ")");
@@ -127,43 +128,6 @@ TEST(AdminTenants, OperatorBootstrapResyncsTheSecretAndRefusesADeletedOperator) 
 }
 
 // --- signatures over HTTP ---
-
-struct SignedServer {
-  explicit SignedServer(AdminHarness& h) : harness(h) {
-    mount_admin_api(router, h.schema(), h.backend());
-    server = std::make_unique<net::HttpServer>(h.io(), "admin test", router.handler());
-    auto bound = server->listen("127.0.0.1", 0);
-    if (!bound) throw std::runtime_error(bound.error().message);
-    port = *bound;
-    server->start();
-  }
-  ~SignedServer() { harness.wait(server->shutdown()); }
-
-  // POSTs `body` with the given headers; returns (status, body).
-  std::pair<int, std::string> post(const std::string& body, net::Headers headers) {
-    return harness.wait([&]() -> asio::awaitable<std::pair<int, std::string>> {
-      net::HttpClient client(harness.io().get_executor());
-      headers.set("content-type", "application/json");
-      auto r = co_await client.post("http://127.0.0.1:" + std::to_string(port) + "/graphql", body,
-                                    headers);
-      if (!r) co_return std::pair<int, std::string>{-1, r.error().message};
-      co_return std::pair<int, std::string>{r->status, r->body};
-    }());
-  }
-
-  AdminHarness& harness;
-  net::Router router;
-  std::unique_ptr<net::HttpServer> server;
-  std::uint16_t port = 0;
-};
-
-net::Headers signed_headers(const std::string& tenant, const std::string& secret,
-                            const std::string& body, std::int64_t at_ms) {
-  net::Headers headers;
-  headers.set("tenant-id", tenant);
-  headers.set("signature", *admin::sign_request_body(secret, 1, at_ms, body));
-  return headers;
-}
 
 TEST(AdminSignature, TenantSignaturesAreCheckedAgainstTheirOwnSecret) {
   AdminHarness h;

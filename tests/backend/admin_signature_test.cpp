@@ -26,16 +26,54 @@ constexpr std::string_view kBody =
 
 std::int64_t now() { return now_ms().time_since_epoch().count(); }
 
+constexpr std::string_view kHex =
+    "8db6a6bbc750971811c56980c85e1213ae0b150d73e3efdfae9c0999c2272950";
+
 TEST(SignatureHeader, ParsesUpstreamFormat) {
-  auto parsed = parse_signature_header("t=1700000000000, v1=abc123");
+  auto parsed = parse_signature_header("t=1700000000000, v1=" + std::string(kHex));
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->timestamp_ms, 1700000000000);
   EXPECT_EQ(parsed->version, 1u);
-  EXPECT_EQ(parsed->digest, "abc123");
-  const char* bad[] = {"",          "t=1,v1=ab",  "t=1, v1=",    "t=1, 1=ab",   "t=, v1=ab",
-                       "x=1, v1=ab", "t=1a, v1=ab", "t=-1, v1=ab", "t=1, v=ab",   "t=1, vx=ab",
-                       "t=1, v1ab", "t=1 , v1=ab", "t=1e3, v1=ab", "t=9999999999999999, v1=ab"};
-  for (const char* header : bad) {
+  EXPECT_EQ(parsed->digest, kHex);
+  auto zero = parse_signature_header("t=0, v0=" + std::string(kHex));
+  ASSERT_TRUE(zero.has_value());
+  EXPECT_EQ(zero->timestamp_ms, 0);
+}
+
+TEST(SignatureHeader, AcceptsOneSpellingOnly) {
+  const std::string d(kHex);
+  // Each of these would otherwise be another "fresh" header for the same signature.
+  const std::string bad[] = {"",
+                             "t=1,v1=" + d,
+                             "t=1, v1=",
+                             "t=1, 1=" + d,
+                             "t=, v1=" + d,
+                             "x=1, v1=" + d,
+                             "t=1a, v1=" + d,
+                             "t=-1, v1=" + d,
+                             "t=+1, v1=" + d,
+                             "t=1, v=" + d,
+                             "t=1, vx=" + d,
+                             "t=1, v1" + d,
+                             "t=1 , v1=" + d,
+                             "t= 1, v1=" + d,
+                             "t=1,  v1=" + d,
+                             "t=1e3, v1=" + d,
+                             "t=9999999999999999, v1=" + d,
+                             "t=01700000000000, v1=" + d,
+                             "t=001700000000000, v1=" + d,
+                             "t=1700000000000, v01=" + d,
+                             "t=1700000000000, v001=" + d,
+                             "t=1700000000000, v1=" + d + ", x=1",
+                             "t=1700000000000, v1=" + d + " ",
+                             "t=1700000000000, v1=" + d + "0",
+                             "t=1700000000000, v1=" + d.substr(1),
+                             "t=1700000000000, v1=0" + d.substr(1, 62),
+                             "t=1700000000000, v1=" + d.substr(0, 63) + "G",
+                             "t=1700000000000, v1=8DB6" + d.substr(4),
+                             "t=1700000000000, v1=abc123",
+                             "v1=" + d + ", t=1700000000000"};
+  for (const std::string& header : bad) {
     auto result = parse_signature_header(header);
     EXPECT_FALSE(result.has_value()) << header;
     if (!result) {
@@ -208,19 +246,48 @@ TYPED_TEST(SignatureMiddlewareTest, AnEmptyBodySignsAsAnEmptyObject) {
   });
 }
 
-TYPED_TEST(SignatureMiddlewareTest, AFutureTimestampIsAcceptedOnce) {
+TYPED_TEST(SignatureMiddlewareTest, ATimestampWithinTheSkewAheadIsAcceptedOnceAndFurtherIsRefused) {
   run_async([](asio::any_io_executor ex) -> awaitable<void> {
-    // Upstream does not refuse clocks ahead; the header is remembered until it would go stale.
+    // A clock a little ahead is accepted; the signature is remembered until it would go stale.
     auto c = config();
     c.ttl = std::chrono::seconds(0);
     auto middleware = make_signature_middleware(c, TypeParam::make(ex));
     int reached = 0;
     std::string body = "{\"query\":\"{ whoami { id } }\",\"variables\":{\"run\":\"" +
                        Uuid::v4().str() + "\"}}";
-    auto header = sign_request_body(kSecret, 1, now() + 60000, body);
+    const std::int64_t skew_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(kSignatureFutureSkewMax).count();
+    auto header = sign_request_body(kSecret, 1, now() + skew_ms - 5000, body);
     CO_ASSERT_OK(header);
     expect_ok(co_await send(middleware, body, *header, reached));
     expect_unauthorized(co_await send(middleware, body, *header, reached));
+    EXPECT_EQ(reached, 1);
+    // Further ahead than the skew: a captured header would stay usable long after capture.
+    auto ahead = sign_request_body(kSecret, 1, now() + skew_ms + 5000, body);
+    CO_ASSERT_OK(ahead);
+    expect_unauthorized(co_await send(middleware, body, *ahead, reached));
+    EXPECT_EQ(reached, 1);
+  });
+}
+
+TYPED_TEST(SignatureMiddlewareTest, ACapturedSignatureRespelledIsStillAReplay) {
+  run_async([](asio::any_io_executor ex) -> awaitable<void> {
+    auto middleware = make_signature_middleware(config(), TypeParam::make(ex));
+    int reached = 0;
+    std::string body = "{\"query\":\"{ whoami { id } }\",\"variables\":{\"run\":\"" +
+                       Uuid::v4().str() + "\"}}";
+    const std::int64_t t = now();
+    auto header = sign_request_body(kSecret, 1, t, body);
+    CO_ASSERT_OK(header);
+    expect_ok(co_await send(middleware, body, *header, reached));
+    const std::string digest = header->substr(header->find("v1=") + 3);
+    const std::string ts = std::to_string(t);
+    const std::vector<std::string> variants = {
+        "t=0" + ts + ", v1=" + digest, "t=00" + ts + ", v1=" + digest,
+        "t=" + ts + ", v01=" + digest, "t=" + ts + ", v1=" + digest + ", v2=" + digest};
+    for (const std::string& variant : variants) {
+      expect_unauthorized(co_await send(middleware, body, variant, reached));
+    }
     EXPECT_EQ(reached, 1);
   });
 }

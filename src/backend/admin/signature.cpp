@@ -18,9 +18,11 @@ namespace {
 
 constexpr std::size_t kDecimalDigitsMax = 15;  // timestamps in ms stay below 10^15 (year 33658)
 
+// A decimal integer in its one canonical spelling: digits only, no leading zero (but "0").
 template <class T>
 std::optional<T> parse_decimal(std::string_view text) {
   if (text.empty() || text.size() > kDecimalDigitsMax) return std::nullopt;
+  if (text.size() > 1 && text.front() == '0') return std::nullopt;
   if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
@@ -28,6 +30,12 @@ std::optional<T> parse_decimal(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+bool is_lowercase_hex_digest(std::string_view text) {
+  return text.size() == kSignatureDigestHexChars &&
+         std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 Result<ParsedSignature> malformed(std::string_view why) {
@@ -54,7 +62,9 @@ Result<ParsedSignature> parse_signature_header(std::string_view header) {
   auto version = parse_decimal<std::uint32_t>(digest_part.substr(1, equals - 1));
   if (!version) return malformed("signature version is not a decimal integer");
   std::string_view digest = digest_part.substr(equals + 1);
-  if (digest.empty()) return malformed("signature digest is empty");
+  if (!is_lowercase_hex_digest(digest)) {
+    return malformed("signature digest is not 64 lowercase hex digits");
+  }
   ParsedSignature parsed;
   parsed.timestamp_ms = *timestamp;
   parsed.version = *version;
@@ -83,11 +93,11 @@ namespace {
 
 enum class Verdict { kAccepted, kRefused, kStoreFailed };
 
-// Checks the signature header of `request` against `secret` and remembers an accepted header
-// value in `seen`, so it is accepted once.
-asio::awaitable<Verdict> verify(const net::Request& request, std::string_view secret,
-                                std::uint32_t version, std::chrono::seconds ttl,
-                                store::KeyValue& seen) {
+// Checks the signature header of `request` against `secret` and remembers an accepted
+// signature (the signer `scope`, its timestamp and digest) in `seen`, so it is accepted once.
+asio::awaitable<Verdict> verify(const net::Request& request, std::string_view scope,
+                                std::string_view secret, std::uint32_t version,
+                                std::chrono::seconds ttl, store::KeyValue& seen) {
   auto header = request.headers.get(kSignatureHeader);
   if (!header) co_return Verdict::kRefused;
   std::string header_value(*header);
@@ -97,7 +107,10 @@ asio::awaitable<Verdict> verify(const net::Request& request, std::string_view se
   const std::int64_t now = now_ms().time_since_epoch().count();
   const std::int64_t ttl_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
   if (now - parsed->timestamp_ms > ttl_ms) co_return Verdict::kRefused;
-  // Remember the header until its timestamp leaves the window (later for a future timestamp).
+  const std::int64_t skew_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(kSignatureFutureSkewMax).count();
+  if (parsed->timestamp_ms - now > skew_ms) co_return Verdict::kRefused;
+  // Remember the signature until its timestamp leaves the window (later for a future timestamp).
   const std::int64_t remember_ms =
       std::max<std::int64_t>(1, ttl_ms + std::max<std::int64_t>(0, parsed->timestamp_ms - now));
   if (remember_ms > store::kKvTtlMax.count()) co_return Verdict::kRefused;
@@ -112,9 +125,16 @@ asio::awaitable<Verdict> verify(const net::Request& request, std::string_view se
     co_return Verdict::kRefused;
   }
 
-  std::string key = std::string(kSignatureReplayKeyPrefix) + header_value;
-  auto fresh =
-      co_await seen.set_if_absent(std::move(key), header_value, std::chrono::milliseconds(remember_ms));
+  // Keyed on what the signature means, not on how the header was spelled.
+  std::string key = std::string(kSignatureReplayKeyPrefix);
+  key += scope;
+  key += ':';
+  key += std::to_string(parsed->timestamp_ms);
+  key += ':';
+  key += parsed->digest;
+  std::string marker = "1";
+  auto fresh = co_await seen.set_if_absent(std::move(key), std::move(marker),
+                                           std::chrono::milliseconds(remember_ms));
   if (!fresh) co_return Verdict::kStoreFailed;
   co_return *fresh ? Verdict::kAccepted : Verdict::kRefused;
 }
@@ -128,7 +148,8 @@ net::Middleware make_signature_middleware(SignatureConfig config,
   auto shared = std::make_shared<const SignatureConfig>(std::move(config));
   return [shared, seen = std::move(seen)](
              net::Request& request, const net::Handler& next) -> asio::awaitable<net::Response> {
-    Verdict verdict = co_await verify(request, shared->secret, shared->version, shared->ttl, *seen);
+    Verdict verdict =
+        co_await verify(request, "-", shared->secret, shared->version, shared->ttl, *seen);
     if (verdict == Verdict::kStoreFailed) co_return store_failed();
     if (verdict == Verdict::kRefused) co_return unauthorized();
     co_return co_await next(request);
@@ -149,8 +170,9 @@ net::Middleware make_tenant_signature_middleware(TenantSignatureConfig config,
     auto tenant = co_await shared->lookup(*tenant_id);
     if (!tenant) co_return store_failed();
     if (!*tenant) co_return unauthorized();
-    Verdict verdict =
-        co_await verify(request, (*tenant)->api_secret, shared->version, shared->ttl, *seen);
+    const std::string scope = (*tenant)->id.str();
+    Verdict verdict = co_await verify(request, scope, (*tenant)->api_secret, shared->version,
+                                      shared->ttl, *seen);
     if (verdict == Verdict::kStoreFailed) co_return store_failed();
     if (verdict == Verdict::kRefused) co_return unauthorized();
     std::string who = (*tenant)->id.str();

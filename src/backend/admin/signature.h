@@ -1,10 +1,14 @@
 // Authentication of Admin API requests by HMAC signature. A client sends
 //   signature: t=<ms since epoch>, v<version>=<lowercase hex HMAC-SHA256>
 // over "<t>." + the canonical JSON (backend/admin/canonical_json.h) of the request body, keyed
-// with the API secret as UTF-8 bytes. The server accepts a signature once: within the TTL after
-// its timestamp, with the configured version, a matching digest, and never seen before (seen
-// header values are remembered in the shared KeyValue store, so a replay to another process is
-// refused too). Every refusal is 401 with the text body "Unauthorized", as upstream answers.
+// with the API secret as UTF-8 bytes. The header has one accepted spelling (decimal numbers
+// without leading zeros, 64 lowercase hex digits, nothing else), so one signature cannot be
+// dressed up as many. The server accepts a signature once: within the TTL after its timestamp
+// (and at most kSignatureFutureSkewMax ahead of our clock), with the configured version, a
+// matching digest, and never seen before: accepted (signer, timestamp, digest) triples are
+// remembered in the shared KeyValue store, so a replay to another process is refused too. The
+// signature covers only the body, so the Admin API executes only what a POST body says (see
+// api.cpp). Every refusal is 401 with the text body "Unauthorized", as upstream answers.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -29,6 +33,11 @@ inline constexpr std::string_view kSignatureReplayKeyPrefix = "signature:";
 constexpr std::size_t kSignatureHeaderBytesMax = 512;
 constexpr std::chrono::seconds kSignatureTtlDefault{30};
 constexpr std::uint32_t kSignatureVersionDefault = 1;
+// How far ahead of our clock a signature's timestamp may be (clock skew between hosts). Further
+// ahead is refused: such a header would stay usable long after it was captured.
+constexpr std::chrono::seconds kSignatureFutureSkewMax{60};
+// The digest is a lowercase hex HMAC-SHA256.
+constexpr std::size_t kSignatureDigestHexChars = 64;
 
 inline constexpr std::string_view kSignatureErrorMalformed = "signature.malformed";
 
@@ -44,10 +53,12 @@ struct ParsedSignature {
   std::string digest;  // as sent (hex)
 };
 
-// Parses "t=<ms>, v<version>=<hex>". Fails with kSignatureErrorMalformed when the header is
-// longer than kSignatureHeaderBytesMax, lacks the ", " separator or either part, or when the
-// timestamp or version is not a decimal integer (upstream lets a non-numeric timestamp through
-// its window check as NaN; we refuse it).
+// Parses "t=<ms>, v<version>=<hex>", the one canonical spelling. Fails with
+// kSignatureErrorMalformed when the header is longer than kSignatureHeaderBytesMax, lacks the
+// ", " separator or either part, has any other key or text, when the timestamp or version is not
+// a decimal integer without leading zeros (upstream lets a non-numeric timestamp through its
+// window check as NaN, and "t=0017..." as 17...; we refuse both), or when the digest is not
+// kSignatureDigestHexChars lowercase hex digits.
 Result<ParsedSignature> parse_signature_header(std::string_view header);
 
 // The lowercase hex HMAC-SHA256 of "<timestamp_ms>." + canonical_body under `secret`.
@@ -60,13 +71,13 @@ Result<std::string> sign_request_body(std::string_view secret, std::uint32_t ver
                                       std::int64_t timestamp_ms, std::string_view body);
 
 // The middleware. It answers 401 "Unauthorized" when the header is missing or malformed, the
-// timestamp is older than the TTL (or so far ahead that it could not be remembered for
-// store::kKvTtlMax), the version differs, the body is not JSON (an empty body signs as {}), the
-// digest differs (compared in constant time), or the header value was already accepted within
-// its window; 500 "Internal Server Error" when the store fails. Otherwise it calls `next`.
+// timestamp is older than the TTL or more than kSignatureFutureSkewMax ahead, the version
+// differs, the body is not JSON (an empty body signs as {}), the digest differs (compared in
+// constant time), or the same signer's timestamp and digest were already accepted within the
+// window; 500 "Internal Server Error" when the store fails. Otherwise it calls `next`.
 // Unlike upstream, the digest is checked before the replay store is written, so requests that
-// do not authenticate cannot fill the store; a header value is remembered until its timestamp
-// leaves the window (upstream keeps it 1000× longer by passing milliseconds to EXPIRE).
+// do not authenticate cannot fill the store; an accepted signature is remembered until its
+// timestamp leaves the window (upstream keeps it 1000× longer by passing milliseconds to EXPIRE).
 net::Middleware make_signature_middleware(SignatureConfig config,
                                           std::shared_ptr<store::KeyValue> seen);
 

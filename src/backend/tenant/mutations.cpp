@@ -149,6 +149,10 @@ asio::awaitable<Result<Tenant>> TenantService::create(NewTenant input) {
       too_long(input.public_name)) {
     co_return fail(std::string(kTenantErrorInvalidSetting), "Invalid tenant input");
   }
+  if (is_operator_secret(input.api_secret)) {
+    co_return fail(std::string(kTenantErrorOperatorSecret),
+                   "apiSecret must differ from the operator's secret");
+  }
   const Uuid id = input.id.value_or(Uuid::v4());
   std::vector<Setting> settings = {
       {"WEBHOOK_TIMEOUT", std::to_string(kDefaultWebhookTimeoutMs)},
@@ -201,6 +205,11 @@ asio::awaitable<Result<Tenant>> TenantService::update(TenantPatch patch) {
   }
   if (patch.api_secret && (!*patch.api_secret || (*patch.api_secret)->empty())) {
     co_return fail(std::string(kTenantErrorInvalidSetting), "apiSecret must not be empty");
+  }
+  if (patch.api_secret && *patch.api_secret && !is_operator(patch.id) &&
+      is_operator_secret(**patch.api_secret)) {
+    co_return fail(std::string(kTenantErrorOperatorSecret),
+                   "apiSecret must differ from the operator's secret");
   }
   auto updated = co_await backend_.pg.transaction(
       [&](store::PgConn& conn) -> asio::awaitable<Result<Tenant>> {
@@ -304,7 +313,9 @@ std::optional<std::optional<std::string>> patch_member(const json::object& o, st
 }
 
 std::unexpected<graphql::FieldError> settings_error(const Error& e) {
-  if (e.code == kTenantErrorInvalidSetting) return field_error(code::kBadUserInput, e.message);
+  if (e.code == kTenantErrorInvalidSetting || e.code == kTenantErrorOperatorSecret) {
+    return field_error(code::kBadUserInput, e.message);
+  }
   if (e.code == kTenantErrorDuplicateWalletAddressUrl) {
     return field_error(code::kBadUserInput, "Wallet Address Url already exists");
   }
@@ -382,7 +393,8 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
     patch.public_name = patch_member(input, "publicName");
     auto updated = co_await backend.tenants->update(std::move(patch));
     if (!updated) {
-      if (updated.error().code == kTenantErrorInvalidSetting) {
+      if (updated.error().code == kTenantErrorInvalidSetting ||
+          updated.error().code == kTenantErrorOperatorSecret) {
         co_return field_error(code::kBadUserInput, updated.error().message);
       }
       co_return field_error(code::kNotFound, "failed to update tenant");

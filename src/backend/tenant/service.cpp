@@ -16,6 +16,10 @@ constexpr const char* kTenantColumns =
 
 TenantService::TenantService(Backend& backend) : backend_(backend) {}
 
+bool TenantService::is_operator(const Uuid& id) const {
+  return id.str() == backend_.config.operator_tenant_id;
+}
+
 bool TenantService::is_operator_secret(std::string_view secret) const {
   const std::string& op = backend_.config.admin_api_secret;
   return secret.size() == op.size() && crypto::constant_time_equal(as_bytes(secret), as_bytes(op));
@@ -45,7 +49,7 @@ asio::awaitable<Result<std::optional<admin::TenantCredentials>>> TenantService::
   admin::TenantCredentials c;
   c.id = id;
   c.api_secret = rows->row(0).get<std::string>(0);
-  c.is_operator = is_operator_secret(c.api_secret);
+  c.is_operator = is_operator(id);
   co_return c;
 }
 

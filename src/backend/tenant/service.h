@@ -1,7 +1,8 @@
 // Tenants: the owners of assets, peers and wallet addresses, each with its own Admin API secret.
 // The operator tenant (OPERATOR_TENANT_ID) is created or re-synced to ADMIN_API_SECRET at every
-// start; a tenant whose secret equals ADMIN_API_SECRET acts as operator (as upstream). Per-tenant
-// settings (WEBHOOK_URL, WALLET_ADDRESS_URL, ...) override the process's configuration.
+// start. Operator rights come from that id alone (upstream grants them to any tenant whose secret
+// equals ADMIN_API_SECRET); no other tenant may hold the operator's secret. Per-tenant settings
+// (WEBHOOK_URL, WALLET_ADDRESS_URL, ...) override the process's configuration.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +35,7 @@ inline constexpr std::string_view kTenantErrorDuplicateWalletAddressUrl =
     "tenant.duplicate_wallet_address_url";
 inline constexpr std::string_view kTenantErrorAuthService = "tenant.auth_service";
 inline constexpr std::string_view kTenantErrorOperator = "tenant.operator";
+inline constexpr std::string_view kTenantErrorOperatorSecret = "tenant.operator_secret";
 
 // Bounds on tenant input.
 constexpr std::size_t kTenantFieldBytesMax = 2048;
@@ -74,6 +76,9 @@ class TenantService {
   // One non-deleted setting; nullopt when the tenant has none.
   boost::asio::awaitable<Result<std::optional<std::string>>> setting(Uuid id, std::string_view key);
 
+  // True for OPERATOR_TENANT_ID, the one tenant with operator rights.
+  bool is_operator(const Uuid& id) const;
+  // True when `secret` is ADMIN_API_SECRET (compared in constant time).
   bool is_operator_secret(std::string_view secret) const;
 
   // --- changes (mutations.cpp); each fails with a TenantError code below ---
@@ -85,12 +90,15 @@ class TenantService {
   };
   // Creates the tenant with its settings (defaults as upstream: WEBHOOK_TIMEOUT, WEBHOOK_MAX_RETRY,
   // ILP_ADDRESS = <ILP_ADDRESS>.<id>) and registers it with the auth service, all or nothing.
+  // Fails with kTenantErrorOperatorSecret when the api secret is ADMIN_API_SECRET.
   boost::asio::awaitable<Result<Tenant>> create(NewTenant tenant);
   struct TenantPatch {
     Uuid id;
     std::optional<std::optional<std::string>> email, api_secret, idp_consent_url, idp_secret,
         public_name;  // outer: present in the input; inner: the value (null clears)
   };
+  // Fails with kTenantErrorOperatorSecret when a tenant other than the operator would get
+  // ADMIN_API_SECRET as its api secret.
   boost::asio::awaitable<Result<Tenant>> update(TenantPatch patch);
   boost::asio::awaitable<Result<void>> remove(Uuid id);
   // Upserts settings of `id` (validated all together; nothing written when one is invalid).
