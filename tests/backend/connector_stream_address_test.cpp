@@ -43,8 +43,11 @@ struct StreamFixture {
         })));
   }
 
+  // A destination as the backend's SPSP answers issue them (tokens bound to the address).
   std::string address_for(std::string_view server_address, std::string tag) {
-    auto receiver = ilp::stream::Receiver::create(secret(), std::string(server_address));
+    ilp::stream::ReceiverOptions options;
+    options.bind_token_to_address = true;
+    auto receiver = ilp::stream::Receiver::create(secret(), std::string(server_address), options);
     ilp::stream::ConnectionDetails details;
     details.payment_tag = std::move(tag);
     return receiver->generate_credentials(details)->ilp_address;
@@ -88,6 +91,26 @@ TEST(ConnectorStreamAddress, OtherDestinationsGoOnWithoutATag) {
   EXPECT_EQ(f.run(f.address_for("test.rafiki", "tag"), "tenant-9").code, "fulfill");
   EXPECT_FALSE(f.seen_tag.has_value());
   EXPECT_EQ(f.calls, 8);
+}
+
+TEST(ConnectorStreamAddress, ATokenMovedUnderAnotherTenantsAddressDoesNotDecode) {
+  StreamFixture f;
+  // tenant-1's token (test.rafiki.<token>) re-addressed under tenant-2's prefix and sent
+  // through tenant-2's peer: same server secret, but the token is bound to test.rafiki.
+  const std::string issued = f.address_for("test.rafiki", "wallet-of-tenant-1");
+  const std::string token = issued.substr(std::string("test.rafiki.").size());
+  EXPECT_EQ(f.run("test.other." + token, "tenant-2").code, "fulfill");  // the fake next answers
+  EXPECT_FALSE(f.seen_tag.has_value());
+  EXPECT_FALSE(f.seen_receiver);
+  // Unbound tokens (the plain stream-receiver key) are not ours either.
+  auto plain = ilp::stream::Receiver::create(secret(), "test.other");
+  ilp::stream::ConnectionDetails details;
+  details.payment_tag = "tag";
+  EXPECT_EQ(f.run(plain->generate_credentials(details)->ilp_address, "tenant-2").code, "fulfill");
+  EXPECT_FALSE(f.seen_tag.has_value());
+  // The honest path still decodes.
+  EXPECT_EQ(f.run(f.address_for("test.other", "wallet-of-tenant-2"), "tenant-2").code, "fulfill");
+  EXPECT_EQ(f.seen_tag, "wallet-of-tenant-2");
 }
 
 TEST(ConnectorStreamAddress, ALookupFailureIsT00AndABadSecretIsRefused) {

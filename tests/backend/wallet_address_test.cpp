@@ -773,11 +773,18 @@ TEST(WalletAddressOpenPayments, SpspCredentialsTaggedWithTheWalletAddress) {
   auto parsed = ilp::spsp::parse_response(r.headers.get("Content-Type").value_or(""), r.body);
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_TRUE(parsed->destination_account.starts_with("test.rafiki."));
+  ilp::stream::ReceiverOptions bound;
+  bound.bind_token_to_address = true;
   auto receiver = ilp::stream::Receiver::create(
-      *encoding::base64_decode(h.backend().config.stream_secret), "test.rafiki");
+      *encoding::base64_decode(h.backend().config.stream_secret), "test.rafiki", bound);
   ASSERT_TRUE(receiver);
   auto details = receiver->decode_destination(parsed->destination_account);
   ASSERT_TRUE(details);
+  // The token is bound to the address it was issued under: a plain receiver cannot read it.
+  auto unbound = ilp::stream::Receiver::create(
+      *encoding::base64_decode(h.backend().config.stream_secret), "test.rafiki");
+  ASSERT_TRUE(unbound);
+  EXPECT_FALSE(unbound->decode_destination(parsed->destination_account));
   EXPECT_EQ(details->payment_tag.value_or(""), wa);
   ASSERT_TRUE(details->asset);
   EXPECT_EQ(details->asset->code, "XRP");

@@ -156,6 +156,43 @@ TEST(StreamReceiver, AnyProcessWithTheSameSecretAnswersTheConnection) {
   EXPECT_NE(again->shared_secret, credentials->shared_secret);
 }
 
+TEST(StreamReceiver, BoundTokensOnlyDecodeUnderTheAddressTheyWereIssuedUnder) {
+  ReceiverOptions bound;
+  bound.bind_token_to_address = true;
+  const Bytes secret(32, 0x46);
+  auto a = Receiver::create(secret, "test.tenant-a", bound);
+  auto b = Receiver::create(secret, "test.tenant-b", bound);
+  ASSERT_TRUE(a && b);
+  auto issued = a->generate_credentials(usd_details());
+  ASSERT_TRUE(issued);
+  EXPECT_EQ(*a->decode_destination(issued->ilp_address), usd_details());
+  const std::string token = issued->ilp_address.substr(std::string("test.tenant-a.").size());
+  EXPECT_FALSE(b->decode_destination("test.tenant-b." + token));
+  // Nor by an unbound receiver at the same address, nor the other way round.
+  auto plain_a = Receiver::create(secret, "test.tenant-a");
+  EXPECT_FALSE(plain_a->decode_destination(issued->ilp_address));
+  auto plain_issued = plain_a->generate_credentials(usd_details());
+  EXPECT_FALSE(a->decode_destination(plain_issued->ilp_address));
+  // A Prepare to the moved token is refused F06 (not ours), with no money offered.
+  auto keys = derive_keys(issued->shared_secret);
+  ASSERT_TRUE(keys);
+  auto prepare_bytes = make_prepare(*keys, "test.tenant-b." + token, 100, request(1, 0));
+  auto prepare = decode_prepare(prepare_bytes);
+  ASSERT_TRUE(prepare);
+  int offered = 0;
+  MoneyHandler handler = [&offered](IncomingMoney) -> asio::awaitable<MoneyAnswer> {
+    ++offered;
+    MoneyAnswer answer;
+    co_return answer;
+  };
+  Bytes reply = run(b->handle_prepare(*prepare, handler));
+  auto decoded = decode_reply(reply);
+  ASSERT_TRUE(decoded);
+  ASSERT_TRUE(std::holds_alternative<Reject>(*decoded));
+  EXPECT_EQ(std::get<Reject>(*decoded).code, "F06");
+  EXPECT_EQ(offered, 0);
+}
+
 TEST(StreamReceiver, RefusesBadSetUpAndOverlongAddresses) {
   EXPECT_EQ(Receiver::create(Bytes(31, 1), "test.rafiki").error().code, kErrBadCredentials);
   EXPECT_EQ(Receiver::create(Bytes(32, 1), "test.").error().code, kErrBadCredentials);

@@ -17,6 +17,12 @@ boost::asio::awaitable<void> AccountStage::handle(Context& ctx, Next next) {
     auto local = co_await resolver_.local_account(*ctx.stream_destination);
     if (!local) throw std::runtime_error("account: " + local.error().message);
     if (*local) {
+      // A tenant's peers pay only that tenant's accounts: the money would otherwise be taken
+      // from one tenant's liquidity and credited in another's books.
+      if ((*local)->tenant_id != ctx.incoming->tenant_id) {
+        ctx.reject(ilp::kF02Unreachable, kUnknownDestinationMessage);
+        co_return;
+      }
       if ((*local)->closed && ctx.prepare.amount != 0) {
         ctx.reject(ilp::kF02Unreachable, kIncorrectStateMessage);
         co_return;

@@ -26,6 +26,7 @@ SecretStreamReceivers::receiver(std::string_view tenant_id) {
   // F99 for a wrong condition or a below-minimum amount: what @interledger/pay needs.
   ilp::stream::ReceiverOptions options;
   options.f99_for_condition_and_minimum = true;
+  options.bind_token_to_address = true;  // as the SPSP answers issue them (wallet_address/routes.cpp)
   auto created = ilp::stream::Receiver::create(secret_, **address, options);
   if (!created) co_return std::unexpected(created.error());
   if (by_address_.size() >= kReceiversMax) by_address_.clear();  // addresses changed en masse

@@ -112,6 +112,14 @@ bool accepts_json(std::optional<std::string_view> accept) {
 
 namespace {
 
+// Tokens are bound to the tenant's address, so one tenant's token cannot be replayed under
+// another tenant's prefix; the connector's receivers (connector/stream_address.cpp) match.
+ilp::stream::ReceiverOptions spsp_receiver_options() {
+  ilp::stream::ReceiverOptions options;
+  options.bind_token_to_address = true;
+  return options;
+}
+
 // The STREAM receiver for a tenant's wallet addresses: ILP_ADDRESS for the operator, the
 // tenant's ILP_ADDRESS setting otherwise; null when there is none or it is not usable.
 asio::awaitable<std::shared_ptr<const ilp::stream::Receiver>> tenant_receiver(
@@ -122,7 +130,7 @@ asio::awaitable<std::shared_ptr<const ilp::stream::Receiver>> tenant_receiver(
   if (!address || !*address) co_return nullptr;
   auto secret = encoding::base64_decode(backend.config.stream_secret);
   if (!secret) co_return nullptr;
-  auto receiver = ilp::stream::Receiver::create(*secret, **address);
+  auto receiver = ilp::stream::Receiver::create(*secret, **address, spsp_receiver_options());
   if (!receiver) co_return nullptr;
   co_return std::make_shared<const ilp::stream::Receiver>(std::move(*receiver));
 }
@@ -155,7 +163,8 @@ net::Handler document_handler(Backend& backend) {
   const std::string own_jwks = instance_jwks(backend.config);
   std::shared_ptr<const ilp::stream::Receiver> operator_receiver;
   if (auto secret = encoding::base64_decode(backend.config.stream_secret)) {
-    if (auto receiver = ilp::stream::Receiver::create(*secret, backend.config.ilp_address)) {
+    if (auto receiver = ilp::stream::Receiver::create(*secret, backend.config.ilp_address,
+                                                      spsp_receiver_options())) {
       operator_receiver = std::make_shared<const ilp::stream::Receiver>(std::move(*receiver));
     }
   }

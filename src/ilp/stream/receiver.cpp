@@ -99,6 +99,11 @@ bool has_frame(const Packet& packet, FrameType type) {
 
 }  // namespace
 
+namespace {
+// Derives an address-bound token key from the plain one (ReceiverOptions::bind_token_to_address).
+constexpr std::string_view kAddressBindingLabel = "rafiki_stream_token_address ";
+}  // namespace
+
 std::string connection_id(std::string_view destination) {
   return encoding::hex_encode(crypto::sha256(destination));
 }
@@ -114,6 +119,11 @@ Result<Receiver> Receiver::create(ByteView server_secret, std::string server_add
   Receiver receiver;
   receiver.server_address_ = std::move(server_address);
   receiver.token_key_ = crypto::stream_connection_token_key(server_secret);
+  if (options.bind_token_to_address) {
+    std::string label(kAddressBindingLabel);
+    label += receiver.server_address_;
+    receiver.token_key_ = crypto::hmac_sha256(receiver.token_key_, as_bytes(label));
+  }
   receiver.shared_secret_generator_ = crypto::stream_shared_secret_generator(server_secret);
   receiver.options_ = options;
   return receiver;

@@ -101,6 +101,11 @@ struct ReceiverOptions {
   bool f99_for_condition_and_minimum = false;
   // Packets above this amount are rejected F08 with the amount-too-large data.
   std::uint64_t max_packet_amount = UINT64_MAX;
+  // Bind tokens to the server address they were issued under: the token key is derived from
+  // the server secret *and* the address, so a token moved under another address (another
+  // tenant's, with the same server secret) does not decrypt there. Off by default so that
+  // stream-receiver's published vectors reproduce; Rafiki's backend turns it on.
+  bool bind_token_to_address = false;
 };
 
 class Receiver {
