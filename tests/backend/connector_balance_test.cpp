@@ -2,7 +2,15 @@
 // packet is out, posted on Fulfill, voided on Reject, exception or a vanished peer; linked legs
 // through the assets' liquidity accounts across ledgers; T04 with the side that lacks money;
 // local destinations credited only after the receiver fulfilled.
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "connector_test_util.h"
 #include "ilp/error_codes.h"
@@ -199,44 +207,53 @@ TEST(ConnectorBalance, InsufficientBalanceIsT04AndNothingIsForwarded) {
   });
 }
 
-TEST(ConnectorBalance, CrossCurrencyLocalCreditsAfterTheReceiverThroughBothLiquidityAccounts) {
+TEST(ConnectorBalance, CrossCurrencyLocalCreditsWhenTheReceiverAcceptsThroughBothLiquidityAccounts) {
   with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
     FakeHooks hooks;
-    Balances during_w;
-    int reverted = 0;
-    auto receiver = std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
-      during_w = co_await balances(ledger, w.w);
-      ctx.revert_on_error = [&reverted] { ++reverted; };
-      ctx.fulfill(fulfillment_of(7));
-    });
+    Balances before_credit, after_credit;
+    int counted = 0;  // what a receipt total would count: only credited money
+    // A receiver as the real one behaves: credit, then count, then fulfill.
+    auto receiving = [&]() {
+      return std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+        before_credit = co_await balances(ledger, w.w);
+        co_await ctx.credit_local();
+        after_credit = co_await balances(ledger, w.w);
+        ++counted;
+        ctx.fulfill(fulfillment_of(7));
+      });
+    };
     cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 50),
-                           std::make_unique<cn::BalanceStage>(ledger, hooks), std::move(receiver)));
+                           std::make_unique<cn::BalanceStage>(ledger, hooks), receiving()));
     auto packet7 = make_prepare({});
     EXPECT_EQ(reject_of(co_await run(chain, packet7, w.peer_a)).code, "fulfill");
-    EXPECT_EQ(during_w.credits_posted + during_w.credits_pending, 0u);  // receiver first
+    EXPECT_EQ(before_credit.credits_posted + before_credit.credits_pending, 0u);
+    EXPECT_EQ(after_credit.credits_posted, 50u);  // credited before it was counted
+    EXPECT_EQ(counted, 1);
     EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 100u);
     EXPECT_EQ((co_await balances(ledger, w.usd)).credits_posted, 100u);
     EXPECT_EQ((co_await balances(ledger, w.eur)).debits_posted, 50u);
-    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 50u);
+    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 50u);  // once, not again after
     EXPECT_EQ(hooks.posted_calls, 1);
 
-    // The EUR liquidity account has 450 left: 451 is the operator's shortfall. The receiver's
-    // Fulfill becomes T04 and its count is reverted; neither leg happened.
+    // The EUR liquidity account has 450 left: 451 is the operator's shortfall. The credit fails
+    // T04 before anything is counted; neither leg happened.
     cn::Chain big(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 451),
-                         std::make_unique<cn::BalanceStage>(ledger, hooks),
-                         std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
-                           ctx.revert_on_error = [&reverted] { ++reverted; };
-                           ctx.fulfill(fulfillment_of(7));
-                           co_return;
-                         })));
+                         std::make_unique<cn::BalanceStage>(ledger, hooks), receiving()));
     auto packet8 = make_prepare({});
     auto r = reject_of(co_await run(big, packet8, w.peer_a));
     EXPECT_EQ(r.code, "T04");
     EXPECT_EQ(r.message, "InsufficientLiquidity");
-    EXPECT_EQ(reverted, 1);
+    EXPECT_EQ(counted, 1);
     EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 100u);
     EXPECT_EQ((co_await balances(ledger, w.usd)).credits_posted, 100u);
     EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 50u);
+    // A receiver that fulfills without asking for the credit is credited after it.
+    cn::Chain plain(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 20),
+                           std::make_unique<cn::BalanceStage>(ledger, hooks),
+                           fulfilling(fulfillment_of(7))));
+    auto packet10 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(plain, packet10, w.peer_a)).code, "fulfill");
+    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 70u);
     // A receiver that rejects: nothing is credited.
     cn::Chain rejecting(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 50),
                                std::make_unique<cn::BalanceStage>(ledger, hooks),
@@ -246,8 +263,82 @@ TEST(ConnectorBalance, CrossCurrencyLocalCreditsAfterTheReceiverThroughBothLiqui
                                })));
     auto packet9 = make_prepare({});
     EXPECT_EQ(reject_of(co_await run(rejecting, packet9, w.peer_a)).code, "F99");
-    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 50u);
+    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 70u);
   });
+}
+
+// Holds the row locks of `a` and `b` in another connection for `hold_ms`: ledger batches on those
+// accounts wait meanwhile (a slow ledger).
+std::thread hold_locks(const TestDatabase& db, Uuid a, Uuid b, int hold_ms) {
+  std::string sql = "BEGIN; SELECT 1 FROM ledger_accounts WHERE id IN ('" + a.str() + "', '" +
+                    b.str() + "') FOR UPDATE; SELECT pg_sleep(" + std::to_string(hold_ms / 1000.0) +
+                    "); COMMIT;";
+  return std::thread([&db, sql] { db.exec(sql); });
+}
+
+// A Fulfill from the next hop means the next hop was paid: it is relayed whatever the ledger
+// does. A slow ledger still posts it (the pending timeout leaves room for the post's retries);
+// a post that fails for good (here: the room taken away, so the transfers expire first) is
+// logged as money owed with the transfer ids.
+TEST(ConnectorBalance, AFulfillIsPostedUnderASlowLedgerOrLoggedAsOwedAndAlwaysRelayed) {
+  TestDatabase db;
+  std::ostringstream log;
+  std::string debited;  // peer A's account
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    Ledger ledger = co_await ledger::test::open_ledger(ex, db.url());
+    World w = co_await make_world(ledger);
+    debited = w.a.str();
+    FakeHooks hooks;
+    int lock_ms = 0;
+    std::vector<std::thread> lockers;
+    // The next hop fulfills while another connection holds the accounts for lock_ms.
+    auto slow_ledger_then_fulfill = [&]() {
+      return std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+        lockers.push_back(hold_locks(db, w.a, w.b, lock_ms));
+        asio::steady_timer timer(ex, std::chrono::milliseconds(300));  // the locks are taken
+        co_await timer.async_wait(asio::use_awaitable);
+        ctx.fulfill(fulfillment_of(7));
+      });
+    };
+    cn::BalanceOptions roomy;  // the defaults, with upstream's short setting and no hold
+    roomy.two_phase_timeout_seconds = 1;
+    roomy.max_hold_window = std::chrono::milliseconds(0);
+    cn::Chain slow(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.peer_b),
+                          std::make_unique<cn::BalanceStage>(ledger, hooks, roomy),
+                          slow_ledger_then_fulfill()));
+    // Longer than setting + margin (what the timeout was before the post's retry window).
+    lock_ms = 2'500;
+    auto packet = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(slow, packet, w.peer_a)).code, "fulfill");
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 100u);
+    EXPECT_EQ((co_await balances(ledger, w.b)).credits_posted, 100u);
+    EXPECT_EQ(hooks.posted_calls, 1);
+
+    cn::BalanceOptions no_room = roomy;
+    no_room.pending_timeout_margin_seconds = 0;
+    no_room.post_retry_window = std::chrono::milliseconds(0);
+    cn::Chain late(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.peer_b),
+                          std::make_unique<cn::BalanceStage>(ledger, hooks, no_room),
+                          slow_ledger_then_fulfill()));
+    lock_ms = 1'500;
+    auto packet2 = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(late, packet2, w.peer_a)).code, "fulfill");  // relayed
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 100u);  // not in the books
+    EXPECT_EQ((co_await balances(ledger, w.b)).credits_posted, 100u);
+    EXPECT_EQ(hooks.posted_calls, 1);
+    for (auto& t : lockers) t.join();
+  });
+  spdlog::default_logger()->sinks().pop_back();
+  const std::string text = log.str();
+  EXPECT_NE(text.find("UNACCOUNTED FULFILL"), std::string::npos) << text;
+  // The unposted pending transfer of the second packet is named.
+  std::string pending_id = db.query_value(
+      "SELECT id FROM ledger_transfers WHERE debit_account_id = '" + debited +
+      "' AND pending_id IS NULL ORDER BY created_at DESC LIMIT 1");
+  ASSERT_FALSE(pending_id.empty());
+  EXPECT_NE(text.find(pending_id), std::string::npos) << text;
 }
 
 // A next hop of another asset (routing looks at every peer of the tenant): linked pending legs

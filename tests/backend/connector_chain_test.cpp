@@ -132,24 +132,5 @@ TEST(ConnectorErrorHandler, PeerRejectsPassThroughUnchanged) {
   EXPECT_EQ(run_packet(chain, make_prepare({}), make_peer("p1")), encoded);
 }
 
-TEST(ConnectorErrorHandler, RevertsWhatALaterStageCountedOnlyOnFailure) {
-  int reverted = 0;
-  auto counting = [&reverted](bool fail) {
-    return std::make_unique<FnStage>(
-        [&reverted, fail](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
-          ctx.revert_on_error = [&reverted] { ++reverted; };
-          if (fail) throw std::runtime_error("after counting");
-          ctx.fulfill(fulfillment_of(7));
-          co_return;
-        });
-  };
-  cn::Chain ok(stages(std::make_unique<cn::ErrorHandlerStage>(), counting(false)));
-  EXPECT_EQ(reject_of(run_packet(ok, make_prepare({}), make_peer("p1"))).code, "fulfill");
-  EXPECT_EQ(reverted, 0);
-  cn::Chain failing(stages(std::make_unique<cn::ErrorHandlerStage>(), counting(true)));
-  EXPECT_EQ(reject_of(run_packet(failing, make_prepare({}), make_peer("p1"))).code, "T00");
-  EXPECT_EQ(reverted, 1);
-}
-
 }  // namespace
 }  // namespace rafiki::testing::connector

@@ -1,18 +1,16 @@
 // The local STREAM receiver stage with a real receiver and this project's STREAM sender paying
-// through the chain in process: the money arrives, the connection's total is counted in the
-// key-value store when the token asks for receipts (and reverted when the packet fails later),
-// and remote destinations pass through.
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
+// through the chain in process: the money arrives, it is credited before the connection's total
+// is counted in the key-value store (only when the token asks for receipts), a refused credit is
+// never counted, and remote destinations pass through.
 #include <stdexcept>
 
 #include "base/encoding.h"
 #include "connector_test_util.h"
 #include "crypto/hash.h"
 #include "ilp/stream/receiver.h"
+#include "ilp/error_codes.h"
 #include "ilp/stream/sender.h"
+#include "ilp/stream_test_support.h"
 #include "store/kv.h"
 
 namespace rafiki::testing::connector {
@@ -51,18 +49,39 @@ Local make_setup(bool receipts) {
   return s;
 }
 
-// What the stream address and account stages set for a local destination.
-std::unique_ptr<cn::Stage> local_destination(const Local& s, bool fail_after = false) {
+// The balance stage's credit, faked: refused (a ledger error, or T04 when `liquidity`) while
+// `refusals` > 0; counts what it credited.
+struct Credits {
+  int refusals = 0;
+  bool liquidity = false;
+  std::uint64_t credited = 0;
+  int calls = 0;
+};
+
+// What the stream address, account and balance stages set for a local destination.
+std::unique_ptr<cn::Stage> local_destination(const Local& s, Credits* credits = nullptr) {
   return std::make_unique<FnStage>(
-      [&s, fail_after](cn::Context& ctx, cn::Next next) -> asio::awaitable<void> {
+      [&s, credits](cn::Context& ctx, cn::Next next) -> asio::awaitable<void> {
         ctx.stream_destination = "wallet-1";
         ctx.stream_receiver = s.receiver;
         ctx.outgoing = s.wallet;
-        co_await next(ctx);
-        // E.g. the balance stage finding no money for a packet the receiver fulfilled.
-        if (fail_after && ctx.reply.size() > 0 && ctx.reply[0] == 13) {
-          throw std::runtime_error("ledger refused");
+        if (credits) {
+          cn::Context* c = &ctx;
+          ctx.credit_local = [credits, c]() -> asio::awaitable<void> {
+            ++credits->calls;
+            if (credits->refusals > 0) {
+              --credits->refusals;
+              if (credits->liquidity) {
+                throw cn::IlpError(ilp::kT04InsufficientLiquidity, "InsufficientLiquidity");
+              }
+              throw std::runtime_error("ledger unavailable");
+            }
+            credits->credited += c->prepare.amount;
+            c->credited = true;
+            co_return;
+          };
         }
+        co_await next(ctx);
       });
 }
 
@@ -123,23 +142,51 @@ TEST(ConnectorStreamReceiver, WithoutReceiptsNothingIsCounted) {
   });
 }
 
-TEST(ConnectorStreamReceiver, AFulfillThatFailsLaterIsNotCounted) {
+TEST(ConnectorStreamReceiver, MoneyIsCreditedBeforeItIsCountedAndARefusedCreditNeverIs) {
   auto kv = store::make_memory_key_value();
   Local s = make_setup(true);
-  cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(), local_destination(s, true),
+  Credits credits;
+  credits.refusals = 1;  // the first packet's credit fails; the sender retries it
+  cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(),
+                         local_destination(s, &credits),
                          std::make_unique<cn::StreamReceiverStage>(kv)));
-  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+  run_async([&](asio::any_io_executor) -> asio::awaitable<void> {
     auto result = co_await pay_through(chain, s, 300);
-    EXPECT_FALSE(result.ok());
-    EXPECT_EQ(result.amount_delivered, 0u);
-    // Reverts run asynchronously.
-    asio::steady_timer timer(ex);
-    timer.expires_after(std::chrono::milliseconds(50));
-    co_await timer.async_wait(asio::use_awaitable);
+    EXPECT_TRUE(result.ok()) << result.reason;
+    EXPECT_EQ(result.amount_delivered, 300u);
+    EXPECT_GE(credits.calls, 2);
+    EXPECT_EQ(credits.credited, 300u);
+    // The receipt total is exactly what was credited: the refused packet never entered it.
     auto total = co_await kv->get(total_key(s));
     CO_ASSERT_OK(total);
-    CO_ASSERT(total->has_value());  // counted, then reverted
-    EXPECT_EQ(**total, "0");
+    CO_ASSERT(total->has_value());
+    EXPECT_EQ(**total, "300");
+    EXPECT_TRUE(result.latest_receipt.has_value());
+  });
+}
+
+TEST(ConnectorStreamReceiver, InsufficientLiquidityForTheCreditIsT04AndNothingIsCounted) {
+  auto kv = store::make_memory_key_value();
+  Local s = make_setup(true);
+  Credits credits;
+  credits.refusals = 1'000;
+  credits.liquidity = true;
+  cn::Chain chain(stages(std::make_unique<cn::ErrorHandlerStage>(),
+                         local_destination(s, &credits),
+                         std::make_unique<cn::StreamReceiverStage>(kv)));
+  ilp::stream::Packet packet;
+  packet.sequence = 1;
+  auto keys = ilp::stream::derive_keys(s.credentials.shared_secret);
+  ASSERT_TRUE(keys);
+  Bytes prepare = ilp::stream::testing::make_prepare(*keys, s.credentials.ilp_address, 100, packet);
+  auto r = reject_of(run_packet(chain, prepare, make_peer("peer-a")));
+  EXPECT_EQ(r.code, "T04");
+  EXPECT_EQ(r.message, "InsufficientLiquidity");
+  EXPECT_EQ(credits.credited, 0u);
+  run_async([&](asio::any_io_executor) -> asio::awaitable<void> {
+    auto total = co_await kv->get(total_key(s));
+    CO_ASSERT_OK(total);
+    EXPECT_FALSE(total->has_value());
   });
 }
 

@@ -1,5 +1,9 @@
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -98,45 +102,93 @@ BalanceStage::BalanceStage(ledger::Ledger ledger, BalanceHooks& hooks, BalanceOp
                            WallClock clock)
     : ledger_(std::move(ledger)), hooks_(hooks), options_(options), clock_(clock) {}
 
-// Posts (post = true) or voids the pending legs, retrying while the ledger's outcome is unknown
-// (the same ids make a retry safe: an applied one answers `exists`). True when resolved.
-static boost::asio::awaitable<bool> resolve_pending(ledger::Ledger& ledger,
-                                                    const std::vector<ledger::Transfer>& legs,
-                                                    bool post, int attempts) {
-  for (int attempt = 0; attempt < attempts; ++attempt) {
-    std::vector<ledger::Transfer> resolution;
-    resolution.reserve(legs.size());
-    for (std::size_t i = 0; i < legs.size(); ++i) {
-      ledger::Transfer t;
-      t.id = Uuid::v7();
-      t.pending_id = legs[i].id;
-      t.kind = post ? ledger::TransferKind::kPostPending : ledger::TransferKind::kVoidPending;
-      t.linked = i + 1 < legs.size();
-      resolution.push_back(t);
-    }
-    auto results = co_await ledger.create_transfers(std::move(resolution));
-    if (!results) {
-      spdlog::warn("connector: {} of a packet's transfers failed: {}", post ? "post" : "void",
-                   results.error().message);
+// Posts (post = true) or voids the pending legs once. nullopt: the outcome is unknown (the
+// ledger was unavailable; the same ids make a retry safe: an applied one answers `exists`);
+// otherwise whether they are resolved, with `refusal` naming a ledger refusal.
+static boost::asio::awaitable<std::optional<bool>> resolve_once(
+    ledger::Ledger& ledger, const std::vector<ledger::Transfer>& legs, bool post,
+    std::string& refusal) {
+  std::vector<ledger::Transfer> resolution;
+  resolution.reserve(legs.size());
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    ledger::Transfer t;
+    // A fresh id per attempt: a retry after an applied attempt answers "already posted/voided".
+    t.id = Uuid::v7();
+    t.pending_id = legs[i].id;
+    t.kind = post ? ledger::TransferKind::kPostPending : ledger::TransferKind::kVoidPending;
+    t.linked = i + 1 < legs.size();
+    resolution.push_back(t);
+  }
+  auto results = co_await ledger.create_transfers(std::move(resolution));
+  if (!results) {
+    spdlog::warn("connector: {} of a packet's transfers failed: {}", post ? "post" : "void",
+                 results.error().message);
+    refusal = results.error().message;
+    co_return std::nullopt;
+  }
+  for (auto r : *results) {
+    if (r == ledger::CreateTransferResult::kOk) continue;
+    // Already in the wanted state (a retry after an unknown outcome).
+    if ((post && r == ledger::CreateTransferResult::kPendingTransferAlreadyPosted) ||
+        (!post && (r == ledger::CreateTransferResult::kPendingTransferAlreadyVoided ||
+                   r == ledger::CreateTransferResult::kPendingTransferExpired))) {
       continue;
     }
-    bool ok = true;
-    for (auto r : *results) {
-      if (r == ledger::CreateTransferResult::kOk) continue;
-      // Already in the wanted state (a retry after an unknown outcome).
-      if ((post && r == ledger::CreateTransferResult::kPendingTransferAlreadyPosted) ||
-          (!post && (r == ledger::CreateTransferResult::kPendingTransferAlreadyVoided ||
-                     r == ledger::CreateTransferResult::kPendingTransferExpired))) {
-        continue;
-      }
-      ok = false;
-      spdlog::error("connector: {} of a packet's transfers refused: {}", post ? "post" : "void",
-                    ledger::name(r));
-      break;
+    refusal = std::string(ledger::name(r));
+    co_return false;
+  }
+  co_return true;
+}
+
+// Voids the pending legs, retrying up to kResolveAttemptsMax times while the outcome is unknown.
+// True when voided.
+static boost::asio::awaitable<bool> void_pending(ledger::Ledger& ledger,
+                                                 const std::vector<ledger::Transfer>& legs) {
+  std::string refusal;
+  for (int attempt = 0; attempt < BalanceOptions::kResolveAttemptsMax; ++attempt) {
+    auto done = co_await resolve_once(ledger, legs, false, refusal);
+    if (done) {
+      if (!*done) spdlog::error("connector: void of a packet's transfers refused: {}", refusal);
+      co_return *done;
     }
-    co_return ok;
   }
   co_return false;
+}
+
+// Posts the pending legs of a fulfilled packet, retrying with back-off for `window` while the
+// ledger's outcome is unknown (the pending timeout covers the window). True when posted.
+static boost::asio::awaitable<bool> post_pending(ledger::Ledger& ledger,
+                                                 const std::vector<ledger::Transfer>& legs,
+                                                 std::chrono::milliseconds window,
+                                                 std::string& refusal) {
+  const auto deadline = std::chrono::steady_clock::now() + window;
+  auto backoff = BalanceOptions::kPostRetryBackoffFirst;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (;;) {
+    auto done = co_await resolve_once(ledger, legs, true, refusal);
+    if (done) co_return *done;
+    if (std::chrono::steady_clock::now() + backoff > deadline) co_return false;
+    timer.expires_after(backoff);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    backoff = std::min(backoff * 2, BalanceOptions::kPostRetryBackoffMax);
+  }
+}
+
+// The error an operator must act on: the next hop was paid (it fulfilled, and the Fulfill goes
+// back to the sender) but our books do not show it.
+static void log_money_owed(const Context& ctx, const std::vector<ledger::Transfer>& legs,
+                           std::string_view refusal) {
+  std::string ids;
+  for (const auto& leg : legs) {
+    if (!ids.empty()) ids += ", ";
+    ids += leg.id.str();
+  }
+  spdlog::error(
+      "connector: UNACCOUNTED FULFILL: the next hop fulfilled a packet of {} {} (scale {}) to {} "
+      "from account {} to account {}, but posting its pending transfers [{}] failed ({}); the "
+      "Fulfill was relayed, so the books miss this payment until it is settled by hand",
+      ctx.prepare.amount, ctx.outgoing->asset.code, ctx.outgoing->asset.scale,
+      ctx.prepare.destination, ctx.incoming->id, ctx.outgoing->id, ids, refusal);
 }
 
 // Creates the legs, retrying with the same ids while the ledger's outcome is unknown (a retry
@@ -172,11 +224,29 @@ boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
   if (ctx.prepare.amount == 0) throw std::runtime_error("balance: converted amount is 0");
 
   if (ctx.outgoing->is_local()) {
-    co_await next(ctx);
-    if (!is_fulfill(ctx.reply)) co_return;
-    // Received: credit it now, posted at once (upstream: pending, then posted).
+    // The receiver credits through credit_local just before it fulfills (so a STREAM receipt
+    // never counts money that was not credited); a receiver that fulfills without calling it
+    // gets the credit afterwards.
     auto legs = make_legs(ctx, ledger::TransferKind::kSinglePhase, 0);
-    co_await create_legs(ledger_, ctx, legs);
+    ctx.credit_local = [this, &ctx, legs]() -> boost::asio::awaitable<void> {
+      if (ctx.credited) co_return;
+      co_await create_legs(ledger_, ctx, legs);
+      ctx.credited = true;
+    };
+    co_await next(ctx);
+    ctx.credit_local = nullptr;
+    if (!is_fulfill(ctx.reply)) {
+      if (ctx.credited) {
+        // Never happens with our receiver (it fulfills whenever the credit succeeded).
+        spdlog::error("connector: a credited local packet to {} was not fulfilled; transfer {}",
+                      ctx.prepare.destination, legs.front().id.str());
+      }
+      co_return;
+    }
+    if (!ctx.credited) {
+      co_await create_legs(ledger_, ctx, legs);
+      ctx.credited = true;
+    }
     co_await hooks_.posted(ctx);
     co_return;
   }
@@ -186,14 +256,17 @@ boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
       std::chrono::duration_cast<std::chrono::milliseconds>(ctx.prepare.expires_at - clock_()),
       std::chrono::milliseconds::zero(), options_.max_hold_window);
   const auto hold_seconds = static_cast<std::uint32_t>((left.count() + 999) / 1000);
-  const std::uint32_t timeout = std::max(
-      options_.two_phase_timeout_seconds, hold_seconds + BalanceOptions::kPendingTimeoutMarginSeconds);
+  const auto post_window_seconds = static_cast<std::uint32_t>(
+      std::chrono::ceil<std::chrono::seconds>(options_.post_retry_window).count());
+  const std::uint32_t timeout =
+      std::max(options_.two_phase_timeout_seconds,
+               hold_seconds + options_.pending_timeout_margin_seconds + post_window_seconds);
   auto legs = make_legs(ctx, ledger::TransferKind::kPending, timeout);
   co_await create_legs(ledger_, ctx, legs);
   if (ctx.outgoing->kind == AccountKind::kPeer) {
     auto exists = co_await hooks_.peer_still_exists(*ctx.outgoing);
     if (!exists || !*exists) {
-      co_await resolve_pending(ledger_, legs, false, BalanceOptions::kResolveAttemptsMax);
+      co_await void_pending(ledger_, legs);
       if (!exists) throw std::runtime_error("balance: " + exists.error().message);
       ctx.reject(ilp::kF02Unreachable, kUnknownDestinationMessage);
       co_return;
@@ -207,18 +280,17 @@ boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
     failure = std::current_exception();
   }
   if (!failure && is_fulfill(ctx.reply)) {
-    if (co_await resolve_pending(ledger_, legs, true, BalanceOptions::kResolveAttemptsMax)) {
+    std::string refusal;
+    if (co_await post_pending(ledger_, legs, options_.post_retry_window, refusal)) {
       co_await hooks_.posted(ctx);
       co_return;
     }
-    // Not accounted: the sender must not believe it paid. The legs are voided (or expire).
-    spdlog::error("connector: a fulfilled packet to {} could not be posted; rejecting it",
-                  ctx.prepare.destination);
-    co_await resolve_pending(ledger_, legs, false, BalanceOptions::kResolveAttemptsMax);
-    ctx.reject(ilp::kT00InternalError, kInternalErrorMessage);
+    // The next hop was paid when it fulfilled: relay its Fulfill (the sender's money is owed to
+    // us) and make the missing books loud. The pending transfers expire unposted.
+    log_money_owed(ctx, legs, refusal);
     co_return;
   }
-  if (!co_await resolve_pending(ledger_, legs, false, BalanceOptions::kResolveAttemptsMax)) {
+  if (!co_await void_pending(ledger_, legs)) {
     spdlog::warn("connector: void failed; the pending transfers expire after {} s", timeout);
   }
   if (failure) std::rethrow_exception(failure);

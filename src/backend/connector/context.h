@@ -6,6 +6,8 @@
 // handler stage turns it into the same Reject (reference/connector.md §4.2).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -98,9 +100,12 @@ struct Context {
 
   // The answer: an encoded Fulfill or Reject; empty until a stage answers.
   Bytes reply;
-  // Called by the error handler when the packet fails after a stage counted it (upstream's
-  // revertTotalReceived); rarely set, so not on every packet's path.
-  std::function<void()> revert_on_error;
+  // Set by the balance stage for a local destination: credits the packet's money in the ledger
+  // (throws IlpError T04 / runtime_error as the balance stage does; safe to retry). The local
+  // receiver calls it once it is about to fulfill, so the money is credited before any STREAM
+  // receipt counts it; `credited` says it succeeded.
+  std::function<boost::asio::awaitable<void>()> credit_local;
+  bool credited = false;
 
   bool amount_changed() const { return prepare.amount != source_amount; }
   bool expiry_changed() const { return prepare.expires_at != source_expires_at; }

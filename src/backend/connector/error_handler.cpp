@@ -16,15 +16,6 @@ boost::asio::awaitable<void> ErrorHandlerStage::handle(Context& ctx, Next next) 
   }
   if (!failure && !ctx.reply.empty()) co_return;
 
-  if (ctx.revert_on_error) {
-    auto revert = std::move(ctx.revert_on_error);
-    ctx.revert_on_error = nullptr;
-    try {
-      revert();
-    } catch (const std::exception& e) {
-      spdlog::error("connector: reverting a failed packet failed: {}", e.what());
-    }
-  }
   if (!failure) {
     spdlog::error("connector: the chain ended without a reply (destination {})",
                   ctx.prepare.destination);

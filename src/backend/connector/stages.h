@@ -46,7 +46,7 @@ inline constexpr std::string_view kExchangeRateErrorPrefix = "Exchange rate erro
 
 // Catches everything the rest of the chain throws and turns it into a Reject: IlpError → its
 // code, message and data; anything else → T00 "unexpected internal error". A chain that ends
-// without a reply is an internal error too. Calls ctx.revert_on_error first when set. Rejects
+// without a reply is an internal error too. Rejects
 // from peers pass through unchanged.
 class ErrorHandlerStage final : public Stage {
  public:
@@ -154,10 +154,11 @@ class EchoStage final : public Stage {
 };
 
 // Resolves the outgoing account (reference/connector.md §4.4): the local account named by the
-// STREAM payment tag if any (F02 "destination account is in an incorrect state" for a closed
-// incoming payment and a non-zero amount), else the resolver's next hop (never the incoming
-// peer itself); nothing → F02 "unknown destination account". An outgoing account set before
-// (in-process packets) is kept.
+// STREAM payment tag if any (F02 "unknown destination account" when it belongs to another
+// tenant than the incoming account; F02 "destination account is in an incorrect state" for a
+// closed incoming payment and a non-zero amount), else the resolver's next hop (never the
+// incoming peer itself); nothing → F02 "unknown destination account". An outgoing account set
+// before (in-process packets) is kept.
 class AccountStage final : public Stage {
  public:
   explicit AccountStage(AccountResolver& resolver);
@@ -258,9 +259,18 @@ struct BalanceOptions {
   // Added to the longest time a packet can be held, so a Fulfill that arrives in time can
   // always be posted (upstream posts after its 5 s timeout may have expired the transfers).
   static constexpr std::uint32_t kPendingTimeoutMarginSeconds = 2;
-  static constexpr int kResolveAttemptsMax = 5;  // post/void retried when the ledger is unavailable
+  // How long after a relayed Fulfill its post is retried while the ledger's outcome is unknown
+  // (database down or slow). The pending timeout includes it, so every retry still finds the
+  // transfers pending.
+  static constexpr std::chrono::seconds kPostRetryWindowDefault{10};
+  static constexpr std::chrono::milliseconds kPostRetryBackoffFirst{50};
+  static constexpr std::chrono::milliseconds kPostRetryBackoffMax{1000};
+  static constexpr int kResolveAttemptsMax = 5;  // void / local credit retried when unavailable
   std::uint32_t two_phase_timeout_seconds = kTwoPhaseTimeoutSecondsDefault;
   std::chrono::milliseconds max_hold_window = ExpiryOptions::kMaxHoldWindowDefault;
+  std::chrono::milliseconds post_retry_window = kPostRetryWindowDefault;
+  // Tests shrink the margin to make a post miss its pending transfers; never set in production.
+  std::uint32_t pending_timeout_margin_seconds = kPendingTimeoutMarginSeconds;
 };
 
 // Insufficient-funds messages (upstream's TransferError names), rejected T04.
@@ -271,11 +281,15 @@ inline constexpr std::string_view kInsufficientLiquidityMessage = "InsufficientL
 // Amount 0 and quote probes move nothing. Legs: same ledger → incoming → outgoing; different
 // ledgers → incoming → liquidity(source asset) and liquidity(destination asset) → outgoing with
 // the converted amount, linked (both or neither).
-//  * Remote destinations: pending legs first (timeout covering the longest hold), then the rest
-//    of the chain; Fulfill → post, anything else (reject, exception, expiry) → void. A post
-//    that fails for good turns the Fulfill into T00.
-//  * Local destinations: the receiver answers first; only a Fulfill creates the (posted) legs;
-//    if that fails the Fulfill becomes a reject (the error handler reverts the receiver's total).
+//  * Remote destinations: pending legs first (timeout covering the longest hold and the post's
+//    retry window), then the rest of the chain; Fulfill → post, anything else (reject,
+//    exception, expiry) → void. The next hop has been paid once it fulfilled, so its Fulfill is
+//    always relayed: a post that still fails is logged as an error naming the transfer ids and
+//    the amount (money owed that the operator must settle by hand).
+//  * Local destinations: the receiver credits the money through ctx.credit_local when it is
+//    about to fulfill, before it counts the STREAM receipt total, so no receipt ever covers money
+//    that was not credited; a failed credit is a reject (T04 for insufficient liquidity, else
+//    T00). A chain without the receiver stage gets the credit after its Fulfill.
 // Insufficient funds: T04 InsufficientLiquidity when the destination asset's liquidity account
 // lacks it, else T04 InsufficientBalance; other ledger failures → T00.
 class BalanceStage final : public Stage {
@@ -294,9 +308,12 @@ class BalanceStage final : public Stage {
 
 // The local STREAM receiver (reference/connector.md §4.11), end of the chain for local
 // destinations: the receiver that decoded the payment tag answers the Prepare (converted
-// amount). When the connection's token asks for receipts, the connection's total received is
-// kept in the key-value store (shared by every process) for kTotalTtl and reverted if the packet
-// fails later; without receipts nothing is counted. Remote destinations go on.
+// amount). Money it is about to fulfill is first credited (ctx.credit_local, set by the balance
+// stage); only then, and only when the connection's token asks for receipts, is the connection's
+// total received counted in the key-value store (shared by every process, kept kTotalTtl), so a
+// receipt never covers money that was not credited. A failed credit answers T04 (insufficient
+// liquidity) or T00; a credit that succeeded is always fulfilled (without a receipt if the total
+// cannot be counted). Without receipts nothing is counted. Remote destinations go on.
 class StreamReceiverStage final : public Stage {
  public:
   static constexpr std::chrono::milliseconds kTotalTtl{600'000};

@@ -1,10 +1,7 @@
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/this_coro.hpp>
-
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -33,41 +30,41 @@ boost::asio::awaitable<void> StreamReceiverStage::handle(Context& ctx, Next next
     co_return;
   }
   Context* c = &ctx;
+  std::exception_ptr credit_failure;
   const ilp::stream::MoneyHandler on_money =
-      [this, c](ilp::stream::IncomingMoney money) -> boost::asio::awaitable<ilp::stream::MoneyAnswer> {
+      [this, c, &credit_failure](
+          ilp::stream::IncomingMoney money) -> boost::asio::awaitable<ilp::stream::MoneyAnswer> {
     ilp::stream::MoneyAnswer answer;
+    // Credit first: from here on the money is the receiver's, and the Prepare is fulfilled.
+    if (c->credit_local) {
+      try {
+        co_await c->credit_local();
+      } catch (...) {
+        credit_failure = std::current_exception();
+      }
+      if (credit_failure) {
+        answer.decision = ilp::stream::MoneyDecision::kTemporaryDecline;
+        co_return answer;
+      }
+    }
     if (!money.details.receipt) co_return answer;  // nothing to prove: no shared total needed
     if (!kv_ || money.amount > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      answer.decision = ilp::stream::MoneyDecision::kTemporaryDecline;
-      co_return answer;
+      co_return answer;  // accepted without a receipt
     }
     std::string key(kTotalKeyPrefix);
     key += money.connection_id;
-    const auto amount = static_cast<std::int64_t>(money.amount);
-    auto total = co_await kv_->increment(key, amount, StreamReceiverStage::kTotalTtl);
+    auto total = co_await kv_->increment(std::move(key), static_cast<std::int64_t>(money.amount),
+                                         StreamReceiverStage::kTotalTtl);
     if (!total || *total < 0) {
       if (!total) spdlog::warn("connector: STREAM total not counted: {}", total.error().message);
-      answer.decision = ilp::stream::MoneyDecision::kTemporaryDecline;
-      co_return answer;
+      co_return answer;  // credited: fulfilled, without a receipt
     }
     answer.total_received = static_cast<std::uint64_t>(*total);
-    // Undone if the packet fails after all (e.g. the ledger refuses the credit).
-    auto executor = co_await boost::asio::this_coro::executor;
-    c->revert_on_error = [kv = kv_, key = std::move(key), amount, executor]() {
-      boost::asio::co_spawn(
-          executor,
-          [](std::shared_ptr<store::KeyValue> store, std::string k,
-             std::int64_t by) -> boost::asio::awaitable<void> {
-            auto undone = co_await store->increment(std::move(k), -by);
-            if (!undone) {
-              spdlog::warn("connector: STREAM total not reverted: {}", undone.error().message);
-            }
-          }(kv, key, amount),
-          boost::asio::detached);
-    };
     co_return answer;
   };
   ctx.reply = co_await ctx.stream_receiver->handle_prepare(ctx.prepare, on_money);
+  // A refused credit (e.g. T04 insufficient liquidity) answers as the balance stage would.
+  if (credit_failure) std::rethrow_exception(credit_failure);
 }
 
 }  // namespace rafiki::backend::connector
