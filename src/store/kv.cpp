@@ -72,6 +72,14 @@ awaitable<Result<bool>> KeyValue::remove_if_equals(std::string key, std::string 
   co_return co_await do_remove_if_equals(std::move(key), std::move(value));
 }
 
+awaitable<Result<bool>> KeyValue::expire_if_equals(std::string key, std::string value,
+                                                   std::chrono::milliseconds ttl) {
+  if (auto ok = check_key(key); !ok) co_return std::unexpected(ok.error());
+  if (auto ok = check_value(value); !ok) co_return std::unexpected(ok.error());
+  if (auto ok = check_ttl(ttl); !ok) co_return std::unexpected(ok.error());
+  co_return co_await do_expire_if_equals(std::move(key), std::move(value), ttl);
+}
+
 awaitable<Result<std::int64_t>> KeyValue::increment(std::string key, std::int64_t by,
                                                     KvTtl ttl_on_create) {
   if (auto ok = check_key(key); !ok) co_return std::unexpected(ok.error());

@@ -55,6 +55,10 @@ class KeyValue {
   // Removes the key only while it holds `value` (releasing a lock one still owns); true when
   // removed.
   boost::asio::awaitable<Result<bool>> remove_if_equals(std::string key, std::string value);
+  // Gives the key a new TTL only while it holds `value` (renewing a lock one still owns); true
+  // when renewed, false when the key is absent, expired or holds another value.
+  boost::asio::awaitable<Result<bool>> expire_if_equals(std::string key, std::string value,
+                                                        std::chrono::milliseconds ttl);
   // Adds `by` (may be negative) to the integer at key, an absent key counting as 0, and returns
   // the new value. A key this creates gets `ttl_on_create`; an existing key keeps its TTL.
   boost::asio::awaitable<Result<std::int64_t>> increment(std::string key, std::int64_t by = 1,
@@ -72,6 +76,8 @@ class KeyValue {
   virtual boost::asio::awaitable<Result<bool>> do_remove(std::string key) = 0;
   virtual boost::asio::awaitable<Result<bool>> do_remove_if_equals(std::string key,
                                                                    std::string value) = 0;
+  virtual boost::asio::awaitable<Result<bool>> do_expire_if_equals(
+      std::string key, std::string value, std::chrono::milliseconds ttl) = 0;
   virtual boost::asio::awaitable<Result<std::int64_t>> do_increment(std::string key,
                                                                     std::int64_t by,
                                                                     KvTtl ttl_on_create) = 0;

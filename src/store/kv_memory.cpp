@@ -76,6 +76,15 @@ class MemoryKeyValue final : public KeyValue {
     co_return true;
   }
 
+  awaitable<Result<bool>> do_expire_if_equals(std::string key, std::string value,
+                                              std::chrono::milliseconds ttl) override {
+    std::lock_guard lock(mutex_);
+    Entry* e = live(key);
+    if (e == nullptr || e->value != value) co_return false;
+    e->expires_at = deadline_of(ttl);
+    co_return true;
+  }
+
   awaitable<Result<std::int64_t>> do_increment(std::string key, std::int64_t by,
                                                KvTtl ttl_on_create) override {
     std::lock_guard lock(mutex_);

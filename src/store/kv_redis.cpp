@@ -13,6 +13,10 @@ using Type = RedisReply::Type;
 constexpr const char* kRemoveIfEqualsScript =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
     "return 0";
+// PEXPIREs KEYS[1] by ARGV[2] ms only while it holds ARGV[1].
+constexpr const char* kExpireIfEqualsScript =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], "
+    "ARGV[2]) end return 0";
 // INCRBY that gives a key it creates a TTL of ARGV[2] ms.
 constexpr const char* kIncrementWithTtlScript =
     "local created = redis.call('EXISTS', KEYS[1]) == 0 "
@@ -79,6 +83,16 @@ class RedisKeyValue final : public KeyValue {
   awaitable<Result<bool>> do_remove_if_equals(std::string key, std::string value) override {
     auto r = co_await client_.command(
         redis_command("EVAL", kRemoveIfEqualsScript, "1", std::move(key), std::move(value)));
+    if (!r) co_return std::unexpected(r.error());
+    if (r->type != Type::kInteger) co_return unexpected_reply("EVAL");
+    co_return r->integer > 0;
+  }
+
+  awaitable<Result<bool>> do_expire_if_equals(std::string key, std::string value,
+                                              std::chrono::milliseconds ttl) override {
+    auto r = co_await client_.command(redis_command("EVAL", kExpireIfEqualsScript, "1",
+                                                    std::move(key), std::move(value),
+                                                    std::to_string(ttl.count())));
     if (!r) co_return std::unexpected(r.error());
     if (r->type != Type::kInteger) co_return unexpected_reply("EVAL");
     co_return r->integer > 0;

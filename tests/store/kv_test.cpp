@@ -166,6 +166,37 @@ TYPED_TEST(KeyValueTest, SetIfAbsentIsALockThatExpires) {
   });
 }
 
+TYPED_TEST(KeyValueTest, ExpireIfEqualsRenewsOnlyTheOwnersLock) {
+  this->with_store([&](KeyValue& kv) -> awaitable<void> {
+    auto taken = co_await kv.set_if_absent(this->key("lease"), "owner-1", 150ms);
+    CO_ASSERT_OK(taken);
+    EXPECT_TRUE(*taken);
+    // Another value does not renew it; the owner's does, again and again past the first TTL.
+    auto wrong = co_await kv.expire_if_equals(this->key("lease"), "owner-2", 10s);
+    CO_ASSERT_OK(wrong);
+    EXPECT_FALSE(*wrong);
+    for (int i = 0; i < 3; ++i) {
+      co_await sleep_ms(100);
+      auto renewed = co_await kv.expire_if_equals(this->key("lease"), "owner-1", 150ms);
+      CO_ASSERT_OK(renewed);
+      EXPECT_TRUE(*renewed);
+    }
+    auto held = co_await kv.set_if_absent(this->key("lease"), "owner-2", 150ms);
+    CO_ASSERT_OK(held);
+    EXPECT_FALSE(*held);
+    // Not renewed any more: it expires, and an expired or absent key is not brought back.
+    co_await sleep_ms(300);
+    auto late = co_await kv.expire_if_equals(this->key("lease"), "owner-1", 10s);
+    CO_ASSERT_OK(late);
+    EXPECT_FALSE(*late);
+    auto gone = co_await kv.get(this->key("lease"));
+    CO_ASSERT_OK(gone);
+    EXPECT_EQ(*gone, std::nullopt);
+    auto bad_ttl = co_await kv.expire_if_equals(this->key("lease"), "owner-1", 0ms);
+    EXPECT_FALSE(bad_ttl.has_value());
+  });
+}
+
 TYPED_TEST(KeyValueTest, IncrementCountsFromZeroAndKeepsTheFirstTtl) {
   this->with_store([&](KeyValue& kv) -> awaitable<void> {
     auto one = co_await kv.increment(this->key("n"));

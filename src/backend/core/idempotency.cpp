@@ -1,5 +1,11 @@
 #include "backend/core/idempotency.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
@@ -11,6 +17,49 @@ namespace rafiki::backend {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+
+namespace {
+
+// Renews the lock `lock` (holding `token`) every lease / kIdempotencyLockRenewDivisor until
+// cancelled. Never returns on its own: returning would cancel the mutation beside it.
+asio::awaitable<void> keep_lock(std::shared_ptr<store::KeyValue> kv, std::string lock,
+                                std::string token, std::chrono::milliseconds lease) {
+  const auto every = std::max(std::chrono::milliseconds(1), lease / kIdempotencyLockRenewDivisor);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  bool lost = false;
+  for (;;) {
+    timer.expires_after(every);
+    co_await timer.async_wait(asio::use_awaitable);
+    auto renewed = co_await kv->expire_if_equals(lock, token, lease);
+    if (!renewed) {
+      spdlog::warn("idempotency: renewing a lock failed: {}", renewed.error().message);
+    } else if (!*renewed && !lost) {
+      lost = true;
+      spdlog::error("idempotency: the lock {} was lost while its mutation ran", lock);
+    }
+  }
+}
+
+// Runs the resolver while its lock is kept.
+asio::awaitable<graphql::FieldResult> run_locked(const graphql::Resolver& resolver,
+                                                 const graphql::ResolveInfo& info,
+                                                 std::shared_ptr<store::KeyValue> kv,
+                                                 std::string lock, std::string token,
+                                                 std::chrono::milliseconds lease) {
+  auto executor = co_await asio::this_coro::executor;
+  auto [order, resolver_error, result, keeper_error] =
+      co_await asio::experimental::make_parallel_group(
+          asio::co_spawn(executor, resolver(info), asio::deferred),
+          asio::co_spawn(executor, keep_lock(std::move(kv), std::move(lock), std::move(token), lease),
+                         asio::deferred))
+          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  (void)order;
+  (void)keeper_error;
+  if (resolver_error) std::rethrow_exception(resolver_error);
+  co_return std::move(result);
+}
+
+}  // namespace
 
 graphql::Resolver idempotent(Backend& backend, std::string field, graphql::Resolver resolver) {
   return [&backend, field = std::move(field), resolver = std::move(resolver)](
@@ -62,7 +111,7 @@ graphql::Resolver idempotent(Backend& backend, std::string field, graphql::Resol
       }
     }
     if (!done) {
-      result = co_await resolver(info);
+      result = co_await run_locked(resolver, info, backend.kv, lock, token, lock_ttl);
       if (result) {
         json::object entry;
         entry["requestResult"] = *result;

@@ -4,6 +4,9 @@
 // running again (different arguments or another mutation with the same key is an error). Only
 // successful results are stored. Keys live in the shared key-value store (Redis across
 // processes), namespaced by tenant so two tenants' keys never meet (upstream shares one space).
+// The lock is a lease (GRAPHQL_IDEMPOTENCY_KEY_LOCK_MS) renewed every lease / kLockRenewDivisor
+// while the mutation runs, so a slow mutation never loses its lock to a retry that would run it
+// a second time (upstream's lock simply expires).
 #pragma once
 
 #include <chrono>
@@ -19,6 +22,9 @@ struct Backend;
 inline constexpr std::string_view kIdempotencyKeyPrefix = "idempotency:";
 inline constexpr std::string_view kIdempotencyLockPrefix = "idempotency-lock:";
 constexpr std::size_t kIdempotencyKeyBytesMax = 256;
+// The lock is renewed this many times per lease, so a renewal delayed by less than two thirds
+// of a lease still arrives in time.
+constexpr int kIdempotencyLockRenewDivisor = 3;
 
 // Wraps a mutation resolver of `field` (e.g. "createAsset") with the idempotency rules.
 graphql::Resolver idempotent(Backend& backend, std::string field, graphql::Resolver resolver);
