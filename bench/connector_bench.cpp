@@ -39,7 +39,7 @@
 #include "base/uuid.h"
 #include "ilp/http.h"
 #include "ilp/packet.h"
-#include "ilp/spsp.h"
+#include "ilp/stream/spsp.h"
 #include "ilp/stream/sender.h"
 #include "net/client.h"
 

@@ -21,7 +21,7 @@
 #include "backend/webhook/service.h"
 #include "base/encoding.h"
 #include "crypto/ed25519.h"
-#include "ilp/spsp.h"
+#include "ilp/stream/spsp.h"
 #include "ilp/stream/receiver.h"
 #include "ledger/ledger.h"
 #include "net/client.h"

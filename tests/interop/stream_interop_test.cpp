@@ -29,7 +29,7 @@
 #include "ilp/error_codes.h"
 #include "ilp/http.h"
 #include "ilp/ildcp.h"
-#include "ilp/spsp.h"
+#include "ilp/stream/spsp.h"
 #include "ilp/stream/receiver.h"
 #include "ilp/stream/sender.h"
 #include "net/client.h"

@@ -20,7 +20,7 @@
 #include "base/encoding.h"
 #include "base/time.h"
 #include "crypto/ed25519.h"
-#include "ilp/spsp.h"
+#include "ilp/stream/spsp.h"
 #include "ilp/stream/receiver.h"
 
 namespace rafiki::backend::wallet_address {

@@ -1,6 +1,6 @@
 // SPSP: payment pointers, parsing answers (good and bad), and the client against our handler on
 // loopback, down to paying the credentials it hands out.
-#include "ilp/spsp.h"
+#include "ilp/stream/spsp.h"
 
 #include <gtest/gtest.h>
 

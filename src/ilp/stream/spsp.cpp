@@ -1,4 +1,4 @@
-#include "ilp/spsp.h"
+#include "ilp/stream/spsp.h"
 
 #include <boost/json.hpp>
 
