@@ -94,9 +94,9 @@ namespace {
 enum class Verdict { kAccepted, kRefused, kStoreFailed };
 
 // Checks the signature header of `request` against `secret` and remembers an accepted
-// signature (the signer `scope`, its timestamp and digest) in `seen`, so it is accepted once.
-asio::awaitable<Verdict> verify(const net::Request& request, std::string_view scope,
-                                std::string_view secret, std::uint32_t version,
+// signature (its timestamp and digest) in `seen`, so it is accepted once.
+asio::awaitable<Verdict> verify(const net::Request& request, std::string_view secret,
+                                std::uint32_t version,
                                 std::chrono::seconds ttl, store::KeyValue& seen) {
   auto header = request.headers.get(kSignatureHeader);
   if (!header) co_return Verdict::kRefused;
@@ -125,10 +125,11 @@ asio::awaitable<Verdict> verify(const net::Request& request, std::string_view sc
     co_return Verdict::kRefused;
   }
 
-  // Keyed on what the signature means, not on how the header was spelled.
+  // Keyed on what the signature means, not on how the header was spelled, nor on the unsigned
+  // tenant-id header: a signature accepted for one tenant is not accepted again for another
+  // tenant that shares the secret (only a holder of the secret can make a digest, so no one
+  // can use up another signer's key).
   std::string key = std::string(kSignatureReplayKeyPrefix);
-  key += scope;
-  key += ':';
   key += std::to_string(parsed->timestamp_ms);
   key += ':';
   key += parsed->digest;
@@ -148,8 +149,7 @@ net::Middleware make_signature_middleware(SignatureConfig config,
   auto shared = std::make_shared<const SignatureConfig>(std::move(config));
   return [shared, seen = std::move(seen)](
              net::Request& request, const net::Handler& next) -> asio::awaitable<net::Response> {
-    Verdict verdict =
-        co_await verify(request, "-", shared->secret, shared->version, shared->ttl, *seen);
+    Verdict verdict = co_await verify(request, shared->secret, shared->version, shared->ttl, *seen);
     if (verdict == Verdict::kStoreFailed) co_return store_failed();
     if (verdict == Verdict::kRefused) co_return unauthorized();
     co_return co_await next(request);
@@ -170,9 +170,8 @@ net::Middleware make_tenant_signature_middleware(TenantSignatureConfig config,
     auto tenant = co_await shared->lookup(*tenant_id);
     if (!tenant) co_return store_failed();
     if (!*tenant) co_return unauthorized();
-    const std::string scope = (*tenant)->id.str();
-    Verdict verdict = co_await verify(request, scope, (*tenant)->api_secret, shared->version,
-                                      shared->ttl, *seen);
+    Verdict verdict =
+        co_await verify(request, (*tenant)->api_secret, shared->version, shared->ttl, *seen);
     if (verdict == Verdict::kStoreFailed) co_return store_failed();
     if (verdict == Verdict::kRefused) co_return unauthorized();
     std::string who = (*tenant)->id.str();

@@ -5,10 +5,10 @@
 // without leading zeros, 64 lowercase hex digits, nothing else), so one signature cannot be
 // dressed up as many. The server accepts a signature once: within the TTL after its timestamp
 // (and at most kSignatureFutureSkewMax ahead of our clock), with the configured version, a
-// matching digest, and never seen before: accepted (signer, timestamp, digest) triples are
-// remembered in the shared KeyValue store, so a replay to another process is refused too. The
-// signature covers only the body, so the Admin API executes only what a POST body says (see
-// api.cpp). Every refusal is 401 with the text body "Unauthorized", as upstream answers.
+// matching digest, and never seen before: accepted (timestamp, digest) pairs are remembered in
+// the shared KeyValue store, so a replay to another process or under another tenant-id is
+// refused too. The signature covers only the body, so the Admin API executes only what a POST
+// body says (see api.cpp). Every refusal is 401 with the text body "Unauthorized", as upstream answers.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -73,8 +73,8 @@ Result<std::string> sign_request_body(std::string_view secret, std::uint32_t ver
 // The middleware. It answers 401 "Unauthorized" when the header is missing or malformed, the
 // timestamp is older than the TTL or more than kSignatureFutureSkewMax ahead, the version
 // differs, the body is not JSON (an empty body signs as {}), the digest differs (compared in
-// constant time), or the same signer's timestamp and digest were already accepted within the
-// window; 500 "Internal Server Error" when the store fails. Otherwise it calls `next`.
+// constant time), or the same timestamp and digest were already accepted within the window
+// (for any tenant); 500 "Internal Server Error" when the store fails. Otherwise it calls `next`.
 // Unlike upstream, the digest is checked before the replay store is written, so requests that
 // do not authenticate cannot fill the store; an accepted signature is remembered until its
 // timestamp leaves the window (upstream keeps it 1000× longer by passing milliseconds to EXPIRE).
