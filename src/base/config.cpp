@@ -158,11 +158,13 @@ std::string EnvReader::uuid(std::string_view name, bool required) {
     if (required) errors_.push_back(fmt::format("{} is required", name));
     return {};
   }
-  if (!is_uuid(*v)) {
+  auto id = Uuid::parse(*v);
+  if (!id) {
     errors_.push_back(fmt::format("{} must be a UUID (got \"{}\")", name, *v));
     return {};
   }
-  return *v;
+  // The canonical (lowercase) spelling, which ids compare against as strings.
+  return id->str();
 }
 
 std::string EnvReader::error_summary() const {

@@ -39,6 +39,7 @@ class EnvReader {
   // Base64 text that must decode to exactly `length` bytes (e.g. 32-byte secrets).
   std::optional<std::string> base64_secret(std::string_view name, std::size_t length,
                                            bool required);
+  // A UUID in its canonical lowercase spelling (ids are compared as strings).
   std::string uuid(std::string_view name, bool required);
 
   void add_error(std::string message) { errors_.push_back(std::move(message)); }

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cctype>
 #include <set>
 #include <string>
 #include <vector>
@@ -131,6 +132,18 @@ TEST(AdminOperator, ATenantHoldingTheOperatorsSecretIsNotTheOperator) {
   // The operator itself still is.
   auto op = s.post(body, signed_headers(kOperatorTenantId, kOperatorSecret, body, now()));
   EXPECT_NE(op.second.find("\"isOperator\":true"), std::string::npos) << op.second;
+}
+
+// OPERATOR_TENANT_ID is a UUID in any case; the operator is that tenant however it is spelled.
+TEST(AdminOperator, AnUppercaseOperatorTenantIdStillNamesTheOperator) {
+  std::string upper = kOperatorTenantId;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  AdminHarness h(AdminHarness::Options{false, {{"OPERATOR_TENANT_ID", upper}}});
+  SignedServer s(h);
+  const std::string body = R"({"query":"{ whoami { id isOperator } }"})";
+  auto r = s.post(body, signed_headers(kOperatorTenantId, kOperatorSecret, body, now()));
+  ASSERT_EQ(r.first, 200);
+  EXPECT_NE(r.second.find("\"isOperator\":true"), std::string::npos) << r.second;
 }
 
 TEST(AdminOperator, NoTenantMayTakeTheOperatorsSecret) {
