@@ -300,7 +300,12 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
       writing = true;
       asio::co_spawn(strand, write_loop(shared_from_this(), gen), asio::detached);
     }
-    co_await p->timer.async_wait(kAwait);
+    auto [waited] = co_await p->timer.async_wait(kAwait);
+    if (!p->done && waited == asio::error::operation_aborted) {
+      // The caller was cancelled: it alone stops waiting. Its command stays queued, so the
+      // reader still pairs every reply with its own command, and the connection stays up.
+      co_return fail(std::string(kKvErrorConnection), "the Redis command was cancelled");
+    }
     if (!p->done) {
       drop(gen, error_of(kKvErrorTimeout,
                          fmt::format("Redis did not answer within {} ms; the connection was reset",

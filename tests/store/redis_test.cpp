@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 
@@ -241,5 +243,47 @@ TEST(RedisClient, AServerThatNeverAnswersTimesOutAndOneThatHangsUpIsAnError) {
     auto dropped = co_await client.command(redis_command("PING"));
     CO_ASSERT(!dropped);
     EXPECT_EQ(dropped.error().code, kKvErrorConnection) << dropped.error().message;
+  });
+}
+
+// A caller may stop waiting for its command (asio cancellation, e.g. the idempotency lock's
+// renewal when its mutation ends). That abandons only its own reply: the other commands
+// pipelined on the connection still get theirs, and the connection stays up.
+TEST(RedisClient, ACancelledCommandLeavesTheOtherCommandsOnItsConnectionAlone) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    RedisClient client = client_for(ex, rafiki::testing::redis_url());
+    auto id = co_await client.command(redis_command("CLIENT", "ID"));
+    CO_ASSERT_OK(id);
+    const std::string empty_list = unique_key();
+    const std::string key = unique_key();
+    CO_ASSERT_OK(co_await client.command(redis_command("SET", key, "kept", "PX", "60000")));
+
+    // BLPOP holds the connection for 300 ms; everything sent after it waits behind it.
+    Result<RedisReply> blocked, behind;
+    auto blocking = [&]() -> awaitable<void> {
+      blocked = co_await client.command(redis_command("BLPOP", empty_list, "0.3"));
+    };
+    auto waiting = [&]() -> awaitable<void> {
+      co_await rafiki::testing::sleep_ms(20);
+      behind = co_await client.command(redis_command("GET", key));
+    };
+    auto abandoning = [&]() -> awaitable<void> {
+      co_await rafiki::testing::sleep_ms(40);
+      asio::steady_timer give_up(ex, std::chrono::milliseconds(50));
+      auto first = co_await (client.command(redis_command("PING")) ||
+                             give_up.async_wait(asio::use_awaitable));
+      EXPECT_EQ(first.index(), 1u);  // the timer won: the PING was cancelled
+    };
+    co_await (blocking() && waiting() && abandoning());
+
+    CO_ASSERT_OK(blocked);
+    EXPECT_EQ(blocked->type, RedisReply::Type::kNil);
+    CO_ASSERT_OK(behind);
+    EXPECT_EQ(behind->text, "kept");
+    auto same = co_await client.command(redis_command("CLIENT", "ID"));
+    CO_ASSERT_OK(same);
+    EXPECT_EQ(same->integer, id->integer);
+    CO_ASSERT_OK(co_await client.command(redis_command("DEL", key)));
   });
 }
