@@ -1,6 +1,7 @@
 // The Admin API signature middleware against both KeyValue stores (in memory, and Redis shared
 // by two middlewares standing for two processes).
 #include "backend/admin/signature.h"
+#include "backend/admin/canonical_json.h"
 
 #include <gtest/gtest.h>
 
@@ -81,6 +82,16 @@ TEST(SignatureHeader, AcceptsOneSpellingOnly) {
     }
   }
   EXPECT_FALSE(parse_signature_header("t=1, v1=" + std::string(kSignatureHeaderBytesMax, 'a')));
+}
+
+TEST(SignatureBody, IntegersBeyondTwoToThe53AreInexact) {
+  EXPECT_FALSE(has_inexact_integer(R"({"a":9007199254740992,"b":-9007199254740992})"));
+  EXPECT_FALSE(has_inexact_integer(R"({"a":1.5e300,"b":12345678901234567890.5})"));
+  EXPECT_FALSE(has_inexact_integer(R"({"a":"90071992547409931234","b":[1,2,3]})"));
+  EXPECT_FALSE(has_inexact_integer(R"({"a\"9007199254740993":1})"));
+  EXPECT_TRUE(has_inexact_integer(R"({"a":9007199254740993})"));
+  EXPECT_TRUE(has_inexact_integer(R"({"v":{"amount":-18446744073709551615}})"));
+  EXPECT_TRUE(has_inexact_integer("[1, 100000000000000000000]"));
 }
 
 TEST(SignatureHeader, DigestMatchesJavaScriptSigner) {
@@ -232,6 +243,20 @@ TYPED_TEST(SignatureMiddlewareTest, RefusesMissingMalformedWrongAndStaleSignatur
     CO_ASSERT_OK(far);
     expect_unauthorized(co_await send(middleware, body, *far, reached));
     EXPECT_EQ(reached, 2);
+  });
+}
+
+TYPED_TEST(SignatureMiddlewareTest, ABodyWithAnInexactIntegerIsRefused) {
+  run_async([](asio::any_io_executor ex) -> awaitable<void> {
+    auto middleware = make_signature_middleware(config(), TypeParam::make(ex));
+    int reached = 0;
+    // Both round to the same double, so they sign alike; an exact reader sees two amounts.
+    std::string body = "{\"query\":\"mutation { x }\",\"variables\":{\"amount\":9007199254740993,"
+                       "\"run\":\"" + Uuid::v4().str() + "\"}}";
+    auto header = sign_request_body(kSecret, 1, now(), body);
+    CO_ASSERT_OK(header);
+    expect_unauthorized(co_await send(middleware, body, *header, reached));
+    EXPECT_EQ(reached, 0);
   });
 }
 

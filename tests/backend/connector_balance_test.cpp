@@ -267,6 +267,30 @@ TEST(ConnectorBalance, CrossCurrencyLocalCreditsWhenTheReceiverAcceptsThroughBot
   });
 }
 
+TimePoint an_hour_later() { return now_ms() + std::chrono::hours(1); }
+
+TEST(ConnectorBalance, AnExpiredPacketIsNeverCreditedLocally) {
+  with_world([](Ledger& ledger, World& w) -> asio::awaitable<void> {
+    FakeHooks hooks;
+    int counted = 0;
+    // The receiver got to crediting only after the Prepare's expiry (the clock says so).
+    cn::Chain late(stages(std::make_unique<cn::ErrorHandlerStage>(), route_to(w.wallet, 50),
+                          std::make_unique<cn::BalanceStage>(ledger, hooks, cn::BalanceOptions{},
+                                                             an_hour_later),
+                          std::make_unique<FnStage>([&](cn::Context& ctx, cn::Next) -> asio::awaitable<void> {
+                            co_await ctx.credit_local();
+                            ++counted;
+                            ctx.fulfill(fulfillment_of(7));
+                          })));
+    auto packet = make_prepare({});
+    EXPECT_EQ(reject_of(co_await run(late, packet, w.peer_a)).code, "R00");
+    EXPECT_EQ(counted, 0);
+    EXPECT_EQ((co_await balances(ledger, w.w)).credits_posted, 0u);
+    EXPECT_EQ((co_await balances(ledger, w.a)).debits_posted, 0u);
+    EXPECT_EQ(hooks.posted_calls, 0);
+  });
+}
+
 // Holds the row locks of `a` and `b` in another connection for `hold_ms`: ledger batches on those
 // accounts wait meanwhile (a slow ledger).
 std::thread hold_locks(const TestDatabase& db, Uuid a, Uuid b, int hold_ms) {

@@ -406,6 +406,47 @@ std::string format_js_number(double value) {
   return out;
 }
 
+bool has_inexact_integer(std::string_view text) {
+  // 2^53 = 9007199254740992 has 16 digits: any integer literal of 16+ significant digits is
+  // checked exactly; shorter ones are always exact.
+  constexpr std::string_view kTwoTo53 = "9007199254740992";
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c < '0' || c > '9') continue;
+    std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    const bool integer = i >= text.size() || (text[i] != '.' && text[i] != 'e' && text[i] != 'E');
+    std::string_view digits = text.substr(start, i - start);
+    // Skip the fraction and exponent of a non-integer so their digits are not read as numbers.
+    while (i < text.size() && (text[i] == '.' || text[i] == 'e' || text[i] == 'E' ||
+                               text[i] == '+' || text[i] == '-' ||
+                               (text[i] >= '0' && text[i] <= '9'))) {
+      ++i;
+    }
+    --i;
+    if (!integer) continue;
+    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+    if (digits.size() > kTwoTo53.size() ||
+        (digits.size() == kTwoTo53.size() && digits > kTwoTo53)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Result<std::string> canonicalize_json(std::string_view text) {
   Parser parser(text);
   auto out = parser.document();

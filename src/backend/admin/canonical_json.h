@@ -26,6 +26,11 @@ inline constexpr std::string_view kCanonicalJsonErrorInvalid = "json.invalid";
 // escaped ("\ud800"), as JavaScript does.
 Result<std::string> canonicalize_json(std::string_view text);
 
+// Whether an integer literal in `text` (no fraction, no exponent) is beyond ±2^53, where
+// distinct literals round to one double and so share one canonical form (and one signature)
+// while an exact reader (Boost.JSON, the GraphQL executor) tells them apart. The signature check
+// refuses such bodies. Call only on text canonicalize_json accepted.
+bool has_inexact_integer(std::string_view text);
 // ECMAScript Number::toString of a finite double (the number part of JCS).
 std::string format_js_number(double value);
 

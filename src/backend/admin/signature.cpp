@@ -120,6 +120,9 @@ asio::awaitable<Verdict> verify(const net::Request& request, std::string_view se
   auto canonical =
       request.body.empty() ? Result<std::string>("{}") : canonicalize_json(request.body);
   if (!canonical) co_return Verdict::kRefused;
+  // Integers beyond 2^53 round to one double: two bodies meaning different numbers would share
+  // this signature.
+  if (has_inexact_integer(request.body)) co_return Verdict::kRefused;
   std::string expected = signature_digest(secret, parsed->timestamp_ms, *canonical);
   if (!crypto::constant_time_equal(as_bytes(expected), as_bytes(parsed->digest))) {
     co_return Verdict::kRefused;

@@ -230,6 +230,11 @@ boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
     auto legs = make_legs(ctx, ledger::TransferKind::kSinglePhase, 0);
     ctx.credit_local = [this, &ctx, legs]() -> boost::asio::awaitable<void> {
       if (ctx.credited) co_return;
+      // Past its expiry the sender's side has rejected the packet: crediting it now would take
+      // money from the incoming peer for a payment it counts as failed.
+      if (clock_() >= ctx.prepare.expires_at) {
+        throw IlpError(ilp::kR00TransferTimedOut, std::string(kExpiredMessage));
+      }
       co_await create_legs(ledger_, ctx, legs);
       ctx.credited = true;
     };
