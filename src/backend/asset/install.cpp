@@ -1,14 +1,13 @@
 // Entry points of the asset domain (backend/core/domains.h) and its Admin API resolvers:
-// asset, assetByCodeAndScale, assets, createAsset, updateAsset, deleteAsset, and the Asset
-// fields resolved on demand (liquidity, sendingFee, receivingFee, fees, tenant).
+// asset, assetByCodeAndScale, assets, createAsset, updateAsset, deleteAsset, and Asset.tenant.
+// Asset.liquidity is the liquidity domain's, Asset.sendingFee / receivingFee / fees the fee
+// domain's (domains only use domains before them).
 #include "backend/core/admin.h"
 #include "backend/core/backend.h"
 #include "backend/core/domains.h"
 #include "backend/core/idempotency.h"
 #include "backend/core/pagination.h"
 #include "backend/asset/service.h"
-#include "backend/fee/service.h"
-#include "backend/liquidity/service.h"
 #include "backend/tenant/service.h"
 
 namespace rafiki::backend::asset {
@@ -36,16 +35,6 @@ json::value asset_response(const Asset& asset) {
   json::object o;
   o["asset"] = AssetService::to_json(asset);
   return o;
-}
-
-asio::awaitable<FieldResult> resolve_fee(Backend& backend, const ResolveInfo& info,
-                                         fee::FeeType type) {
-  auto id = uuid_member(info.parent.as_object(), "id");
-  if (!id) co_return json::value(nullptr);
-  auto found = co_await backend.fees->active_fee(*id, type);
-  if (!found) co_return internal_error(found.error());
-  if (!*found) co_return json::value(nullptr);
-  co_return json::value(fee::FeeService::to_json(**found));
 }
 
 }  // namespace
@@ -145,40 +134,6 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    if (!asset) co_return to_field_error(asset.error());
                    co_return asset_response(*asset);
                  }));
-
-  set("Asset.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
-    const json::object& parent = info.parent.as_object();
-    auto id = uuid_member(parent, "id");
-    auto owner = uuid_member(parent, "tenantId");
-    if (!id || !owner || !may_read(admin_context(info), *owner)) {
-      co_return field_error(code::kNotFound, "Unknown asset");
-    }
-    auto balance = co_await backend.liquidity->balance(*id);
-    if (!balance) co_return internal_error(balance.error());
-    if (!*balance) co_return json::value(nullptr);
-    co_return uint64_value(**balance);
-  });
-
-  set("Asset.sendingFee", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
-    co_return co_await resolve_fee(backend, info, fee::FeeType::kSending);
-  });
-  set("Asset.receivingFee", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
-    co_return co_await resolve_fee(backend, info, fee::FeeType::kReceiving);
-  });
-
-  set("Asset.fees", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
-    auto id = uuid_member(info.parent.as_object(), "id");
-    if (!id) co_return json::value(nullptr);
-    PageQuery query;
-    query.table = "fees";
-    query.where = "t.asset_id = $1";
-    query.params.push_back(*id);
-    co_return co_await resolve_connection(backend.pg, info, std::move(query),
-                                          [](const store::PgRow& row) {
-                                            return fee::FeeService::to_json(
-                                                fee::FeeService::from_row(row));
-                                          });
-  });
 
   set("Asset.tenant", tenant::owner_tenant_resolver(backend));
 }

@@ -5,7 +5,7 @@
 
 #include "backend/core/admin.h"
 #include "backend/core/backend.h"
-#include "backend/liquidity/service.h"
+#include "backend/core/ledger_codes.h"
 #include "ledger/ledger.h"
 
 namespace rafiki::backend::asset {
@@ -138,13 +138,13 @@ asio::awaitable<Result<Asset>> AssetService::create(CreateAsset input) {
         ledger::Account liquidity;
         liquidity.id = id;
         liquidity.ledger = ledger_number;
-        liquidity.code = liquidity::account_code::kAssetLiquidity;
+        liquidity.code = account_code::kAssetLiquidity;
         liquidity.flags =
             ledger::account_flags::kLinked | ledger::account_flags::kDebitsMustNotExceedCredits;
         ledger::Account settlement;
         settlement.id = settlement_id;
         settlement.ledger = ledger_number;
-        settlement.code = liquidity::account_code::kSettlement;
+        settlement.code = account_code::kSettlement;
         settlement.flags = ledger::account_flags::kCreditsMustNotExceedDebits;
         auto accounts = std::vector<ledger::Account>{liquidity, settlement};
         auto results = co_await backend_.ledger.create_accounts(std::move(accounts));

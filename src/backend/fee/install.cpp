@@ -1,10 +1,11 @@
-// Entry points of the fee domain (backend/core/domains.h) and its Admin API resolver setFee.
-// Asset.sendingFee / receivingFee / fees are resolved by the asset domain through FeeService.
+// Entry points of the fee domain (backend/core/domains.h) and its Admin API resolvers: setFee,
+// and the fee fields of Asset (sendingFee, receivingFee, fees).
 #include "backend/asset/service.h"
 #include "backend/core/admin.h"
 #include "backend/core/backend.h"
 #include "backend/core/domains.h"
 #include "backend/core/idempotency.h"
+#include "backend/core/pagination.h"
 #include "backend/fee/service.h"
 
 namespace rafiki::backend::fee {
@@ -13,6 +14,20 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using graphql::FieldResult;
 using graphql::ResolveInfo;
+
+namespace {
+
+asio::awaitable<FieldResult> resolve_fee(Backend& backend, const ResolveInfo& info,
+                                         FeeType type) {
+  auto id = uuid_member(info.parent.as_object(), "id");
+  if (!id) co_return json::value(nullptr);
+  auto found = co_await backend.fees->active_fee(*id, type);
+  if (!found) co_return internal_error(found.error());
+  if (!*found) co_return json::value(nullptr);
+  co_return json::value(FeeService::to_json(**found));
+}
+
+}  // namespace
 
 void install(Backend& backend, const Mount&) {
   backend.fees = std::make_shared<FeeService>(backend);
@@ -63,6 +78,32 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         co_return json::value(std::move(o));
       }));
   if (!ok) throw std::logic_error(ok.error().message);
+
+  auto set = [&](std::string_view field, graphql::Resolver resolver) {
+    auto done = schema.set_resolver(field, std::move(resolver));
+    if (!done) throw std::logic_error(done.error().message);
+  };
+  set("Asset.sendingFee", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+    co_return co_await resolve_fee(backend, info, FeeType::kSending);
+  });
+  set("Asset.receivingFee", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+    co_return co_await resolve_fee(backend, info, FeeType::kReceiving);
+  });
+
+  set("Asset.fees", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+    auto id = uuid_member(info.parent.as_object(), "id");
+    if (!id) co_return json::value(nullptr);
+    PageQuery query;
+    query.table = "fees";
+    query.where = "t.asset_id = $1";
+    query.params.push_back(*id);
+    co_return co_await resolve_connection(backend.pg, info, std::move(query),
+                                          [](const store::PgRow& row) {
+                                            return FeeService::to_json(
+                                                FeeService::from_row(row));
+                                          });
+  });
+
 }
 
 }  // namespace rafiki::backend::fee

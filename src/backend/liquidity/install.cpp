@@ -1,6 +1,7 @@
 // Entry points of the liquidity domain (backend/core/domains.h) and its Admin API resolvers:
 // depositAssetLiquidity, createAssetLiquidityWithdrawal, postLiquidityWithdrawal,
-// voidLiquidityWithdrawal (reference/admin-api.md §9.3) and accountingTransfers (§8).
+// voidLiquidityWithdrawal (reference/admin-api.md §9.3), accountingTransfers (§8) and
+// Asset.liquidity.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/json/array.hpp>
@@ -222,6 +223,19 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         }
         co_return json::value(std::move(out));
       });
+
+  set("Asset.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+    const json::object& parent = info.parent.as_object();
+    auto id = uuid_member(parent, "id");
+    auto owner = uuid_member(parent, "tenantId");
+    if (!id || !owner || !may_read(admin_context(info), *owner)) {
+      co_return field_error(code::kNotFound, "Unknown asset");
+    }
+    auto balance = co_await backend.liquidity->balance(*id);
+    if (!balance) co_return internal_error(balance.error());
+    if (!*balance) co_return json::value(nullptr);
+    co_return uint64_value(**balance);
+  });
 }
 
 }  // namespace rafiki::backend::liquidity

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "backend/asset/model.h"
+#include "backend/core/ledger_codes.h"
 #include "base/errors.h"
 #include "base/money.h"
 #include "base/uuid.h"
@@ -22,22 +23,9 @@ struct Backend;
 
 namespace rafiki::backend::liquidity {
 
-// Ledger account codes (reference/accounting.md §2).
-namespace account_code {
-constexpr std::uint16_t kWalletAddress = 1;
-constexpr std::uint16_t kAssetLiquidity = 2;
-constexpr std::uint16_t kPeer = 3;
-constexpr std::uint16_t kIncomingPayment = 4;
-constexpr std::uint16_t kOutgoingPayment = 5;
-constexpr std::uint16_t kSettlement = 101;
-}  // namespace account_code
-
-// Ledger transfer codes (reference/accounting.md §4).
-namespace transfer_code {
-constexpr std::uint16_t kTransfer = 1;
-constexpr std::uint16_t kDeposit = 2;
-constexpr std::uint16_t kWithdrawal = 3;
-}  // namespace transfer_code
+// The ledger codes live in backend/core/ledger_codes.h (every domain with accounts uses them).
+namespace account_code = backend::account_code;
+namespace transfer_code = backend::transfer_code;
 
 // Upstream's TransferError values plus LiquidityError's AmountZero. Each maps to one GraphQL
 // code and one exact message.
