@@ -199,7 +199,7 @@ TEST(AdminAssets, OperatorCreatesForATenantAndTenantsAreScoped) {
   EXPECT_EQ(error_code(h.gql(update, {{"id", b}}, as_tenant(kTenantB))), "");
 }
 
-TEST(AdminAssets, UpdateOverwritesBothThresholds) {
+TEST(AdminAssets, UpdateLeavesAnOmittedThresholdAndClearsANullOne) {
   AdminHarness h;
   const std::string id = create_asset(h, "USD", 2);
   const std::string m =
@@ -212,11 +212,33 @@ TEST(AdminAssets, UpdateOverwritesBothThresholds) {
   auto updated = data_of(h.gql(m, {{"input", both}}), "updateAsset").at("asset");
   EXPECT_EQ(updated.at("withdrawalThreshold").as_string(), "7");
   EXPECT_EQ(updated.at("liquidityThreshold").as_string(), "9");
-  // Omitting one clears it (as upstream).
+  // Omitting one leaves it (upstream clears it; partial updates mean one thing everywhere).
   json::object one;
   one["id"] = id;
   one["liquidityThreshold"] = "10";
   updated = data_of(h.gql(m, {{"input", one}}), "updateAsset").at("asset");
+  EXPECT_EQ(updated.at("withdrawalThreshold").as_string(), "7");
+  EXPECT_EQ(updated.at("liquidityThreshold").as_string(), "10");
+  // An explicit null clears it, each field on its own.
+  json::object clear_withdrawal;
+  clear_withdrawal["id"] = id;
+  clear_withdrawal["withdrawalThreshold"] = nullptr;
+  updated = data_of(h.gql(m, {{"input", clear_withdrawal}}), "updateAsset").at("asset");
+  EXPECT_TRUE(updated.at("withdrawalThreshold").is_null());
+  EXPECT_EQ(updated.at("liquidityThreshold").as_string(), "10");
+  json::object clear_liquidity;
+  clear_liquidity["id"] = id;
+  clear_liquidity["liquidityThreshold"] = nullptr;
+  updated = data_of(h.gql(m, {{"input", clear_liquidity}}), "updateAsset").at("asset");
+  EXPECT_TRUE(updated.at("withdrawalThreshold").is_null());
+  EXPECT_TRUE(updated.at("liquidityThreshold").is_null());
+  // Nothing but the id: nothing changes.
+  json::object nothing;
+  nothing["id"] = id;
+  nothing["liquidityThreshold"] = "10";
+  data_of(h.gql(m, {{"input", nothing}}), "updateAsset");
+  nothing.erase("liquidityThreshold");
+  updated = data_of(h.gql(m, {{"input", nothing}}), "updateAsset").at("asset");
   EXPECT_TRUE(updated.at("withdrawalThreshold").is_null());
   EXPECT_EQ(updated.at("liquidityThreshold").as_string(), "10");
 

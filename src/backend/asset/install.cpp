@@ -117,8 +117,8 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    UpdateAsset update;
                    update.id = *id;
                    update.tenant_id = admin_context(info).tenant_id;
-                   update.withdrawal_threshold = uint64_member(input, "withdrawalThreshold");
-                   update.liquidity_threshold = uint64_member(input, "liquidityThreshold");
+                   update.withdrawal_threshold = uint64_patch(input, "withdrawalThreshold");
+                   update.liquidity_threshold = uint64_patch(input, "liquidityThreshold");
                    auto asset = co_await backend.assets->update(std::move(update));
                    if (!asset) co_return to_field_error(asset.error());
                    co_return asset_response(*asset);

@@ -162,10 +162,14 @@ asio::awaitable<Result<Asset>> AssetService::create(CreateAsset input) {
 
 asio::awaitable<Result<Asset>> AssetService::update(UpdateAsset input) {
   auto rows = co_await backend_.pg.query(
-      std::string("UPDATE assets SET withdrawal_threshold = $3, liquidity_threshold = $4, "
+      std::string("UPDATE assets SET "
+                  "withdrawal_threshold = CASE WHEN $5 THEN $3 ELSE withdrawal_threshold END, "
+                  "liquidity_threshold = CASE WHEN $6 THEN $4 ELSE liquidity_threshold END, "
                   "updated_at = clock_timestamp() "
                   "WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL RETURNING ") + kColumns,
-      input.id, input.tenant_id, input.withdrawal_threshold, input.liquidity_threshold);
+      input.id, input.tenant_id, input.withdrawal_threshold.value_or(std::nullopt),
+      input.liquidity_threshold.value_or(std::nullopt), input.withdrawal_threshold.has_value(),
+      input.liquidity_threshold.has_value());
   if (!rows) co_return std::unexpected(rows.error());
   if (rows->empty()) co_return fail(std::string(kAssetErrorUnknown), "Asset not found");
   co_return from_row(rows->row(0));

@@ -39,9 +39,9 @@ struct CreateAsset {
 struct UpdateAsset {
   Uuid id;
   Uuid tenant_id;  // the asset must belong to this tenant
-  // Both are written as given: absent clears the threshold (as upstream).
-  std::optional<money::u128> withdrawal_threshold;
-  std::optional<money::u128> liquidity_threshold;
+  // Absent: unchanged; null: cleared (upstream clears an absent threshold too).
+  std::optional<std::optional<money::u128>> withdrawal_threshold;
+  std::optional<std::optional<money::u128>> liquidity_threshold;
 };
 
 class AssetService {

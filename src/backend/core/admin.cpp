@@ -176,6 +176,18 @@ std::optional<Uuid> uuid_member(const json::object& object, std::string_view nam
   return Uuid::parse(*text);
 }
 
+Patch<std::string> string_patch(const json::object& object, std::string_view name) {
+  auto it = object.find(name);
+  if (it == object.end()) return std::nullopt;
+  if (!it->value().is_string()) return std::optional<std::string>{};
+  return std::optional<std::string>(std::string(it->value().get_string()));
+}
+
+Patch<money::u128> uint64_patch(const json::object& object, std::string_view name) {
+  if (!has_member(object, name)) return std::nullopt;
+  return uint64_member(object, name);  // null (or nothing readable) clears
+}
+
 json::value iso_time(TimePoint t) { return json::value(format_rfc3339(t)); }
 
 json::value iso_time(std::optional<TimePoint> t) {

@@ -90,6 +90,14 @@ bool has_member(const boost::json::object& object, std::string_view name);
 // A UUID member; nullopt when absent, null or not a UUID.
 std::optional<Uuid> uuid_member(const boost::json::object& object, std::string_view name);
 
+// A field of an update input, as every update mutation reads it (upstream's partial updates):
+// nullopt — absent, leave the field as it is; a present nullopt — explicit null, clear it; a
+// value — set it.
+template <class T>
+using Patch = std::optional<std::optional<T>>;
+Patch<std::string> string_patch(const boost::json::object& object, std::string_view name);
+Patch<money::u128> uint64_patch(const boost::json::object& object, std::string_view name);
+
 // Wire forms.
 boost::json::value iso_time(TimePoint t);                 // "2025-01-31T10:11:12.345Z"
 boost::json::value iso_time(std::optional<TimePoint> t);  // null when absent
