@@ -1,9 +1,10 @@
 // rafiki: one binary, one subcommand per service.
-//   rafiki backend | auth | frontend | all | migrate | admin | version | --help
+//   rafiki backend | auth | frontend | all | migrate | admin | webhook-secret | version | --help
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "auth/config.h"
 #include "backend/app.h"
 #include "backend/config.h"
+#include "backend/webhook/service.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "frontend/app.h"
@@ -51,6 +53,9 @@ Commands:
              send one signed request to a backend's Admin API (GRAPHQL_URL) as the
              operator (OPERATOR_TENANT_ID, ADMIN_API_SECRET) and print the answer; "-" reads
              the query from standard input; exit 1 when the answer has errors
+  webhook-secret
+             read a tenant's API secret from standard input and print the key its webhook
+             deliveries are signed with (see docs/admin-api.md, "Webhook events")
   version    print the version
   help       print this help
 
@@ -206,6 +211,20 @@ int migrate(std::string_view which) {
   return code;
 }
 
+// Prints tenant_signature_key of the API secret on the first line of standard input (a
+// secret is never taken from the command line, where other users could read it).
+int webhook_secret_command() {
+  std::string secret;
+  if (!std::getline(std::cin, secret)) secret.clear();
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  if (secret.empty()) {
+    fmt::print(stderr, "rafiki webhook-secret: give the tenant's API secret on standard input\n");
+    return kExitUsage;
+  }
+  fmt::print("{}\n", backend::webhook::tenant_signature_key(secret));
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -225,6 +244,7 @@ int main(int argc, char** argv) {
     fmt::print("{}", kUsage);
     return kExitOk;
   }
+  if (command == "webhook-secret") return webhook_secret_command();
   if (command == "version" || command == "--version") {
     fmt::print("rafiki {}\n", RAFIKI_VERSION);
     return kExitOk;

@@ -893,6 +893,9 @@ TEST(WebhookDelivery, TenantSettingsChooseTheUrlTimeoutAndAttempts) {
           }
           co_return out;
         });
+    service->set_tenant_secret_lookup([](Uuid) -> awaitable<Result<std::optional<std::string>>> {
+      co_return std::optional<std::string>("tenant-secret");
+    });
     auto url_b = co_await service->recipient_url(kTenantB);
     EXPECT_EQ(url_b, own.url);
     auto settings_a = co_await service->recipient_settings(kTenantA);
@@ -962,5 +965,163 @@ TEST(WebhookDelivery, NoAttemptIsMadeBeyondMaxAttemptsEvenWhenItIsLowered) {
     EXPECT_EQ(e.attempts, 3);
     EXPECT_EQ(sink.sink->count(), 0u);
     co_await sink.server->shutdown();
+  });
+}
+
+namespace {
+
+// Whether a delivery's Rafiki-Signature header verifies with `key`.
+bool verifies_with(const Sink::Received& got, std::string_view key) {
+  if (!got.signature) return false;
+  auto parsed = backend::admin::parse_signature_header(*got.signature);
+  auto canonical = backend::admin::canonicalize_json(got.body);
+  if (!parsed || !canonical) return false;
+  return parsed->digest == backend::admin::signature_digest(key, parsed->timestamp_ms, *canonical);
+}
+
+// Tenant A and B each have their own WEBHOOK_URL; the operator and tenant C do not. API secrets
+// come from `secrets` (a missing entry: the tenant is deleted).
+struct TenantDirectory {
+  std::map<Uuid, std::string> urls;
+  std::map<Uuid, std::string> secrets;
+  std::mutex mutex;
+};
+
+void use_directory(WebhookService& service, std::shared_ptr<TenantDirectory> directory) {
+  service.set_tenant_settings_lookup(
+      [directory](
+          Uuid tenant) -> awaitable<Result<std::vector<std::pair<std::string, std::string>>>> {
+        std::vector<std::pair<std::string, std::string>> out;
+        std::lock_guard lock(directory->mutex);
+        if (auto it = directory->urls.find(tenant); it != directory->urls.end())
+          out.emplace_back("WEBHOOK_URL", it->second);
+        co_return out;
+      });
+  service.set_tenant_secret_lookup(
+      [directory](Uuid tenant) -> awaitable<Result<std::optional<std::string>>> {
+        std::lock_guard lock(directory->mutex);
+        auto it = directory->secrets.find(tenant);
+        if (it == directory->secrets.end()) co_return std::optional<std::string>{};
+        co_return std::optional<std::string>(it->second);
+      });
+}
+
+const Uuid kTenantC = *Uuid::parse("cccccccc-cccc-4ccc-8ccc-cccccccccccc");
+
+}  // namespace
+
+TEST(WebhookSignature, TenantKeyIsTheDocumentedDerivation) {
+  // printf '%s' 'rafiki webhook signature v1' | openssl dgst -sha256 -hmac 'tenant-a-secret'
+  EXPECT_EQ(tenant_signature_key("tenant-a-secret"),
+            "c9463801ed0c268ea118bba6bb20a2e5a14c55413429f5d4e30a961e5c5adf0e");
+  EXPECT_NE(tenant_signature_key("tenant-a-secret"), tenant_signature_key("tenant-b-secret"));
+}
+
+TEST(WebhookDelivery, ATenantsOwnUrlGetsDeliveriesOnlyItsKeyVerifies) {
+  TestDatabase db;
+  run_test([&](asio::io_context& io) -> awaitable<void> {
+    SinkServer general(io, std::make_shared<Sink>());
+    SinkServer sink_a(io, std::make_shared<Sink>());
+    SinkServer sink_b(io, std::make_shared<Sink>());
+    auto settings = test_settings(general.url);
+    settings.signature_secret = "operator-signature-secret";
+    settings.send_tenant_webhooks_to_operator = true;
+    auto service = co_await make_service(settings, co_await open_db(db.url()));
+    auto directory = std::make_shared<TenantDirectory>();
+    directory->urls[kTenantA] = sink_a.url;
+    directory->urls[kTenantB] = sink_b.url;
+    directory->secrets[kOperator] = "operator-api-secret";
+    directory->secrets[kTenantA] = "tenant-a-secret";
+    directory->secrets[kTenantB] = "tenant-b-secret";
+    directory->secrets[kTenantC] = "tenant-c-secret";
+    use_directory(*service, directory);
+    const std::string key_a = tenant_signature_key("tenant-a-secret");
+    const std::string key_b = tenant_signature_key("tenant-b-secret");
+
+    // A's event: one copy to A's own URL, one to the operator's (SEND_TENANT_WEBHOOKS_TO_OPERATOR).
+    auto a = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(a);
+    auto op = co_await service->emit(event(event_type::kIncomingPaymentCreated, kOperator));
+    CO_ASSERT_OK(op);
+    CO_ASSERT_OK(co_await service->process_due());
+    CO_ASSERT(sink_a.sink->count() == 1);
+    CO_ASSERT(general.sink->count() == 2);
+    const Sink::Received to_a = sink_a.sink->received.front();
+    EXPECT_TRUE(verifies_with(to_a, key_a));
+    EXPECT_FALSE(verifies_with(to_a, key_b));
+    EXPECT_FALSE(verifies_with(to_a, "operator-signature-secret"));
+    EXPECT_FALSE(verifies_with(to_a, "tenant-a-secret"));  // the key, not the API secret
+    // The operator's endpoint gets both its own event and A's copy under SIGNATURE_SECRET.
+    for (const auto& got : general.sink->received) {
+      EXPECT_TRUE(verifies_with(got, "operator-signature-secret"));
+      EXPECT_FALSE(verifies_with(got, key_a));
+    }
+    EXPECT_EQ(sink_b.sink->count(), 0u);
+
+    // C has no WEBHOOK_URL: its deliveries go to the operator's endpoint, signed for it.
+    auto c = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantC));
+    CO_ASSERT_OK(c);
+    CO_ASSERT_OK(co_await service->process_due());
+    CO_ASSERT(general.sink->count() == 4);
+    EXPECT_TRUE(verifies_with(general.sink->received[2], "operator-signature-secret"));
+    EXPECT_TRUE(verifies_with(general.sink->received[3], "operator-signature-secret"));
+
+    // Rotating A's API secret rotates its key.
+    {
+      std::lock_guard lock(directory->mutex);
+      directory->secrets[kTenantA] = "tenant-a-rotated";
+    }
+    settings.send_tenant_webhooks_to_operator = false;
+    auto rotated_service = co_await make_service(settings, co_await open_db(db.url()));
+    use_directory(*rotated_service, directory);
+    auto a2 = co_await rotated_service->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(a2);
+    CO_ASSERT_OK(co_await rotated_service->process_due());
+    CO_ASSERT(sink_a.sink->count() == 2);
+    EXPECT_TRUE(verifies_with(sink_a.sink->received[1], tenant_signature_key("tenant-a-rotated")));
+    EXPECT_FALSE(verifies_with(sink_a.sink->received[1], key_a));
+
+    // A deleted tenant (no secret) is never sent anything under another key.
+    {
+      std::lock_guard lock(directory->mutex);
+      directory->secrets.erase(kTenantB);
+    }
+    auto b = co_await rotated_service->emit(event(event_type::kIncomingPaymentCreated, kTenantB));
+    CO_ASSERT_OK(b);
+    CO_ASSERT_OK(co_await rotated_service->process_due());
+    EXPECT_EQ(sink_b.sink->count(), 0u);
+    Delivery db_ = co_await only_delivery(*rotated_service, *b);
+    EXPECT_EQ(db_.status, DeliveryStatus::kPending);
+    EXPECT_EQ(db_.attempts, 1);
+    EXPECT_NE(db_.last_error.value_or("").find("cannot sign"), std::string::npos);
+    co_await general.server->shutdown();
+    co_await sink_a.server->shutdown();
+    co_await sink_b.server->shutdown();
+  });
+}
+
+TEST(WebhookDelivery, WithoutSignatureSecretTenantsStillGetSignedDeliveries) {
+  TestDatabase db;
+  run_test([&](asio::io_context& io) -> awaitable<void> {
+    SinkServer general(io, std::make_shared<Sink>());
+    SinkServer sink_a(io, std::make_shared<Sink>());
+    auto settings = test_settings(general.url);
+    auto service = co_await make_service(settings, co_await open_db(db.url()));
+    auto directory = std::make_shared<TenantDirectory>();
+    directory->urls[kTenantA] = sink_a.url;
+    directory->urls[kOperator] = general.url;  // the operator's own setting: SIGNATURE_SECRET
+    directory->secrets[kTenantA] = "tenant-a-secret";
+    directory->secrets[kOperator] = "operator-api-secret";
+    use_directory(*service, directory);
+    CO_ASSERT_OK(co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantA)));
+    CO_ASSERT_OK(co_await service->emit(event(event_type::kIncomingPaymentCreated, kOperator)));
+    CO_ASSERT_OK(co_await service->process_due());
+    CO_ASSERT(sink_a.sink->count() == 1);
+    CO_ASSERT(general.sink->count() == 1);
+    EXPECT_TRUE(
+        verifies_with(sink_a.sink->received.front(), tenant_signature_key("tenant-a-secret")));
+    EXPECT_FALSE(general.sink->received.front().signature.has_value());  // as upstream
+    co_await general.server->shutdown();
+    co_await sink_a.server->shutdown();
   });
 }

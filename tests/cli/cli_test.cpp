@@ -197,6 +197,20 @@ TEST(Cli, AdminSendsSignedRequestsToTheAdminApi) {
   EXPECT_EQ(backend.wait(kStopTimeout), 0) << backend.output();
 }
 
+TEST(Cli, WebhookSecretPrintsTheTenantsDerivedKeyFromStandardInput) {
+  // docs/admin-api.md's worked example (openssl dgst -sha256 -hmac <secret> of the label).
+  ChildProcess key({"/bin/sh", "-c", "printf 'tenant-a-secret\\n' | '" + rafiki_binary() +
+                                         "' webhook-secret"},
+                   {}, true);
+  EXPECT_EQ(key.wait(kStopTimeout), 0) << key.output();
+  EXPECT_NE(key.output().find("c9463801ed0c268ea118bba6bb20a2e5a14c55413429f5d4e30a961e5c5adf0e"),
+            std::string::npos)
+      << key.output();
+  ChildProcess empty({"/bin/sh", "-c", "'" + rafiki_binary() + "' webhook-secret </dev/null"}, {},
+                     true);
+  EXPECT_EQ(empty.wait(kStopTimeout), 2);
+}
+
 TEST(Cli, ReadyzNamesTheDependencyThatDoesNotAnswer) {
   TestDatabase auth_db;
   auto env = auth_env();

@@ -24,6 +24,14 @@ void install(Backend& backend, const Mount& mount) {
         for (auto& s : *settings) out.emplace_back(std::move(s.key), std::move(s.value));
         co_return out;
       });
+  backend.webhooks->set_tenant_secret_lookup(
+      [&backend](Uuid tenant_id) -> asio::awaitable<Result<std::optional<std::string>>> {
+        if (!backend.tenants) co_return std::optional<std::string>{};
+        auto credentials = co_await backend.tenants->credentials(tenant_id);
+        if (!credentials) co_return std::unexpected(std::move(credentials.error()));
+        if (!*credentials) co_return std::optional<std::string>{};
+        co_return std::move((*credentials)->api_secret);
+      });
   if (mount.runtime) {
     mount.runtime->on_startup("webhook workers", [&backend]() -> asio::awaitable<Result<void>> {
       backend.webhooks->start(backend.executor);

@@ -124,5 +124,7 @@ inline constexpr std::string_view kErrorUnknownEvent = "webhook.unknown_event";
 inline constexpr std::string_view kErrorPaginateBackwardsFromStart = "webhook.pagination_backwards";
 // first/last outside 0..kPageSizeMax (upstream: "Pagination index error")
 inline constexpr std::string_view kErrorPaginationIndex = "webhook.pagination_index";
+// The recipient tenant's API secret, needed to sign its delivery, is not there (deleted tenant).
+inline constexpr std::string_view kErrorUnknownRecipient = "webhook.unknown_recipient";
 
 }  // namespace rafiki::backend::webhook

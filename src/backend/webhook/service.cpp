@@ -18,6 +18,8 @@
 #include "backend/admin/signature.h"
 #include "backend/config.h"
 #include "backend/webhook/store.h"
+#include "base/encoding.h"
+#include "crypto/hash.h"
 
 namespace rafiki::backend::webhook {
 
@@ -61,6 +63,11 @@ Result<std::string> sign_delivery(std::string_view secret, int version, std::int
   return admin::sign_request_body(secret, static_cast<std::uint32_t>(version), timestamp_ms, body);
 }
 
+std::string tenant_signature_key(std::string_view api_secret) {
+  return encoding::hex_encode(
+      crypto::hmac_sha256(as_bytes(api_secret), as_bytes(kTenantSignatureKeyLabel)));
+}
+
 std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data) {
   boost::json::object body;
   body["id"] = id.str();
@@ -80,6 +87,7 @@ struct ServiceState {
   net::HttpClient http;
   EventStore events;
   TenantSettingsLookup tenant_settings;  // may be empty
+  TenantSecretLookup tenant_secret;      // may be empty
   std::atomic<bool> stopping{false};
 };
 
@@ -108,6 +116,7 @@ asio::awaitable<Result<RecipientSettings>> settings_for(const detail::ServiceSta
   for (const auto& [key, value] : *settings) {
     if (key == kSettingWebhookUrl && !value.empty()) {
       r.url = value;
+      r.url_is_tenants = true;
     } else if (key == kSettingWebhookTimeout) {
       auto ms = parse_integer(value);
       if (ms && *ms > 0 && *ms <= kRecipientTimeoutMax.count())
@@ -118,6 +127,22 @@ asio::awaitable<Result<RecipientSettings>> settings_for(const detail::ServiceSta
     }
   }
   co_return r;
+}
+
+// Deliveries are signed with the key of whoever owns the URL they go to: a non-operator
+// tenant's own WEBHOOK_URL gets that tenant's derived key, the process's WEBHOOK_URL (the
+// operator's endpoint, also the fallback of tenants without the setting) SIGNATURE_SECRET.
+asio::awaitable<Result<std::optional<std::string>>> signing_key_for(
+    const detail::ServiceState& state, Uuid tenant_id, const RecipientSettings& recipient) {
+  if (!recipient.url_is_tenants || tenant_id == state.settings.operator_tenant_id)
+    co_return state.settings.signature_secret;
+  if (!state.tenant_secret)
+    co_return fail(std::string(kErrorUnknownRecipient), "no API secret lookup for tenants");
+  auto secret = co_await state.tenant_secret(tenant_id);
+  if (!secret) co_return std::unexpected(std::move(secret.error()));
+  if (!*secret)
+    co_return fail(std::string(kErrorUnknownRecipient), "the recipient tenant does not exist");
+  co_return tenant_signature_key(**secret);
 }
 
 std::chrono::milliseconds claim_lease(const WebhookSettings& settings,
@@ -152,16 +177,25 @@ asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
   }
   AttemptOutcome outcome;
   std::string url = recipient->url;
+  auto key = co_await signing_key_for(*state, claimed.recipient_tenant_id, *recipient);
+  if (!key && key.error().code != kErrorUnknownRecipient) {
+    // As for the settings: not sent and not counted; retried when the lease ends.
+    spdlog::warn("webhook delivery {}: reading the secret of tenant {} failed: {}",
+                 claimed.delivery_id.str(), claimed.recipient_tenant_id.str(), key.error().message);
+    co_return;
+  }
   if (url.empty()) {
     outcome.error = "no webhook URL for the recipient tenant";
+  } else if (!key) {
+    outcome.error = "cannot sign the delivery: " + key.error().message;
   } else {
     net::ClientRequest request;
     request.method = net::Method::kPost;
     request.url = std::move(url);
     request.body = delivery_body(claimed.event_id, claimed.event_type, claimed.event_data);
     request.headers.set("Content-Type", "application/json");
-    if (settings.signature_secret) {
-      auto signature = sign_delivery(*settings.signature_secret, settings.signature_version,
+    if (*key) {
+      auto signature = sign_delivery(**key, settings.signature_version,
                                      now_ms().time_since_epoch().count(), request.body);
       if (signature) request.headers.set(kSignatureHeader, *signature);
     }
@@ -324,6 +358,15 @@ asio::awaitable<Result<std::vector<Delivery>>> WebhookService::deliveries(Uuid e
 
 void WebhookService::set_tenant_settings_lookup(TenantSettingsLookup lookup) {
   state_->tenant_settings = std::move(lookup);
+}
+
+void WebhookService::set_tenant_secret_lookup(TenantSecretLookup lookup) {
+  state_->tenant_secret = std::move(lookup);
+}
+
+asio::awaitable<Result<std::optional<std::string>>> WebhookService::signing_key(
+    Uuid tenant_id, const RecipientSettings& recipient) {
+  co_return co_await signing_key_for(*state_, tenant_id, recipient);
 }
 
 asio::awaitable<Result<RecipientSettings>> WebhookService::recipient_settings(Uuid tenant_id) {

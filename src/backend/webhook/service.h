@@ -53,6 +53,9 @@ inline constexpr std::string_view kSettingWebhookTimeout = "WEBHOOK_TIMEOUT";   
 inline constexpr std::string_view kSettingWebhookMaxRetry = "WEBHOOK_MAX_RETRY";  // attempts
 // Header carrying the HMAC signature of a delivery.
 inline constexpr std::string_view kSignatureHeader = "Rafiki-Signature";
+// The message of the derivation of a tenant's webhook signing key from its API secret
+// (tenant_signature_key). Fixed: changing it changes every tenant's key.
+inline constexpr std::string_view kTenantSignatureKeyLabel = "rafiki webhook signature v1";
 
 struct WebhookSettings {
   Uuid operator_tenant_id;
@@ -78,9 +81,20 @@ struct WebhookSettings {
 Result<std::string> sign_delivery(std::string_view secret, int version, std::int64_t timestamp_ms,
                                   std::string_view body);
 
+// The key deliveries to a non-operator tenant's own WEBHOOK_URL are signed with: the lowercase
+// hex HMAC-SHA256 of kTenantSignatureKeyLabel under the tenant's API secret (UTF-8 bytes), used
+// like SIGNATURE_SECRET (its 64 ASCII characters are the HMAC key). Only the tenant and the
+// operator know the API secret, so no other tenant can sign that tenant's deliveries; the
+// derivation is one-way, so a leaked webhook key does not open the Admin API. Rotating the API
+// secret rotates the key.
+std::string tenant_signature_key(std::string_view api_secret);
+
 // Where and how deliveries to one tenant go.
 struct RecipientSettings {
   std::string url;
+  // True when `url` is the tenant's own WEBHOOK_URL setting, false for the process's
+  // WEBHOOK_URL (the operator's endpoint).
+  bool url_is_tenants = false;
   std::chrono::milliseconds timeout{0};
   int max_attempts = 0;
 };
@@ -89,6 +103,10 @@ struct RecipientSettings {
 using TenantSettingsLookup =
     std::function<boost::asio::awaitable<Result<std::vector<std::pair<std::string, std::string>>>>(
         Uuid)>;
+
+// A tenant's API secret; nullopt when the tenant does not exist or is deleted.
+using TenantSecretLookup =
+    std::function<boost::asio::awaitable<Result<std::optional<std::string>>>(Uuid)>;
 
 // The JSON body POSTed for an event.
 std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data);
@@ -123,6 +141,17 @@ class WebhookService {
   // `lookup`. Without one (or for a setting a tenant lacks or that is not valid) the process's
   // configuration applies. Call before start().
   void set_tenant_settings_lookup(TenantSettingsLookup lookup);
+  // Reads tenants' API secrets, from which the signing key of deliveries to a non-operator
+  // tenant's own WEBHOOK_URL is derived (tenant_signature_key). Without one such deliveries
+  // are not sent (each attempt fails: they must never go out unsigned or signed with
+  // SIGNATURE_SECRET). Call before start().
+  void set_tenant_secret_lookup(TenantSecretLookup lookup);
+  // The key a delivery to `tenant_id` at `recipient` is signed with: the tenant's derived key
+  // when the URL is a non-operator tenant's own, else SIGNATURE_SECRET (nullopt when unset:
+  // unsigned, as upstream). Fails with kErrorUnknownRecipient when the tenant's secret is not
+  // found (deleted tenant) or no secret lookup is set, or with the lookup's error.
+  boost::asio::awaitable<Result<std::optional<std::string>>> signing_key(
+      Uuid tenant_id, const RecipientSettings& recipient);
   // Where and how deliveries to `tenant_id` go. Fails when the tenant's settings cannot be read
   // (the delivery then waits for its lease to end rather than go to the wrong URL).
   boost::asio::awaitable<Result<RecipientSettings>> recipient_settings(Uuid tenant_id);
