@@ -111,6 +111,7 @@ Config load_config(config::EnvReader& env, bool all_in_one) {
   c.operator_tenant_id = env.uuid("OPERATOR_TENANT_ID", true);
   c.db_encryption_secret = env.base64_secret("DB_ENCRYPTION_SECRET", 32, false);
   c.send_tenant_webhooks_to_operator = env.boolean("SEND_TENANT_WEBHOOKS_TO_OPERATOR", false);
+  c.tenant_outbound_allow_private = env.boolean("TENANT_OUTBOUND_ALLOW_PRIVATE", false);
   auto hw = std::max(1u, std::thread::hardware_concurrency());
   c.threads = static_cast<std::size_t>(env.integer("RAFIKI_THREADS", hw, 1, kThreadsMax));
   c.database_pool_max = static_cast<std::size_t>(env.integer("DATABASE_POOL_MAX", 10, 1, kDatabasePoolMax));

@@ -65,6 +65,8 @@ struct Config {
   std::string operator_tenant_id;
   std::optional<std::string> db_encryption_secret;
   bool send_tenant_webhooks_to_operator = false;
+  // Tenants' own outbound URLs may reach loopback and private ranges (backend/core/outbound.h).
+  bool tenant_outbound_allow_private = false;
   std::size_t threads = 0;
   std::size_t database_pool_max = 0;
 };

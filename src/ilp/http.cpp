@@ -51,6 +51,7 @@ boost::asio::awaitable<Result<Bytes>> send_prepare(net::HttpClient& client, Http
   request.body = std::string(as_chars(prepare));
   request.timeout_ms = timeout_ms;
   request.redirects_max = 0;
+  request.address_policy = endpoint.address_policy;
   auto response = co_await client.request(std::move(request));
   if (!response) {
     // Timer and clock granularity: a timeout within this of the expiry is the expiry.

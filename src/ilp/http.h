@@ -44,6 +44,8 @@ inline constexpr std::string_view kInternalErrorMessage = "unexpected internal e
 struct HttpEndpoint {
   std::string url;         // absolute http(s) URL of the peer's ILP endpoint
   std::string auth_token;  // sent as the bearer token; never logged
+  // Addresses the endpoint may resolve to (net/address_policy.h).
+  net::AddressPolicy address_policy = net::AddressPolicy::kAny;
 };
 
 // POSTs an encoded Prepare to `endpoint` and returns the reply: a valid encoded Fulfill or

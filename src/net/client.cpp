@@ -53,7 +53,7 @@ struct Target {
   std::string port;         // decimal
   std::string host_header;  // as written in the URL: host[:port]
   std::string path_query;   // the request-target
-  std::string origin;       // pool key: scheme://host:port
+  std::string origin;       // scheme://host:port (the pool key, with the address policy)
 };
 
 bool is_host_name_char(char c) {
@@ -268,15 +268,46 @@ asio::awaitable<Result<tcp::resolver::results_type>> resolve(Connection& connect
   co_return std::move(lookup->results);
 }
 
+AddressClass classify(const asio::ip::address& address) {
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    std::uint8_t raw[4];
+    std::copy(bytes.begin(), bytes.end(), raw);
+    return classify_ipv4(raw);
+  }
+  const auto bytes = address.to_v6().to_bytes();
+  std::uint8_t raw[16];
+  std::copy(bytes.begin(), bytes.end(), raw);
+  return classify_ipv6(raw);
+}
+
 asio::awaitable<Result<void>> connect(Connection& connection, const Target& target,
-                                      std::uint32_t timeout_ms, bool tls_verify) {
+                                      std::uint32_t timeout_ms, bool tls_verify,
+                                      AddressPolicy policy) {
   const auto deadline = Clock::now() + Milliseconds(timeout_ms);
   auto endpoints = co_await resolve(connection, target, deadline, timeout_ms);
   if (!endpoints) co_return std::unexpected(std::move(endpoints.error()));
 
+  // The policy is applied to the very addresses we connect to, so DNS answering differently
+  // later (rebinding) cannot get a forbidden address past it.
+  std::vector<tcp::endpoint> allowed;
+  std::optional<AddressClass> refused;
+  for (const auto& entry : *endpoints) {
+    const AddressClass cls = classify(entry.endpoint().address());
+    if (address_allowed(policy, cls))
+      allowed.push_back(entry.endpoint());
+    else if (!refused)
+      refused = cls;
+  }
+  if (allowed.empty()) {
+    co_return fail("http.forbidden_address",
+                   fmt::format("'{}' resolves to a {} address, which this request may not reach",
+                               target.host, to_string(refused.value_or(AddressClass::kReserved))));
+  }
+
   auto& socket_stream = connection.lowest();
   socket_stream.expires_at(deadline);
-  auto [connect_ec, endpoint] = co_await socket_stream.async_connect(*endpoints, kAsTuple);
+  auto [connect_ec, endpoint] = co_await socket_stream.async_connect(allowed, kAsTuple);
   if (connect_ec == beast::error::timeout)
     co_return std::unexpected(connect_timeout_error(target, timeout_ms));
   if (connect_ec)
@@ -396,6 +427,7 @@ struct AttemptInput {
   Target target;
   std::shared_ptr<const Message> message;
   std::uint32_t timeout_ms = 0;
+  AddressPolicy policy = AddressPolicy::kAny;
 };
 
 // Connects when needed, then sends the request and reads the response. Runs on the
@@ -403,8 +435,8 @@ struct AttemptInput {
 asio::awaitable<Exchange> attempt(ConnectionPtr connection, AttemptInput input,
                                   const ClientOptions& options) {
   if (!connection->connected) {
-    auto connected =
-        co_await connect(*connection, input.target, options.connect_timeout_ms, options.tls_verify);
+    auto connected = co_await connect(*connection, input.target, options.connect_timeout_ms,
+                                      options.tls_verify, input.policy);
     if (!connected) {
       Exchange failed;
       failed.result = std::unexpected(std::move(connected.error()));
@@ -547,15 +579,20 @@ asio::awaitable<Result<ClientResponse>> HttpClient::Impl::send_once(std::shared_
   auto message = build_message(target, request);
   if (!message) co_return std::unexpected(std::move(message.error()));
   AttemptInput input{target, std::make_shared<const Message>(std::move(*message)),
-                     request.timeout_ms.value_or(impl->options.request_timeout_ms)};
+                     request.timeout_ms.value_or(impl->options.request_timeout_ms),
+                     request.address_policy};
+  // Connections are pooled per origin and policy: one opened under a looser policy may have
+  // reached an address this request must not.
+  const std::string pool_key =
+      target.origin + "#" + std::to_string(static_cast<int>(request.address_policy));
   for (int round = 0;; ++round) {
-    ConnectionPtr connection = round == 0 ? impl->checkout(target.origin) : nullptr;
+    ConnectionPtr connection = round == 0 ? impl->checkout(pool_key) : nullptr;
     const bool reused = connection != nullptr;
     if (!connection) connection = impl->new_connection(target);
     Exchange exchange = co_await asio::co_spawn(
         connection->strand, attempt(connection, input, impl->options), asio::use_awaitable);
     if (exchange.result) {
-      if (exchange.reusable) impl->checkin(target.origin, std::move(connection));
+      if (exchange.reusable) impl->checkin(pool_key, std::move(connection));
       co_return std::move(exchange.result);
     }
     // A kept-alive connection the server closed just as we sent: the request never reached it

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "base/errors.h"
+#include "net/address_policy.h"
 #include "net/http.h"
 
 namespace rafiki::net {
@@ -57,6 +58,10 @@ struct ClientRequest {
   std::string body;
   std::optional<std::uint32_t> timeout_ms;  // overrides ClientOptions::request_timeout_ms
   std::optional<int> redirects_max;         // overrides ClientOptions::redirects_max
+  // Addresses the request may connect to (net/address_policy.h), checked on every resolved
+  // address before connecting, for every redirect too. Pooled connections are kept apart per
+  // policy, so a restricted request never reuses a connection opened without the restriction.
+  AddressPolicy address_policy = AddressPolicy::kAny;
 };
 
 struct ClientResponse {
@@ -70,6 +75,8 @@ struct ClientResponse {
 //   "http.request"        a method or header the client refuses to send (kOther, CR/LF, ...)
 //   "http.connect"        name resolution or connection failed, or the connection was lost
 //                         before a complete response arrived
+//   "http.forbidden_address" every address the host resolves to is one the request's
+//                         address_policy forbids; nothing was sent
 //   "http.timeout"        the connect or request timeout passed
 //   "http.tls"            TLS handshake or certificate/host-name verification failed, or the
 //                         extra CA file could not be loaded

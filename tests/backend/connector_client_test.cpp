@@ -161,6 +161,46 @@ TEST(ConnectorHttpClient, NoEndpointIsF02AndLinkFailuresAreT00) {
   });
 }
 
+TEST(ConnectorHttpClient, ATenantsPeerEndpointObeysTheOutboundPolicy) {
+  run_io([](asio::io_context& io) -> asio::awaitable<void> {
+    Peer peer(io);
+    const auto operator_id = *Uuid::parse("11111111-1111-4111-8111-111111111111");
+    const std::string tenant_id = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    auto tenants_peer = std::make_shared<cn::Account>(*outgoing_peer(peer.url));
+    tenants_peer->tenant_id = tenant_id;
+    auto tenants_metadata_peer =
+        std::make_shared<cn::Account>(*outgoing_peer("http://169.254.169.254/ilp"));
+    tenants_metadata_peer->tenant_id = tenant_id;
+    auto operators_peer = std::make_shared<cn::Account>(*outgoing_peer(peer.url));
+    operators_peer->tenant_id = operator_id.str();
+    struct Case {
+      cn::AccountPtr out;
+      bool allow_private;
+      const char* code;
+    };
+    // A refused address fails like an unreachable peer: T00, nothing sent (so the balance
+    // stage voids the packet's pending transfer, as for any failure).
+    for (const auto& c :
+         {Case{tenants_peer, false, "T00"}, Case{operators_peer, false, "fulfill"},
+          Case{tenants_peer, true, "fulfill"}, Case{tenants_metadata_peer, true, "T00"}}) {
+      const std::size_t received_before = peer.state->received.size();
+      cn::Chain chain(stages(route_to(c.out),
+                             std::make_unique<cn::HttpClientStage>(
+                                 net::HttpClient(io.get_executor()),
+                                 rafiki::backend::OutboundPolicy(operator_id, c.allow_private))));
+      auto packet = make_prepare({});
+      auto ctx = cn::Context::make(packet, make_peer("peer-a"), kOwnAddress);
+      CO_ASSERT(ctx.has_value());
+      co_await chain.run(*ctx);
+      auto r = reject_of(ctx->reply);
+      EXPECT_EQ(r.code, c.code) << c.out->tenant_id << " " << c.allow_private;
+      const bool sent = peer.state->received.size() > received_before;
+      EXPECT_EQ(sent, std::string(c.code) == "fulfill");
+    }
+    co_await peer.server->shutdown();
+  });
+}
+
 // --- a whole chain ---
 
 class FixedRates final : public rafiki::backend::rates::RatesSource {

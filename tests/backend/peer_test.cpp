@@ -82,7 +82,8 @@ json::object peer_input(const Uuid& asset, const std::string& address,
           {"staticIlpAddress", address},
           {"http",
            {{"incoming", {{"authTokens", token_array}}},
-            {"outgoing", {{"authToken", "out-" + address}, {"endpoint", "http://127.0.0.1:3002"}}}}}};
+            {"outgoing",
+             {{"authToken", "out-" + address}, {"endpoint", "http://peer.example:3002"}}}}}};
 }
 
 json::object create_peer(AdminHarness& h, json::object input,
@@ -128,7 +129,8 @@ TEST(PeerCreate, StoresEveryFieldAndNeverReturnsIncomingTokens) {
   EXPECT_EQ(peer.at("liquidityThreshold").as_string(), "50");
   EXPECT_EQ(peer.at("liquidity").as_string(), "0");
   EXPECT_EQ(peer.at("http").at("outgoing").at("authToken").as_string(), "out-test.peer-a");
-  EXPECT_EQ(peer.at("http").at("outgoing").at("endpoint").as_string(), "http://127.0.0.1:3002");
+  EXPECT_EQ(peer.at("http").at("outgoing").at("endpoint").as_string(),
+            "http://peer.example:3002");
   EXPECT_EQ(peer.at("asset").at("id").as_string(), usd.str());
   EXPECT_EQ(peer.at("asset").at("code").as_string(), "USD");
   EXPECT_EQ(peer.at("tenant").at("id").as_string(), kOperatorTenantId);
@@ -1365,7 +1367,8 @@ TEST(PeerAutoPeeringServer, AssetFirstLargeMaxPacketAmountsAndAPeerThatNeverGotI
 // server (mounted as `rafiki backend` mounts it); each side's outgoing token is the other's
 // incoming one.
 TEST(PeerAutoPeeringServer, OurClientPeersWithOurServer) {
-  AdminHarness h;
+  // Both instances on loopback: the tenant's URLs need the operator's leave.
+  AdminHarness h(AdminHarness::Options{false, {{"TENANT_OUTBOUND_ALLOW_PRIVATE", "true"}}});
   add_tenant(h, kTenantA, "secret-a");
   Uuid tenant_usd = make_asset(h, kTenantA, "USD", 2);
   make_asset(h, kOperatorTenantId, "USD", 2);
@@ -1403,6 +1406,66 @@ TEST(PeerAutoPeeringServer, OurClientPeersWithOurServer) {
   ASSERT_TRUE(to_theirs && *to_theirs);
   EXPECT_EQ((*to_theirs)->id.str(), theirs_id);
   h.wait(server.shutdown());
+}
+
+// --- the operator's outbound policy ----------------------------------------------------------
+
+TEST(PeerOutboundPolicy, ATenantsEndpointMayNotBeALiteralForbiddenAddress) {
+  AdminHarness h;
+  add_tenant(h, kTenantA, "secret-a");
+  Uuid tenant_usd = make_asset(h, kTenantA, "USD");
+  Uuid operator_usd = make_asset(h, kOperatorTenantId, "USD");
+  auto with_endpoint = [](json::object input, const std::string& endpoint) {
+    input["http"].as_object()["outgoing"].as_object()["endpoint"] = endpoint;
+    return input;
+  };
+  for (const char* endpoint : {"http://169.254.169.254/ilp", "http://[fe80::1]:3002/ilp",
+                               "http://127.0.0.1:3002/ilp", "http://10.1.2.3/ilp",
+                               "http://[::ffff:127.0.0.1]/ilp"}) {
+    auto r = h.gql(kCreate,
+                   {{"input", with_endpoint(peer_input(tenant_usd, "test.peer-a"), endpoint)}},
+                   as_tenant(kTenantA));
+    EXPECT_EQ(error_code(r), "BAD_USER_INPUT") << endpoint << ": " << json::serialize(r);
+    EXPECT_NE(error_message(r).find("URL not allowed"), std::string::npos) << error_message(r);
+    // The operator creating it on the tenant's asset: the peer is still the tenant's.
+    auto by_operator = h.gql(
+        kCreate, {{"input", with_endpoint(peer_input(tenant_usd, "test.peer-a"), endpoint)}});
+    EXPECT_EQ(error_code(by_operator), "BAD_USER_INPUT");
+  }
+  EXPECT_EQ(peer_count(h), "0");
+  // Host names are checked where they resolve, when connecting.
+  auto named = create_peer(h, with_endpoint(peer_input(tenant_usd, "test.peer-a"),
+                                            "https://peer-a.example/ilp"),
+                           as_tenant(kTenantA));
+  ASSERT_TRUE(named.contains("id"));
+  json::object outgoing{{"authToken", "t"}, {"endpoint", "http://169.254.169.254/"}};
+  json::object update{{"id", named.at("id")}, {"http", {{"outgoing", outgoing}}}};
+  auto moved = h.gql(kUpdate, {{"input", update}}, as_tenant(kTenantA));
+  EXPECT_EQ(error_code(moved), "BAD_USER_INPUT") << json::serialize(moved);
+  EXPECT_EQ(h.db().query_value("SELECT outgoing_endpoint FROM peers WHERE id = '" +
+                               std::string(named.at("id").as_string()) + "'"),
+            "https://peer-a.example/ilp");
+  // The operator's own peers may point anywhere.
+  auto operators = create_peer(h, peer_input(operator_usd, "test.peer-b"));
+  EXPECT_TRUE(operators.contains("id"));
+  // Auto-peering by URL: the tenant's peer URL obeys the same policy; nothing is sent.
+  json::object by_url = {{"assetId", tenant_usd.str()},
+                         {"peerUrl", "http://169.254.169.254/peering"}};
+  auto refused = h.gql(kByUrl, {{"input", by_url}}, as_tenant(kTenantA));
+  EXPECT_EQ(error_code(refused), "BAD_USER_INPUT") << json::serialize(refused);
+  // With TENANT_OUTBOUND_ALLOW_PRIVATE, loopback and private ranges are the tenant's to use,
+  // link-local ones still not.
+  h.backend().outbound = OutboundPolicy(*Uuid::parse(kOperatorTenantId), true);
+  auto loopback = create_peer(h, with_endpoint(peer_input(tenant_usd, "test.peer-c"),
+                                               "http://127.0.0.1:3002/ilp"),
+                              as_tenant(kTenantA));
+  EXPECT_TRUE(loopback.contains("id"));
+  auto link_local = h.gql(kCreate,
+                          {{"input", with_endpoint(peer_input(tenant_usd, "test.peer-d"),
+                                                   "http://169.254.169.254/ilp")}},
+                          as_tenant(kTenantA));
+  EXPECT_EQ(error_code(link_local), "BAD_USER_INPUT");
+  EXPECT_EQ(peer_count(h), "3");
 }
 
 }  // namespace

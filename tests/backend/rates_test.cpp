@@ -331,13 +331,18 @@ TEST(RatesClient, PerTenantUrls) {
       std::lock_guard lock(b.state->mutex);
       b.state->body = R"({"base":"USD","rates":{"EUR":2}})";
     }
-    std::map<std::string, std::string> urls = {{"ta", a.url}, {"tb", b.url}};
+    // "tr" is a tenant whose own URL obeys the outbound policy: public addresses only.
+    std::map<std::string, std::string> urls = {{"ta", a.url}, {"tb", b.url}, {"tr", a.url}};
     rates::RatesClient client(
         io.get_executor(),
-        [&urls](std::string tenant) -> asio::awaitable<Result<std::optional<std::string>>> {
+        [&urls](
+            std::string tenant) -> asio::awaitable<Result<std::optional<rates::RatesEndpoint>>> {
           auto it = urls.find(tenant);
-          if (it == urls.end()) co_return std::optional<std::string>{};
-          co_return std::optional<std::string>(it->second);
+          if (it == urls.end()) co_return std::optional<rates::RatesEndpoint>{};
+          rates::RatesEndpoint endpoint;
+          endpoint.url = it->second;
+          if (tenant == "tr") endpoint.address_policy = net::AddressPolicy::kPublicOnly;
+          co_return std::optional<rates::RatesEndpoint>(std::move(endpoint));
         },
         options());
     auto ra =
@@ -351,6 +356,13 @@ TEST(RatesClient, PerTenantUrls) {
     auto rc = co_await client.rates("tc", "USD");
     CO_ASSERT(!rc);
     EXPECT_EQ(rc.error().code, rates::kErrMissingUrl);
+    // The same URL, already cached for "ta", is not served to "tr", whose request is refused
+    // before connecting (loopback) and reaches nothing.
+    const std::size_t fetched = a.state->count();
+    auto refused = co_await client.rates("tr", "USD");
+    CO_ASSERT(!refused);
+    EXPECT_EQ(refused.error().code, rates::kErrCouldNotFetch);
+    EXPECT_EQ(a.state->count(), fetched);
     co_await a.server->shutdown();
     co_await b.server->shutdown();
   });

@@ -225,5 +225,58 @@ TEST_F(TenantMutations, CreateTenantSettingsUpsertsForTheSigningTenant) {
   EXPECT_EQ(error_code(h().gql(m, {{"input", {{"settings", unknown}}}})), "BAD_USER_INPUT");
 }
 
+TEST_F(TenantMutations, TenantsOutboundUrlsAtForbiddenLiteralAddressesAreRefusedAndNothingStored) {
+  const char* m =
+      "mutation($input: CreateTenantSettingsInput!) { createTenantSettings(input: $input) {"
+      " settings { key value } } }";
+  const std::string other = Uuid::v4().str();
+  data_of(h().gql(kCreate, {{"input", {{"id", other}, {"apiSecret", "o"}}}}), "createTenant");
+  auto set = [&](const char* key, const char* value, std::optional<AdminContext> as) {
+    json::array settings{json::object{{"key", key}, {"value", value}}};
+    return h().gql(m, {{"input", {{"settings", settings}}}}, as);
+  };
+  auto stored = [&](const std::string& tenant) {
+    return h().db().query_value(
+        "SELECT count(*) FROM tenant_settings WHERE tenant_id = '" + tenant +
+        "' AND key IN ('WEBHOOK_URL', 'EXCHANGE_RATES_URL') AND deleted_at IS NULL");
+  };
+  for (auto [key, value] : std::vector<std::pair<const char*, const char*>>{
+           {"WEBHOOK_URL", "http://169.254.169.254/latest/meta-data"},
+           {"EXCHANGE_RATES_URL", "http://[fe80::1]/rates"},
+           {"WEBHOOK_URL", "http://[::ffff:169.254.169.254]/"},
+           {"WEBHOOK_URL", "http://127.0.0.1:3030/webhooks"},
+           {"EXCHANGE_RATES_URL", "http://192.168.1.10/rates"},
+           {"WEBHOOK_URL", "http://0.0.0.0:3030/"}}) {
+    auto r = set(key, value, as_tenant(other));
+    EXPECT_EQ(error_code(r), "BAD_USER_INPUT") << key << "=" << value;
+    EXPECT_NE(error_message(r).find("URL not allowed"), std::string::npos) << error_message(r);
+  }
+  EXPECT_EQ(stored(other), "0");
+  auto link_local = set("WEBHOOK_URL", "http://169.254.169.254/", as_tenant(other));
+  EXPECT_NE(error_message(link_local).find("link-local"), std::string::npos);
+  // The operator creating a tenant with such a setting: refused too, no tenant made.
+  const std::string count = "SELECT count(*) FROM tenants";
+  const std::string before = h().db().query_value(count);
+  json::array bad{json::object{{"key", "WEBHOOK_URL"}, {"value", "http://169.254.169.254/"}}};
+  EXPECT_EQ(error_code(h().gql(kCreate, {{"input", {{"apiSecret", "z"}, {"settings", bad}}}})),
+            "BAD_USER_INPUT");
+  EXPECT_EQ(h().db().query_value(count), before);
+  // Host names pass here (where they resolve is checked when connecting); the operator's own
+  // settings may point anywhere.
+  EXPECT_TRUE(data_of(set("WEBHOOK_URL", "http://localhost:3030/webhooks", as_tenant(other)),
+                      "createTenantSettings")
+                  .is_object());
+  EXPECT_TRUE(data_of(set("EXCHANGE_RATES_URL", "http://127.0.0.1:3030/rates", std::nullopt),
+                      "createTenantSettings")
+                  .is_object());
+  // TENANT_OUTBOUND_ALLOW_PRIVATE: loopback and private ranges allowed, link-local never.
+  h().backend().outbound = OutboundPolicy(*Uuid::parse(kOperatorTenantId), true);
+  EXPECT_TRUE(data_of(set("WEBHOOK_URL", "http://127.0.0.1:3030/webhooks", as_tenant(other)),
+                      "createTenantSettings")
+                  .is_object());
+  EXPECT_EQ(error_code(set("EXCHANGE_RATES_URL", "http://169.254.169.254/", as_tenant(other))),
+            "BAD_USER_INPUT");
+}
+
 }  // namespace
 }  // namespace rafiki::backend::test

@@ -872,7 +872,9 @@ TEST(WebhookDelivery, TenantSettingsChooseTheUrlTimeoutAndAttempts) {
     auto own_state = std::make_shared<Sink>();
     own_state->always_fail = true;
     SinkServer own(io, own_state);
-    auto service = co_await make_service(test_settings(general.url), co_await open_db(db.url()));
+    auto own_settings = test_settings(general.url);
+    own_settings.tenant_urls_allow_private = true;  // tenant B's own URL is the loopback sink
+    auto service = co_await make_service(own_settings, co_await open_db(db.url()));
     std::string own_url = own.url;
     auto lookups = std::make_shared<std::atomic<int>>(0);
     auto failing = std::make_shared<std::atomic<bool>>(false);
@@ -1026,6 +1028,7 @@ TEST(WebhookDelivery, ATenantsOwnUrlGetsDeliveriesOnlyItsKeyVerifies) {
     auto settings = test_settings(general.url);
     settings.signature_secret = "operator-signature-secret";
     settings.send_tenant_webhooks_to_operator = true;
+    settings.tenant_urls_allow_private = true;  // the sinks are on loopback
     auto service = co_await make_service(settings, co_await open_db(db.url()));
     auto directory = std::make_shared<TenantDirectory>();
     directory->urls[kTenantA] = sink_a.url;
@@ -1106,6 +1109,7 @@ TEST(WebhookDelivery, WithoutSignatureSecretTenantsStillGetSignedDeliveries) {
     SinkServer general(io, std::make_shared<Sink>());
     SinkServer sink_a(io, std::make_shared<Sink>());
     auto settings = test_settings(general.url);
+    settings.tenant_urls_allow_private = true;
     auto service = co_await make_service(settings, co_await open_db(db.url()));
     auto directory = std::make_shared<TenantDirectory>();
     directory->urls[kTenantA] = sink_a.url;
@@ -1121,6 +1125,70 @@ TEST(WebhookDelivery, WithoutSignatureSecretTenantsStillGetSignedDeliveries) {
     EXPECT_TRUE(
         verifies_with(sink_a.sink->received.front(), tenant_signature_key("tenant-a-secret")));
     EXPECT_FALSE(general.sink->received.front().signature.has_value());  // as upstream
+    co_await general.server->shutdown();
+    co_await sink_a.server->shutdown();
+  });
+}
+
+TEST(WebhookDelivery, ATenantsOwnUrlMayNotReachLoopbackUnlessTheOperatorAllowsIt) {
+  TestDatabase db;
+  run_test([&](asio::io_context& io) -> awaitable<void> {
+    SinkServer general(io, std::make_shared<Sink>());
+    SinkServer sink_a(io, std::make_shared<Sink>());
+    auto settings = test_settings(general.url);  // TENANT_OUTBOUND_ALLOW_PRIVATE unset
+    auto pg = co_await open_db(db.url());
+    auto service = co_await make_service(settings, pg);
+    auto directory = std::make_shared<TenantDirectory>();
+    directory->urls[kTenantA] = sink_a.url;
+    // A host name resolving to loopback is refused as well: the check is on the address.
+    const std::string sink_port = sink_a.url.substr(sink_a.url.rfind(':'));
+    directory->urls[kTenantB] = "http://localhost" + sink_port;
+    directory->urls[kOperator] = sink_a.url;  // the operator's own setting: unrestricted
+    directory->secrets[kTenantA] = "tenant-a-secret";
+    directory->secrets[kTenantB] = "tenant-b-secret";
+    directory->secrets[kOperator] = "operator-api-secret";
+    use_directory(*service, directory);
+
+    auto a = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(a);
+    auto b = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantB));
+    CO_ASSERT_OK(b);
+    auto c = co_await service->emit(event(event_type::kIncomingPaymentCreated, kTenantC));
+    CO_ASSERT_OK(c);  // no own URL: the process's WEBHOOK_URL (the operator's), unrestricted
+    auto op = co_await service->emit(event(event_type::kIncomingPaymentCreated, kOperator));
+    CO_ASSERT_OK(op);
+    CO_ASSERT_OK(co_await service->process_due());
+    EXPECT_EQ(general.sink->count(), 1u);  // C's
+    EXPECT_EQ(sink_a.sink->count(), 1u);   // the operator's own, nothing of A's or B's
+    for (const Uuid& refused : {*a, *b}) {
+      Delivery d = co_await only_delivery(*service, refused);
+      EXPECT_EQ(d.status, DeliveryStatus::kPending);
+      EXPECT_EQ(d.attempts, 1);
+      EXPECT_TRUE(d.last_error.value_or("").starts_with("http.forbidden_address"))
+          << d.last_error.value_or("");
+    }
+    EXPECT_EQ((co_await only_delivery(*service, *op)).status, DeliveryStatus::kDelivered);
+
+    // With TENANT_OUTBOUND_ALLOW_PRIVATE, A's loopback URL is delivered to; a link-local or
+    // metadata address never is (refused before connecting: no packet leaves the host).
+    settings.tenant_urls_allow_private = true;
+    auto allowing = co_await make_service(settings, pg);
+    {
+      std::lock_guard lock(directory->mutex);
+      directory->urls[kTenantB] = "http://169.254.169.254/latest/meta-data/";
+    }
+    use_directory(*allowing, directory);
+    auto a2 = co_await allowing->emit(event(event_type::kIncomingPaymentCreated, kTenantA));
+    CO_ASSERT_OK(a2);
+    auto b2 = co_await allowing->emit(event(event_type::kIncomingPaymentCreated, kTenantB));
+    CO_ASSERT_OK(b2);
+    CO_ASSERT_OK(co_await pg.query("UPDATE webhook_deliveries SET process_at = now() WHERE status = 'pending'"));
+    CO_ASSERT_OK(co_await allowing->process_due());
+    EXPECT_EQ((co_await only_delivery(*allowing, *a2)).status, DeliveryStatus::kDelivered);
+    Delivery metadata = co_await only_delivery(*allowing, *b2);
+    EXPECT_EQ(metadata.status, DeliveryStatus::kPending);
+    EXPECT_TRUE(metadata.last_error.value_or("").starts_with("http.forbidden_address"))
+        << metadata.last_error.value_or("");
     co_await general.server->shutdown();
     co_await sink_a.server->shutdown();
   });

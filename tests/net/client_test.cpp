@@ -45,6 +45,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using rafiki::Result;
+using rafiki::net::AddressPolicy;
 using rafiki::net::ClientOptions;
 using rafiki::net::ClientRequest;
 using rafiki::net::ClientResponse;
@@ -632,6 +633,76 @@ TEST_F(HttpClientTest, ConnectionRefusedIsAConnectError) {
   EXPECT_EQ(response.error().code, "http.connect");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Address policy: checked on the resolved addresses before connecting.
+
+TEST_F(HttpClientTest, PublicOnlyRequestsNeverConnectToLoopback) {
+  TestServer server(io_, http_server(echo, seen_));
+  HttpClient client(io_.get_executor());
+
+  auto refused = fetch(
+      client, ClientRequest{.url = server.url("/"), .address_policy = AddressPolicy::kPublicOnly});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "http.forbidden_address") << refused.error().message;
+  EXPECT_NE(refused.error().message.find("loopback"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(server.connections(), 0);
+  EXPECT_EQ(seen_->count(), 0u);
+
+  auto allowed = fetch(client, ClientRequest{.url = server.url("/"),
+                                             .address_policy = AddressPolicy::kPrivateAllowed});
+  ASSERT_TRUE(allowed) << allowed.error().message;
+  EXPECT_EQ(allowed->status, 200);
+}
+
+TEST_F(HttpClientTest, AHostNameThatResolvesToLoopbackIsRefused) {
+  TestServer server(io_, http_server(echo, seen_));
+  HttpClient client(io_.get_executor());
+  const std::string url = fmt::format("http://localhost:{}/", server.port());
+
+  auto refused =
+      fetch(client, ClientRequest{.url = url, .address_policy = AddressPolicy::kPublicOnly});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "http.forbidden_address") << refused.error().message;
+  EXPECT_EQ(server.connections(), 0);
+
+  auto unrestricted = fetch(client, url);
+  ASSERT_TRUE(unrestricted) << unrestricted.error().message;
+  EXPECT_EQ(unrestricted->status, 200);
+}
+
+TEST_F(HttpClientTest, LinkLocalAndMetadataAddressesAreRefusedWithoutConnecting) {
+  HttpClient client(io_.get_executor(), ClientOptions{.connect_timeout_ms = 60'000});
+  // Refused before any packet could leave: a connect attempt would take the whole timeout.
+  const auto started = std::chrono::steady_clock::now();
+  for (const char* url : {"http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/",
+                          "http://[::ffff:169.254.169.254]/", "http://0.0.0.0:1/"}) {
+    for (AddressPolicy policy : {AddressPolicy::kPrivateAllowed, AddressPolicy::kPublicOnly}) {
+      auto refused = fetch(client, ClientRequest{.url = url, .address_policy = policy});
+      ASSERT_FALSE(refused) << url;
+      EXPECT_EQ(refused.error().code, "http.forbidden_address")
+          << url << ": " << refused.error().message;
+    }
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
+TEST_F(HttpClientTest, ARestrictedRequestNeverReusesAnUnrestrictedConnection) {
+  TestServer server(io_, http_server(echo, seen_));
+  HttpClient client(io_.get_executor());
+
+  auto first = fetch(client, server.url("/"));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(client.idle_connections(), 1u);
+
+  auto refused = fetch(client, ClientRequest{.url = server.url("/again"),
+                                             .address_policy = AddressPolicy::kPublicOnly});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "http.forbidden_address");
+  EXPECT_EQ(seen_->count(), 1u);
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(client.idle_connections(), 1u);  // the unrestricted one, still pooled
+}
+
 TEST_F(HttpClientTest, BodyLargerThanTheLimitIsRefused) {
   constexpr std::size_t kLimit = 1000;
   TestServer server(io_, http_server(
@@ -780,6 +851,7 @@ class HttpClientRedirectTest : public HttpClientTest {
                    if (t == "/away")
                      return to("301", fmt::format("http://127.0.0.1:{}/landing", port));
                    if (t == "/ftp") return to("302", "ftp://127.0.0.1/file");
+                   if (t == "/metadata") return to("302", "http://169.254.169.254/latest/");
                    if (t == "/bad") return to("302", "http://[bad");
                    if (t == "/no-location")
                      return std::string("HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n");
@@ -878,6 +950,17 @@ TEST_F(HttpClientRedirectTest, CrossOriginRedirectDropsCredentials) {
   EXPECT_FALSE(seen[0].header("authorization").has_value());
   EXPECT_FALSE(seen[0].header("cookie").has_value());
   EXPECT_EQ(seen[0].header("x-test"), "kept");
+}
+
+TEST_F(HttpClientRedirectTest, EveryRedirectTargetIsCheckedAgainstThePolicy) {
+  HttpClient client(io_.get_executor(), ClientOptions{.redirects_max = 3});
+
+  auto refused = fetch(client, ClientRequest{.url = server_->url("/metadata"),
+                                             .address_policy = AddressPolicy::kPrivateAllowed});
+
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "http.forbidden_address") << refused.error().message;
+  EXPECT_EQ(seen_->count(), 1u);  // the first hop was allowed (loopback), the second not
 }
 
 TEST_F(HttpClientRedirectTest, BadRedirectTargetsAreErrors) {

@@ -7,7 +7,8 @@
 
 namespace rafiki::backend::connector {
 
-HttpClientStage::HttpClientStage(net::HttpClient client) : client_(std::move(client)) {}
+HttpClientStage::HttpClientStage(net::HttpClient client, OutboundPolicy outbound)
+    : client_(std::move(client)), outbound_(std::move(outbound)) {}
 
 boost::asio::awaitable<void> HttpClientStage::handle(Context& ctx, Next /*next*/) {
   const auto& peer = ctx.outgoing;
@@ -25,6 +26,7 @@ boost::asio::awaitable<void> HttpClientStage::handle(Context& ctx, Next /*next*/
   ilp::HttpEndpoint endpoint;
   endpoint.url = *peer->http_endpoint;
   endpoint.auth_token = peer->http_auth_token.value_or("");
+  endpoint.address_policy = outbound_.for_owner(std::string_view(peer->tenant_id));
   auto reply = co_await ilp::send_prepare(client_, std::move(endpoint), std::move(outgoing));
   if (!reply) {
     ctx.reply = ilp::reject_for_send_error(reply.error(), ctx.own_address);

@@ -480,14 +480,24 @@ void install(Backend& backend, const Mount& mount) {
   rates::RatesClientOptions rate_options;
   rate_options.lifetime_ms = backend.config.exchange_rates_lifetime_ms;
   auto fallback_url = backend.config.exchange_rates_url;
+  const OutboundPolicy outbound = backend.outbound;
   state->rates = std::make_unique<rates::RatesClient>(
       backend.executor,
-      [accounts, fallback_url](
-          std::string tenant_id) -> asio::awaitable<Result<std::optional<std::string>>> {
+      [accounts, fallback_url, outbound](
+          std::string tenant_id) -> asio::awaitable<Result<std::optional<rates::RatesEndpoint>>> {
+        const net::AddressPolicy policy = outbound.for_owner(tenant_id);
         auto url = co_await accounts->setting(std::move(tenant_id), "EXCHANGE_RATES_URL");
         if (!url) co_return std::unexpected(url.error());
-        if (*url && !(*url)->empty()) co_return *url;
-        co_return fallback_url;
+        rates::RatesEndpoint endpoint;
+        if (*url && !(*url)->empty()) {
+          endpoint.url = std::move(**url);
+          endpoint.address_policy = policy;  // the tenant's own URL
+        } else if (fallback_url) {
+          endpoint.url = *fallback_url;  // the operator's
+        } else {
+          co_return std::optional<rates::RatesEndpoint>{};
+        }
+        co_return std::optional<rates::RatesEndpoint>(std::move(endpoint));
       },
       rate_options);
 
@@ -519,7 +529,8 @@ void install(Backend& backend, const Mount& mount) {
   net::ClientOptions peer_client;
   peer_client.idle_connections_per_origin_max = kPeerIdleConnectionsMax;
   stages.push_back(
-      std::make_unique<HttpClientStage>(net::HttpClient(backend.executor, peer_client)));
+      std::make_unique<HttpClientStage>(net::HttpClient(backend.executor, peer_client),
+                                        backend.outbound));
   state->chain = std::make_unique<Chain>(std::move(stages));
 
   if (!mount.connector) return;

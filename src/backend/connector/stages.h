@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "backend/connector/chain.h"
+#include "backend/core/outbound.h"
 #include "backend/connector/resolver.h"
 #include "backend/connector/token_bucket.h"
 #include "backend/rates/model.h"
@@ -227,15 +228,18 @@ class ValidateFulfillmentStage final : public Stage {
 
 // The end of the chain for remote destinations: ILP over HTTP to the outgoing peer (reference/
 // connector.md §4.15), the received bytes with amount and expiry patched. F02 "no outgoing
-// endpoint" without an endpoint; transport failures → T00 (R00 when the expiry passed).
+// endpoint" without an endpoint; transport failures → T00 (R00 when the expiry passed). The
+// endpoint of a peer owned by a non-operator tenant may only reach the addresses `outbound`
+// allows it; one it forbids fails like an unreachable peer (T00), with nothing sent.
 class HttpClientStage final : public Stage {
  public:
-  explicit HttpClientStage(net::HttpClient client);
+  explicit HttpClientStage(net::HttpClient client, OutboundPolicy outbound = {});
   std::string_view name() const override { return "http-client"; }
   boost::asio::awaitable<void> handle(Context& ctx, Next next) override;
 
  private:
   net::HttpClient client_;
+  OutboundPolicy outbound_;
 };
 
 // What the balance stage asks of the domains (the chain owner's implementation; fakes in tests).

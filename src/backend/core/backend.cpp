@@ -11,6 +11,7 @@ Backend::Backend(Config config_in, boost::asio::any_io_executor executor_in, sto
       pg(std::move(pg_in)),
       kv(std::move(kv_in)),
       ledger(executor, pg),
-      http(executor) {}
+      http(executor),
+      outbound(OutboundPolicy::from_config(config)) {}
 
 }  // namespace rafiki::backend

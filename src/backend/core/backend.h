@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "backend/config.h"
+#include "backend/core/outbound.h"
 #include "ledger/ledger.h"
 #include "net/client.h"
 #include "store/kv.h"
@@ -48,6 +49,8 @@ struct Backend {
   std::shared_ptr<store::KeyValue> kv;
   ledger::Ledger ledger;
   net::HttpClient http;
+  // Where URLs owned by tenants may lead (TENANT_OUTBOUND_ALLOW_PRIVATE).
+  OutboundPolicy outbound;
 
   // Filled in by each domain's install().
   std::shared_ptr<tenant::TenantService> tenants;

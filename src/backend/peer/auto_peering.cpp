@@ -200,6 +200,10 @@ asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl inp
                    "Peer URL is invalid or peer does not support auto-peering");
   }
 
+  if (auto allowed = backend_.outbound.check_url(a.tenant_id, input.peer_url); !allowed) {
+    co_return fail(std::string(kPeerErrorInvalidEndpoint), allowed.error().message);
+  }
+
   auto own_address = co_await backend_.tenants->setting(a.tenant_id, kIlpAddressSetting);
   if (!own_address) co_return std::unexpected(own_address.error());
   const std::string outgoing_token = Uuid::v4().str();
@@ -222,6 +226,7 @@ asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl inp
   request.headers.set("Accept", "application/json");
   request.body = json::serialize(request_body);
   request.timeout_ms = kAutoPeeringTimeoutMs;
+  request.address_policy = backend_.outbound.for_owner(a.tenant_id);  // the asset's tenant's URL
   auto response = co_await backend_.http.request(std::move(request));
   if (!response) {
     spdlog::info("auto-peering with {} failed: {}", input.peer_url, response.error().message);

@@ -314,6 +314,10 @@ asio::awaitable<Result<Peer>> PeerService::create(CreatePeer input) {
   if (!*asset) co_return fail(std::string(kPeerErrorUnknownAsset), "unknown asset");
   peer.tenant_id = (*asset)->tenant_id;
   const std::uint32_t ledger_number = (*asset)->ledger;
+  if (auto allowed = backend_.outbound.check_url(peer.tenant_id, peer.outgoing_endpoint);
+      !allowed) {
+    co_return fail(std::string(kPeerErrorInvalidEndpoint), allowed.error().message);
+  }
 
   // The row, its tokens, the notification and the ledger account in one transaction: the
   // account is created last, so a refused peer (duplicate) leaves no account behind. Should the
@@ -383,6 +387,12 @@ asio::awaitable<Result<Peer>> PeerService::update(UpdatePeer input) {
         if (auto ok = validate(peer, input.incoming_tokens ? &*input.incoming_tokens : nullptr);
             !ok) {
           co_return std::unexpected(ok.error());
+        }
+        if (input.outgoing_endpoint) {
+          auto allowed = backend_.outbound.check_url(peer.tenant_id, peer.outgoing_endpoint);
+          if (!allowed) {
+            co_return fail(std::string(kPeerErrorInvalidEndpoint), allowed.error().message);
+          }
         }
         if (auto r = co_await PeerStore::update(conn, peer, input.incoming_tokens); !r) {
           co_return std::unexpected(r.error());

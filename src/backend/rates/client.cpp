@@ -140,7 +140,8 @@ struct RatesClient::Impl : std::enable_shared_from_this<Impl> {
     return cache.size() < options.cache_entries_max;
   }
 
-  asio::awaitable<Result<RateTablePtr>> fetch(std::string url, std::string base) {
+  asio::awaitable<Result<RateTablePtr>> fetch(std::string url, std::string base,
+                                              net::AddressPolicy policy) {
     std::string target = url;
     target += url.find('?') == std::string::npos ? '?' : '&';
     target += "base=" + query_encode(base);
@@ -148,6 +149,7 @@ struct RatesClient::Impl : std::enable_shared_from_this<Impl> {
     request.method = net::Method::kGet;
     request.url = std::move(target);
     request.headers.set("Accept", "application/json");
+    request.address_policy = policy;
     auto response = co_await http.request(std::move(request));
     if (!response) co_return could_not_fetch(response.error().message);
     if (response->status != 200) {
@@ -159,11 +161,11 @@ struct RatesClient::Impl : std::enable_shared_from_this<Impl> {
   // Runs one fetch for `key` and hands the result to everyone waiting for it.
   // `self` keeps the client's state alive until the fetch ends.
   asio::awaitable<void> run_flight([[maybe_unused]] std::shared_ptr<Impl> self, std::string key,
-                                   std::string url, std::string base,
+                                   std::string url, std::string base, net::AddressPolicy policy,
                                    std::shared_ptr<Flight> flight) {
     Result<RateTablePtr> result = could_not_fetch("internal error");
     try {
-      result = co_await fetch(std::move(url), base);
+      result = co_await fetch(std::move(url), base, policy);
     } catch (const std::exception& e) {
       result = could_not_fetch(e.what());
     }
@@ -187,11 +189,14 @@ struct RatesClient::Impl : std::enable_shared_from_this<Impl> {
     for (auto& w : waiters) w->try_send(boost::system::error_code{});
   }
 
-  asio::awaitable<Result<RateTablePtr>> get(std::string url, std::string base) {
+  asio::awaitable<Result<RateTablePtr>> get(std::string url, std::string base,
+                                            net::AddressPolicy policy) {
     if (base.empty() || base.size() > RatesClientOptions::kCodeBytesMax) {
       co_return fail(kErrInvalidBaseAsset, "Invalid base asset");
     }
-    std::string key = url + '\n' + base;
+    // Per policy too: rates fetched without a restriction are not served to a tenant whose
+    // request would have been refused.
+    std::string key = url + '\n' + base + '\n' + std::to_string(static_cast<int>(policy));
     auto signal = std::make_shared<Signal>(executor, 1);
     std::shared_ptr<Flight> flight;
     bool lead = false;
@@ -218,7 +223,8 @@ struct RatesClient::Impl : std::enable_shared_from_this<Impl> {
     }
     // Spawned outside the lock (it may start inline); it outlives this caller if need be.
     if (lead) {
-      asio::co_spawn(executor, run_flight(shared_from_this(), key, std::move(url), base, flight),
+      asio::co_spawn(executor,
+                     run_flight(shared_from_this(), key, std::move(url), base, policy, flight),
                      asio::detached);
     }
     co_await signal->async_receive(asio::use_awaitable);
@@ -234,23 +240,31 @@ RatesClient::RatesClient(asio::any_io_executor executor, RatesUrlLookup url_for_
 RatesClient::~RatesClient() = default;
 
 RatesUrlLookup RatesClient::fixed_url(std::optional<std::string> url) {
-  return [url = std::move(url)](
-             std::string) -> asio::awaitable<Result<std::optional<std::string>>> { co_return url; };
+  return
+      [url = std::move(url)](std::string) -> asio::awaitable<Result<std::optional<RatesEndpoint>>> {
+        if (!url) co_return std::optional<RatesEndpoint>{};
+        RatesEndpoint endpoint;
+        endpoint.url = *url;
+        co_return std::optional<RatesEndpoint>(std::move(endpoint));
+      };
 }
 
 asio::awaitable<Result<RateTablePtr>> RatesClient::rates(std::string_view tenant_id,
                                                          std::string_view base) {
   auto impl = impl_;
   std::string base_code(base);
-  auto url = co_await impl->url_for_tenant(std::string(tenant_id));
-  if (!url) co_return std::unexpected(url.error());
-  if (!*url || (*url)->empty()) co_return fail(kErrMissingUrl, std::string(kMissingUrlMessage));
-  co_return co_await impl->get(std::move(**url), std::move(base_code));
+  auto endpoint = co_await impl->url_for_tenant(std::string(tenant_id));
+  if (!endpoint) co_return std::unexpected(endpoint.error());
+  if (!*endpoint || (*endpoint)->url.empty())
+    co_return fail(kErrMissingUrl, std::string(kMissingUrlMessage));
+  const net::AddressPolicy policy = (*endpoint)->address_policy;
+  co_return co_await impl->get(std::move((*endpoint)->url), std::move(base_code), policy);
 }
 
-asio::awaitable<Result<RateTablePtr>> RatesClient::rates_from(std::string url, std::string base) {
+asio::awaitable<Result<RateTablePtr>> RatesClient::rates_from(std::string url, std::string base,
+                                                              net::AddressPolicy address_policy) {
   auto impl = impl_;
-  co_return co_await impl->get(std::move(url), std::move(base));
+  co_return co_await impl->get(std::move(url), std::move(base), address_policy);
 }
 
 asio::awaitable<Result<money::Amount>> RatesClient::convert(money::Amount amount, AssetRef from,

@@ -22,6 +22,7 @@
 #include "backend/rates/model.h"
 #include "base/errors.h"
 #include "base/money.h"
+#include "net/address_policy.h"
 
 namespace rafiki::backend::rates {
 
@@ -40,9 +41,16 @@ struct RatesClientOptions {
   std::int64_t (*clock)() = nullptr;  // null: std::chrono::steady_clock
 };
 
-// The rates URL for a tenant (its EXCHANGE_RATES_URL setting, else the environment's); nullopt
-// when there is none.
-using RatesUrlLookup = std::function<boost::asio::awaitable<Result<std::optional<std::string>>>(
+// Where a tenant's rates come from, and which addresses that URL may reach (a tenant's own
+// EXCHANGE_RATES_URL obeys the operator's outbound policy; the environment's is unrestricted).
+struct RatesEndpoint {
+  std::string url;
+  net::AddressPolicy address_policy = net::AddressPolicy::kAny;
+};
+
+// The rates endpoint for a tenant (its EXCHANGE_RATES_URL setting, else the environment's);
+// nullopt when there is none.
+using RatesUrlLookup = std::function<boost::asio::awaitable<Result<std::optional<RatesEndpoint>>>(
     std::string tenant_id)>;
 
 class RatesClient final : public RatesSource {
@@ -53,13 +61,15 @@ class RatesClient final : public RatesSource {
   RatesClient(const RatesClient&) = delete;
   RatesClient& operator=(const RatesClient&) = delete;
 
-  // The same URL for every tenant (the environment's EXCHANGE_RATES_URL).
+  // The same URL for every tenant (the environment's EXCHANGE_RATES_URL), unrestricted.
   static RatesUrlLookup fixed_url(std::optional<std::string> url);
 
   boost::asio::awaitable<Result<RateTablePtr>> rates(std::string_view tenant_id,
                                                      std::string_view base) override;
-  // Rates from a known URL (cached per URL and base).
-  boost::asio::awaitable<Result<RateTablePtr>> rates_from(std::string url, std::string base);
+  // Rates from a known URL (cached per URL, base and address policy).
+  boost::asio::awaitable<Result<RateTablePtr>> rates_from(
+      std::string url, std::string base,
+      net::AddressPolicy address_policy = net::AddressPolicy::kAny);
 
   // convert_source with the tenant's rates for `from.code` (no fetch when the codes are equal).
   boost::asio::awaitable<Result<money::Amount>> convert(money::Amount amount, AssetRef from,

@@ -62,7 +62,13 @@ bool valid_setting(const Setting& s) {
   return is_valid_ilp_address(s.value);  // ILP_ADDRESS
 }
 
-Result<void> check_settings(const std::vector<Setting>& settings) {
+// Settings whose URL the backend itself requests (and so obeys the outbound policy).
+bool is_outbound_url_setting(std::string_view key) {
+  return key == "EXCHANGE_RATES_URL" || key == "WEBHOOK_URL";
+}
+
+Result<void> check_settings(const std::vector<Setting>& settings, const OutboundPolicy& outbound,
+                            const Uuid& owner) {
   if (settings.size() > kTenantSettingsMax) {
     return fail(std::string(kTenantErrorInvalidSetting), "too many settings");
   }
@@ -70,6 +76,12 @@ Result<void> check_settings(const std::vector<Setting>& settings) {
     if (!valid_setting(s)) {
       return fail(std::string(kTenantErrorInvalidSetting),
                   "Invalid value for one or more tenant settings");
+    }
+  }
+  for (const auto& s : settings) {
+    if (!is_outbound_url_setting(s.key)) continue;
+    if (auto allowed = outbound.check_url(owner, s.value); !allowed) {
+      return fail(std::string(kTenantErrorInvalidSetting), s.key + ": " + allowed.error().message);
     }
   }
   return {};
@@ -170,7 +182,8 @@ asio::awaitable<Result<Tenant>> TenantService::create(NewTenant input) {
   }
   // Unlike upstream (which then silently creates the tenant without any settings), an invalid
   // setting refuses the whole request.
-  if (auto ok = check_settings(settings); !ok) co_return std::unexpected(ok.error());
+  if (auto ok = check_settings(settings, backend_.outbound, id); !ok)
+    co_return std::unexpected(ok.error());
 
   auto created = co_await backend_.pg.transaction(
       [&](store::PgConn& conn) -> asio::awaitable<Result<Tenant>> {
@@ -273,7 +286,8 @@ asio::awaitable<Result<void>> TenantService::remove(Uuid id) {
 
 asio::awaitable<Result<std::vector<Setting>>> TenantService::upsert_settings(
     Uuid id, std::vector<Setting> settings) {
-  if (auto ok = check_settings(settings); !ok) co_return std::unexpected(ok.error());
+  if (auto ok = check_settings(settings, backend_.outbound, id); !ok)
+    co_return std::unexpected(ok.error());
   auto written = co_await backend_.pg.transaction(
       [&](store::PgConn& conn) -> asio::awaitable<Result<std::vector<Setting>>> {
         auto tenant = co_await conn.query(

@@ -17,6 +17,7 @@
 
 #include "backend/admin/signature.h"
 #include "backend/config.h"
+#include "backend/core/outbound.h"
 #include "backend/webhook/store.h"
 #include "base/encoding.h"
 #include "crypto/hash.h"
@@ -55,6 +56,7 @@ WebhookSettings WebhookSettings::from_config(const Config& config) {
   s.signature_version = static_cast<int>(config.signature_version);
   s.idle = std::chrono::milliseconds(config.webhook_worker_idle_ms);
   s.workers = static_cast<int>(config.webhook_workers);
+  s.tenant_urls_allow_private = config.tenant_outbound_allow_private;
   return s;
 }
 
@@ -200,6 +202,11 @@ asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
       if (signature) request.headers.set(kSignatureHeader, *signature);
     }
     request.timeout_ms = static_cast<std::uint32_t>(recipient->timeout.count());
+    // The process's WEBHOOK_URL is the operator's; a tenant's own URL obeys the tenants' policy.
+    if (recipient->url_is_tenants) {
+      const OutboundPolicy policy(settings.operator_tenant_id, settings.tenant_urls_allow_private);
+      request.address_policy = policy.for_owner(claimed.recipient_tenant_id);
+    }
     auto response = co_await state->http.request(std::move(request));
     if (!response) {
       outcome.error = response.error().code + ": " + response.error().message;

@@ -67,6 +67,9 @@ struct WebhookSettings {
   int signature_version = 1;                      // SIGNATURE_VERSION
   std::chrono::milliseconds idle{200};            // WEBHOOK_WORKER_IDLE
   int workers = 1;                                // WEBHOOK_WORKERS
+  // TENANT_OUTBOUND_ALLOW_PRIVATE: a non-operator tenant's own WEBHOOK_URL may reach loopback
+  // and private addresses (never link-local or metadata ones; backend/core/outbound.h).
+  bool tenant_urls_allow_private = false;
   std::chrono::milliseconds retry_base_delay = kRetryBaseDelayDefault;
   // Time the HTTP client may take to connect (its ClientOptions::connect_timeout_ms); part of
   // the claim lease.
