@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "frontend/app.h"
 #include "frontend/config.h"
+#include "service/http_limits.h"
 #include "service/migrations.h"
 #include "service/runtime.h"
 #include "store/pg.h"
@@ -74,6 +75,7 @@ struct Loaded {
   std::optional<backend::Config> backend;
   std::optional<auth::Config> auth;
   std::optional<frontend::Config> frontend;
+  net::ServerLimits http;  // every listener of the process
 };
 
 std::optional<Loaded> load(Selected s, bool all_in_one, std::string_view command) {
@@ -97,6 +99,11 @@ std::optional<Loaded> load(Selected s, bool all_in_one, std::string_view command
     config::EnvReader r(config::process_env(), all_in_one ? "FRONTEND_" : "");
     out.frontend = frontend::load_config(r);
     collect(r, "frontend");
+  }
+  {
+    config::EnvReader r(config::process_env());
+    out.http = service::load_http_limits(r);
+    collect(r, "http");
   }
   if (all_in_one) {
     // One process cannot listen twice on a port: name every clash.
@@ -150,6 +157,7 @@ int serve(Selected s, bool all_in_one, std::string_view command) {
                                         : loaded->frontend->threads;
 
   service::Runtime runtime(threads);
+  runtime.set_http_limits(loaded->http);
   if (loaded->backend) {
     if (auto r = backend::install(runtime, *loaded->backend); !r) {
       fmt::print(stderr, "rafiki {}: invalid configuration:\n  - {}\n", command, r.error().message);

@@ -29,7 +29,7 @@ std::shared_ptr<net::Router> Runtime::add_http_listener(std::string name, std::s
                                                         std::uint16_t port) {
   auto router = std::make_shared<net::Router>();
   add_health_routes(*router);
-  add_listener(Listener{std::move(name), std::move(address), port, router, {}});
+  add_listener(Listener{std::move(name), std::move(address), port, router, http_limits_});
   return router;
 }
 

@@ -51,7 +51,10 @@ class Runtime {
   std::size_t threads() const { return threads_; }
 
   void add_listener(Listener listener);
-  // Adds a listener with default limits whose router already answers /healthz and /readyz;
+  // The limits add_http_listener gives its listeners (the operator's, service/http_limits.h);
+  // set before the services install. Default: net::ServerLimits{}.
+  void set_http_limits(net::ServerLimits limits) { http_limits_ = limits; }
+  // Adds a listener with the http limits whose router already answers /healthz and /readyz;
   // returns the router for the service's own routes.
   std::shared_ptr<net::Router> add_http_listener(std::string name, std::string address,
                                                  std::uint16_t port);
@@ -85,6 +88,7 @@ class Runtime {
   boost::asio::strand<boost::asio::io_context::executor_type> lifecycle_;
   std::size_t threads_;
   std::vector<Listener> listeners_;
+  net::ServerLimits http_limits_;
   std::vector<std::unique_ptr<net::HttpServer>> servers_;
   std::vector<std::pair<std::string, Probe>> probes_;
   std::vector<ShutdownHook> hooks_;

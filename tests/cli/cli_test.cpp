@@ -117,9 +117,11 @@ TEST(Cli, ReportsEveryBadValueWithoutEchoingSecrets) {
   env["OPERATOR_TENANT_ID"] = "not-a-uuid";
   env["WEBHOOK_URL"] = "ftp://example";
   env["SLIPPAGE"] = "lots";
+  env["HTTP_CONNECTIONS_PER_CLIENT_MAX"] = "0";
   ChildProcess p({rafiki_binary(), "backend"}, env);
   EXPECT_EQ(p.wait(kStopTimeout), 1);
-  for (auto name : {"STREAM_SECRET", "ILP_ADDRESS", "ADMIN_PORT", "OPERATOR_TENANT_ID", "WEBHOOK_URL", "SLIPPAGE"})
+  for (auto name : {"STREAM_SECRET", "ILP_ADDRESS", "ADMIN_PORT", "OPERATOR_TENANT_ID", "WEBHOOK_URL", "SLIPPAGE",
+                    "HTTP_CONNECTIONS_PER_CLIENT_MAX"})
     EXPECT_NE(p.output().find(name), std::string::npos) << name;
   EXPECT_EQ(p.output().find("dG9vLXNob3J0"), std::string::npos);
 }
