@@ -49,7 +49,7 @@ std::string create_asset(AdminHarness& h, const char* tenant) {
 std::string create_peer(AdminHarness& h, const char* tenant, const std::string& asset,
                         const std::string& address, const std::string& incoming_token) {
   json::object http{{"outgoing", json::object{{"authToken", "out-" + incoming_token},
-                                              {"endpoint", "http://127.0.0.1:9/ilp"}}},
+                                              {"endpoint", "http://peer.example:3002/ilp"}}},
                     {"incoming", json::object{{"authTokens", json::array{json::string(incoming_token)}}}}};
   json::object input{{"assetId", asset},
                      {"staticIlpAddress", address},
