@@ -44,12 +44,7 @@ void install(Backend& backend, const Mount&) {
 }
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
-  auto set = [&](std::string_view field, graphql::Resolver resolver) {
-    auto ok = schema.set_resolver(field, std::move(resolver));
-    if (!ok) throw std::logic_error(ok.error().message);
-  };
-
-  set("Query.asset", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.asset", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     const AdminContext& context = admin_context(info);
     auto id = Uuid::parse(info.string_argument("id").value_or(""));
     if (!id) co_return field_error(code::kNotFound, "Asset not found");
@@ -63,7 +58,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
 
   // In the signature tenant only, even for the operator (as upstream); soft-deleted assets are
   // not returned (upstream returns them).
-  set("Query.assetByCodeAndScale",
+  set_resolver(schema, "Query.assetByCodeAndScale",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         const AdminContext& context = admin_context(info);
         std::string code(info.string_argument("code").value_or(""));
@@ -75,7 +70,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         co_return json::value(AssetService::to_json(**asset));
       });
 
-  set("Query.assets", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.assets", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     PageQuery query;
     query.table = "assets";
     query.where = "t.deleted_at IS NULL";
@@ -89,7 +84,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                                           });
   });
 
-  set("Mutation.createAsset",
+  set_resolver(schema, "Mutation.createAsset",
       idempotent(backend, "createAsset",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const json::object& input = input_argument(info);
@@ -108,7 +103,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
 
   // Both thresholds are written as given: an omitted one is cleared (as upstream; clients send
   // both). Scoped to the signature tenant, the operator included (as upstream).
-  set("Mutation.updateAsset",
+  set_resolver(schema, "Mutation.updateAsset",
       idempotent(backend, "updateAsset",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const json::object& input = input_argument(info);
@@ -124,7 +119,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return asset_response(*asset);
                  }));
 
-  set("Mutation.deleteAsset",
+  set_resolver(schema, "Mutation.deleteAsset",
       idempotent(backend, "deleteAsset",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const json::object& input = input_argument(info);
@@ -135,7 +130,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return asset_response(*asset);
                  }));
 
-  set("Asset.tenant", tenant::owner_tenant_resolver(backend));
+  set_resolver(schema, "Asset.tenant", tenant::owner_tenant_resolver(backend));
 }
 
 }  // namespace rafiki::backend::asset

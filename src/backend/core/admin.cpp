@@ -1,5 +1,7 @@
 #include "backend/core/admin.h"
 
+#include "base/assert.h"
+
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -85,6 +87,11 @@ std::expected<json::value, std::string> uint8_parse_value(const json::value& v) 
 std::unexpected<graphql::FieldError> internal_error(const Error& error) {
   spdlog::error("admin api: {}: {}", error.code, error.message);
   return field_error(code::kInternal, "Internal server error");
+}
+
+void set_resolver(graphql::Schema& schema, std::string_view field, graphql::Resolver resolver) {
+  auto ok = schema.set_resolver(field, std::move(resolver));
+  RAFIKI_ASSERT(ok.has_value(), ok ? std::string_view() : std::string_view(ok.error().message));
 }
 
 void forget_memoised_tenants(const graphql::ResolveInfo& info) {

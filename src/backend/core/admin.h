@@ -57,6 +57,10 @@ inline std::unexpected<graphql::FieldError> field_error(std::string_view code,
 // An infrastructure failure (database down...): INTERNAL_SERVER_ERROR, logged with its cause.
 std::unexpected<graphql::FieldError> internal_error(const Error& error);
 
+// Registers `resolver` for `field` ("Type.field") in the schema; a field the schema lacks or
+// that already has a resolver is a wiring bug (RAFIKI_ASSERT).
+void set_resolver(graphql::Schema& schema, std::string_view field, graphql::Resolver resolver);
+
 // After a mutation changed a tenant: later fields of the same request read tenants afresh.
 void forget_memoised_tenants(const graphql::ResolveInfo& info);
 

@@ -97,21 +97,20 @@ asio::awaitable<Result<Page>> fetch_page(store::PgPool& pool, const PageQuery& q
   co_return page;
 }
 
-json::object connection_json(const Page& page,
-                             const std::function<json::object(const store::PgRow&)>& node) {
+json::object connection_json(const std::vector<json::object>& nodes, bool has_next,
+                             bool has_previous) {
   json::object connection;
   json::array edges;
-  edges.reserve(page.order.size());
-  for (int index : page.order) {
-    json::object n = node(page.rows.row(index));
+  edges.reserve(nodes.size());
+  for (const json::object& n : nodes) {
     json::object edge;
-    edge["cursor"] = n["id"];
-    edge["node"] = std::move(n);
+    edge["cursor"] = n.at("id");
+    edge["node"] = n;
     edges.push_back(std::move(edge));
   }
   json::object info;
-  info["hasNextPage"] = page.has_next;
-  info["hasPreviousPage"] = page.has_previous;
+  info["hasNextPage"] = has_next;
+  info["hasPreviousPage"] = has_previous;
   if (edges.empty()) {
     info["startCursor"] = nullptr;
     info["endCursor"] = nullptr;
@@ -122,6 +121,14 @@ json::object connection_json(const Page& page,
   connection["edges"] = std::move(edges);
   connection["pageInfo"] = std::move(info);
   return connection;
+}
+
+json::object connection_json(const Page& page,
+                             const std::function<json::object(const store::PgRow&)>& node) {
+  std::vector<json::object> nodes;
+  nodes.reserve(page.order.size());
+  for (int index : page.order) nodes.push_back(node(page.rows.row(index)));
+  return connection_json(nodes, page.has_next, page.has_previous);
 }
 
 asio::awaitable<graphql::FieldResult> resolve_connection(

@@ -58,6 +58,33 @@ boost::asio::awaitable<Result<Page>> fetch_page(store::PgPool& pool, const PageQ
 boost::json::object connection_json(const Page& page,
                                     const std::function<boost::json::object(const store::PgRow&)>& node);
 
+// A page of a domain's rows read into its own type (what a domain store returns).
+template <class T>
+struct Paged {
+  std::vector<T> items;  // in page order
+  bool has_next = false;
+  bool has_previous = false;
+};
+template <class T, class FromRow>
+Paged<T> typed_page(const Page& page, FromRow from_row) {
+  Paged<T> out;
+  out.items.reserve(page.order.size());
+  for (int index : page.order) out.items.push_back(from_row(page.rows.row(index)));
+  out.has_next = page.has_next;
+  out.has_previous = page.has_previous;
+  return out;
+}
+// The connection of a typed page; `node` makes each item's object (which must have "id").
+boost::json::object connection_json(const std::vector<boost::json::object>& nodes,
+                                    bool has_next, bool has_previous);
+template <class T, class ToJson>
+boost::json::object connection_json(const Paged<T>& page, ToJson node) {
+  std::vector<boost::json::object> nodes;
+  nodes.reserve(page.items.size());
+  for (const T& item : page.items) nodes.push_back(node(item));
+  return connection_json(nodes, page.has_next, page.has_previous);
+}
+
 // The whole resolver body for a plain connection field: arguments → page → JSON.
 boost::asio::awaitable<graphql::FieldResult> resolve_connection(
     store::PgPool& pool, const graphql::ResolveInfo& info, PageQuery query,

@@ -1,16 +1,8 @@
 #include "backend/fee/service.h"
 
-#include "backend/core/admin.h"
-#include "backend/core/backend.h"
-
 namespace rafiki::backend::fee {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
-
-namespace {
-constexpr const char* kColumns = "id, asset_id, type, fixed_fee, basis_point_fee, created_at";
-}
 
 std::string_view to_string(FeeType type) {
   return type == FeeType::kSending ? "SENDING" : "RECEIVING";
@@ -22,59 +14,50 @@ std::optional<FeeType> parse_fee_type(std::string_view text) {
   return std::nullopt;
 }
 
-FeeService::FeeService(Backend& backend) : backend_(backend) {}
-
-Fee FeeService::from_row(const store::PgRow& row) {
-  Fee f;
-  f.id = row.get<Uuid>("id");
-  f.asset_id = row.get<Uuid>("asset_id");
-  f.type = parse_fee_type(row.get<std::string_view>("type")).value_or(FeeType::kSending);
-  f.fixed = row.get<money::u128>("fixed_fee");
-  f.basis_points = row.get<std::int32_t>("basis_point_fee");
-  f.created_at = row.get<TimePoint>("created_at");
-  return f;
-}
-
-json::object FeeService::to_json(const Fee& fee) {
-  json::object o;
-  o["id"] = fee.id.str();
-  o["assetId"] = fee.asset_id.str();
-  o["type"] = to_string(fee.type);
-  o["fixed"] = uint64_value(fee.fixed);
-  o["basisPoints"] = fee.basis_points;
-  o["createdAt"] = iso_time(fee.created_at);
-  return o;
-}
-
-asio::awaitable<Result<Fee>> FeeService::set(Uuid asset_id, FeeType type, money::u128 fixed,
-                                             int basis_points) {
-  if (basis_points < 0 || basis_points > kBasisPointsMax) {
-    co_return fail(std::string(kFeeErrorBasisPoints), "Basis point fee must be between 0 and 10000");
+asio::awaitable<Outcome<Fee, FeeError>> FeeService::set(Uuid tenant, bool is_operator,
+                                                        NewFee input) {
+  if (input.basis_points < 0 || input.basis_points > kBasisPointsMax) {
+    co_return fail_with(FeeError::kInvalidBasisPoints);
   }
-  if (fixed > money::u128{0xFFFFFFFFFFFFFFFFull}) {
-    co_return fail(std::string(kFeeErrorFixed), "Fixed fee must be greater than or equal to 0");
+  if (input.fixed > kFixedFeeMax) co_return fail_with(FeeError::kInvalidFixed);
+  // One tenant must not price another's payments.
+  Result<std::optional<asset::Asset>> asset;
+  if (is_operator) {
+    asset = co_await assets_.get(input.asset_id);
+  } else {
+    asset = co_await assets_.get_for_tenant(input.asset_id, tenant);
   }
-  auto rows = co_await backend_.pg.query(
-      std::string("INSERT INTO fees (id, asset_id, type, fixed_fee, basis_point_fee) "
-                  "VALUES ($1, $2, $3, $4, $5) RETURNING ") + kColumns,
-      Uuid::v4(), asset_id, to_string(type), fixed, basis_points);
-  if (!rows) {
-    if (rows.error().code == store::kPgForeignKeyViolation) {
-      co_return fail(std::string(kFeeErrorUnknownAsset), "Unknown asset");
+  if (!asset) co_return pass_on<FeeError>(asset.error());
+  if (!*asset) co_return fail_with(FeeError::kUnknownAsset);
+  Fee fee;
+  fee.id = Uuid::v4();
+  fee.asset_id = input.asset_id;
+  fee.type = input.type;
+  fee.fixed = input.fixed;
+  fee.basis_points = static_cast<int>(input.basis_points);
+  auto stored = co_await store_.insert(fee);
+  if (!stored) {
+    // The asset was deleted for good in between.
+    if (stored.error().code == store::kPgForeignKeyViolation) {
+      co_return fail_with(FeeError::kUnknownAsset);
     }
-    co_return std::unexpected(rows.error());
+    co_return pass_on<FeeError>(stored.error());
   }
-  co_return from_row(rows->row(0));
+  co_return *stored;
 }
 
-asio::awaitable<Result<std::optional<Fee>>> FeeService::active_fee(Uuid asset_id, FeeType type) {
-  auto rows = co_await backend_.pg.query(
-      std::string("SELECT ") + kColumns +
-          " FROM fees WHERE asset_id = $1 AND type = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
-      asset_id, to_string(type));
-  if (!rows) co_return std::unexpected(rows.error());
-  if (rows->empty()) co_return std::optional<Fee>{};
-  co_return std::optional<Fee>{from_row(rows->row(0))};
+asio::awaitable<Outcome<std::optional<Fee>, FeeError>> FeeService::active_fee(Uuid asset_id,
+                                                                              FeeType type) {
+  auto found = co_await store_.newest(asset_id, type);
+  if (!found) co_return pass_on<FeeError>(found.error());
+  co_return *found;
+}
+
+asio::awaitable<Outcome<Paged<Fee>, FeeError>> FeeService::fees_of(Uuid asset_id,
+                                                                  const PageArgs& args) {
+  auto page = co_await store_.page(asset_id, args);
+  if (!page) co_return pass_on<FeeError>(page.error());
+  co_return std::move(*page);
 }
 
 }  // namespace rafiki::backend::fee

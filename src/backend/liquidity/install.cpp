@@ -137,12 +137,7 @@ void install(Backend& backend, const Mount& mount) {
 }
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
-  auto set = [&](std::string_view field, graphql::Resolver resolver) {
-    auto ok = schema.set_resolver(field, std::move(resolver));
-    if (!ok) throw std::logic_error(ok.error().message);
-  };
-
-  set("Mutation.depositAssetLiquidity",
+  set_resolver(schema, "Mutation.depositAssetLiquidity",
       idempotent(backend, "depositAssetLiquidity",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const json::object& input = input_argument(info);
@@ -158,7 +153,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return success();
                  }));
 
-  set("Mutation.createAssetLiquidityWithdrawal",
+  set_resolver(schema, "Mutation.createAssetLiquidityWithdrawal",
       idempotent(backend, "createAssetLiquidityWithdrawal",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const json::object& input = input_argument(info);
@@ -179,15 +174,15 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return success();
                  }));
 
-  set("Mutation.postLiquidityWithdrawal",
+  set_resolver(schema, "Mutation.postLiquidityWithdrawal",
       idempotent(backend, "postLiquidityWithdrawal", resolve_withdrawal(backend, true)));
-  set("Mutation.voidLiquidityWithdrawal",
+  set_resolver(schema, "Mutation.voidLiquidityWithdrawal",
       idempotent(backend, "voidLiquidityWithdrawal", resolve_withdrawal(backend, false)));
 
   // Posted and still-pending transfers of a ledger account, oldest first, up to `limit` on each
   // side. Upstream has no tenant check; here a tenant sees only its own accounts' transfers
   // (others', like unknown accounts, have none).
-  set("Query.accountingTransfers",
+  set_resolver(schema, "Query.accountingTransfers",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         const AdminContext& context = admin_context(info);
         const std::int64_t limit = info.int_argument("limit").value_or(kAccountingTransfersDefault);
@@ -224,7 +219,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         co_return json::value(std::move(out));
       });
 
-  set("Asset.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Asset.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     const json::object& parent = info.parent.as_object();
     auto id = uuid_member(parent, "id");
     auto owner = uuid_member(parent, "tenantId");

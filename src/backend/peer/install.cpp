@@ -144,14 +144,9 @@ void install(Backend& backend, const Mount& mount) {
 }
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
-  auto set = [&](std::string_view field, graphql::Resolver resolver) {
-    auto ok = schema.set_resolver(field, std::move(resolver));
-    if (!ok) throw std::logic_error(ok.error().message);
-  };
-
   // --- Queries ---------------------------------------------------------------------------
 
-  set("Query.peer", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.peer", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     const AdminContext& context = admin_context(info);
     auto id = Uuid::parse(info.string_argument("id").value_or(""));
     if (!id) co_return field_error(code::kNotFound, "unknown peer");
@@ -163,7 +158,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(peer_json(**peer));
   });
 
-  set("Query.peers", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.peers", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     PageQuery query;
     query.table = "peers";
     query.columns = std::string(kPeerColumns);
@@ -176,7 +171,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         [](const store::PgRow& row) { return peer_json(peer_from_row(row)); });
   });
 
-  set("Query.peerByAddressAndAsset",
+  set_resolver(schema, "Query.peerByAddressAndAsset",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         const AdminContext& context = admin_context(info);
         auto asset_id = Uuid::parse(info.string_argument("assetId").value_or(""));
@@ -190,7 +185,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
 
   // --- Peer fields -----------------------------------------------------------------------
 
-  set("Peer.asset", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Peer.asset", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     auto asset_id = uuid_member(info.parent.as_object(), "assetId");
     if (!asset_id) co_return field_error(code::kNotFound, "unknown asset");
     auto asset = co_await backend.assets->get_including_deleted(*asset_id);
@@ -199,7 +194,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(asset::AssetService::to_json(**asset));
   });
 
-  set("Peer.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Peer.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     const auto& parent = info.parent.as_object();
     auto id = uuid_member(parent, "id");
     auto tenant = uuid_member(parent, "tenantId");
@@ -212,11 +207,11 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return uint64_value(**balance);
   });
 
-  set("Peer.tenant", tenant::owner_tenant_resolver(backend));
+  set_resolver(schema, "Peer.tenant", tenant::owner_tenant_resolver(backend));
 
   // --- Mutations -------------------------------------------------------------------------
 
-  set("Mutation.createPeer",
+  set_resolver(schema, "Mutation.createPeer",
       idempotent(backend, "createPeer",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const AdminContext& context = admin_context(info);
@@ -245,7 +240,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return json::value(std::move(out));
                  }));
 
-  set("Mutation.updatePeer",
+  set_resolver(schema, "Mutation.updatePeer",
       idempotent(backend, "updatePeer",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const AdminContext& context = admin_context(info);
@@ -274,7 +269,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return json::value(std::move(out));
                  }));
 
-  set("Mutation.deletePeer",
+  set_resolver(schema, "Mutation.deletePeer",
       idempotent(backend, "deletePeer",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const AdminContext& context = admin_context(info);
@@ -289,7 +284,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return json::value(std::move(out));
                  }));
 
-  set("Mutation.depositPeerLiquidity",
+  set_resolver(schema, "Mutation.depositPeerLiquidity",
       idempotent(backend, "depositPeerLiquidity",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const AdminContext& context = admin_context(info);
@@ -309,7 +304,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return json::value(std::move(out));
                  }));
 
-  set("Mutation.createPeerLiquidityWithdrawal",
+  set_resolver(schema, "Mutation.createPeerLiquidityWithdrawal",
       idempotent(backend, "createPeerLiquidityWithdrawal",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const AdminContext& context = admin_context(info);
@@ -340,7 +335,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    co_return json::value(std::move(out));
                  }));
 
-  set("Mutation.createOrUpdatePeerByUrl",
+  set_resolver(schema, "Mutation.createOrUpdatePeerByUrl",
       idempotent(backend, "createOrUpdatePeerByUrl",
                  [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
                    const AdminContext& context = admin_context(info);

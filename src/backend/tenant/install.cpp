@@ -28,12 +28,7 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend);  //
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
   register_mutation_resolvers(schema, backend);
-  auto set = [&](std::string_view field, graphql::Resolver resolver) {
-    auto ok = schema.set_resolver(field, std::move(resolver));
-    if (!ok) throw std::logic_error(ok.error().message);
-  };
-
-  set("Query.whoami", [](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.whoami", [](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     const AdminContext& context = admin_context(info);
     json::object o;
     o["id"] = context.tenant_id.str();
@@ -41,7 +36,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(std::move(o));
   });
 
-  set("Query.tenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.tenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     const AdminContext& context = admin_context(info);
     auto id = Uuid::parse(info.string_argument("id").value_or(""));
     if (!id || (!context.is_operator && *id != context.tenant_id)) {
@@ -53,7 +48,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(TenantService::to_json(**tenant));
   });
 
-  set("Query.tenants", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.tenants", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     if (!admin_context(info).is_operator) {
       co_return field_error(code::kForbidden, "cannot get tenants page");
     }
@@ -65,7 +60,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                                           });
   });
 
-  set("Tenant.settings", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Tenant.settings", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     auto id = uuid_member(info.parent.as_object(), "id");
     if (!id) co_return json::value(json::array());
     auto settings = co_await backend.tenants->settings(*id);

@@ -351,12 +351,7 @@ json::array settings_json(const std::vector<Setting>& settings) {
 }  // namespace
 
 void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
-  auto set = [&](std::string_view field, graphql::Resolver resolver) {
-    auto ok = schema.set_resolver(field, std::move(resolver));
-    if (!ok) throw std::logic_error(ok.error().message);
-  };
-
-  set("Mutation.createTenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Mutation.createTenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     if (!admin_context(info).is_operator) co_return field_error(code::kForbidden, "permission denied");
     const json::object& input = input_argument(info);
     TenantService::NewTenant t;
@@ -388,7 +383,7 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(std::move(r));
   });
 
-  set("Mutation.updateTenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Mutation.updateTenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     const AdminContext& context = admin_context(info);
     const json::object& input = input_argument(info);
     auto id = uuid_member(input, "id");
@@ -419,7 +414,7 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(std::move(r));
   });
 
-  set("Mutation.deleteTenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Mutation.deleteTenant", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     if (!admin_context(info).is_operator) co_return field_error(code::kForbidden, "permission denied");
     auto id = Uuid::parse(info.string_argument("id").value_or(""));
     if (!id) co_return field_error(code::kNotFound, "failed to delete tenant");
@@ -436,7 +431,7 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(std::move(r));
   });
 
-  set("Mutation.createTenantSettings",
+  set_resolver(schema, "Mutation.createTenantSettings",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         const json::object& input = input_argument(info);
         auto written = co_await backend.tenants->upsert_settings(admin_context(info).tenant_id,

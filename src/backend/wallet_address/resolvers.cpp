@@ -95,16 +95,12 @@ asio::awaitable<Result<std::optional<WalletAddress>>> readable(Backend& backend,
 }  // namespace
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
-  auto set = [&](std::string_view field, graphql::Resolver resolver) {
-    auto ok = schema.set_resolver(field, std::move(resolver));
-    if (!ok) throw std::logic_error(ok.error().message);
-  };
   auto mutation = [&](std::string_view field, graphql::Resolver resolver) {
-    set("Mutation." + std::string(field),
+    set_resolver(schema, "Mutation." + std::string(field),
         idempotent(backend, std::string(field), std::move(resolver)));
   };
 
-  set("Query.walletAddress", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.walletAddress", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     auto found =
         co_await readable(backend, admin_context(info), info.string_argument("id").value_or(""));
     if (!found) co_return internal_error(found.error());
@@ -112,7 +108,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(node_json(**found));
   });
 
-  set("Query.walletAddressByUrl",
+  set_resolver(schema, "Query.walletAddressByUrl",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         auto found = co_await backend.wallet_addresses->get_by_url(
             std::string(info.string_argument("url").value_or("")));
@@ -123,7 +119,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         co_return json::value(node_json(**found));
       });
 
-  set("Query.walletAddresses", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.walletAddresses", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     PageQuery query;
     query.table = "wallet_addresses";
     if (auto tenant = list_tenant_scope(info)) {
@@ -135,7 +131,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         [](const store::PgRow& row) { return node_json(WalletAddressService::from_row(row)); });
   });
 
-  set("WalletAddress.asset", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "WalletAddress.asset", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     auto id = uuid_member(info.parent.as_object(), "assetId");
     if (!id) co_return field_error(code::kNotFound, "Asset not found");
     auto found = co_await backend.assets->get_including_deleted(*id);
@@ -144,7 +140,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(asset::AssetService::to_json(**found));
   });
 
-  set("WalletAddress.liquidity",
+  set_resolver(schema, "WalletAddress.liquidity",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         auto id = uuid_member(info.parent.as_object(), "id");
         if (!id) co_return json::value(nullptr);
@@ -154,7 +150,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         co_return uint64_value(**balance);
       });
 
-  set("WalletAddress.additionalProperties",
+  set_resolver(schema, "WalletAddress.additionalProperties",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         auto id = uuid_member(info.parent.as_object(), "id");
         if (!id) co_return json::value(json::array());
@@ -171,7 +167,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         co_return json::value(std::move(out));
       });
 
-  set("WalletAddress.walletAddressKeys",
+  set_resolver(schema, "WalletAddress.walletAddressKeys",
       [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
         auto id = uuid_member(info.parent.as_object(), "id");
         PageQuery query;
@@ -184,7 +180,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
             });
       });
 
-  set("WalletAddress.tenant", tenant::owner_tenant_resolver(backend));
+  set_resolver(schema, "WalletAddress.tenant", tenant::owner_tenant_resolver(backend));
 
   mutation("createWalletAddress",
            [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {

@@ -79,12 +79,7 @@ json::object connection_json(const EventPage& page) {
 }  // namespace
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
-  auto set = [&](std::string_view field, graphql::Resolver resolver) {
-    auto ok = schema.set_resolver(field, std::move(resolver));
-    if (!ok) throw std::logic_error(ok.error().message);
-  };
-
-  set("Query.webhookEvents", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+  set_resolver(schema, "Query.webhookEvents", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
     auto args = page_args(info);
     if (!args) co_return std::unexpected(args.error());
     ListQuery query;
@@ -109,7 +104,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     co_return json::value(connection_json(*page));
   });
 
-  set("WebhookEvent.tenant", tenant::owner_tenant_resolver(backend));
+  set_resolver(schema, "WebhookEvent.tenant", tenant::owner_tenant_resolver(backend));
 }
 
 }  // namespace rafiki::backend::webhook
