@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "backend/connector/stages.h"
+#include "base/assert.h"
 #include "ilp/error_codes.h"
 
 namespace rafiki::backend::connector {
@@ -8,7 +9,7 @@ namespace rafiki::backend::connector {
 AccountStage::AccountStage(AccountResolver& resolver) : resolver_(resolver) {}
 
 boost::asio::awaitable<void> AccountStage::handle(Context& ctx, Next next) {
-  if (!ctx.incoming) throw std::logic_error("account: no incoming account");
+  RAFIKI_ASSERT(ctx.incoming, "every packet has an incoming account");
   if (ctx.outgoing) {
     co_await next(ctx);
     co_return;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend/connector/stages.h"
+#include "base/assert.h"
 #include "ilp/error_codes.h"
 
 namespace rafiki::backend::connector {
@@ -55,9 +56,8 @@ std::vector<ledger::Transfer> make_legs(const Context& ctx, ledger::TransferKind
   };
   if (in.asset.ledger == out.asset.ledger) {
     legs.reserve(1);
-    if (ctx.source_amount != ctx.prepare.amount) {
-      throw std::runtime_error("balance: amounts differ on one ledger");
-    }
+    // On one ledger nothing converts: what leaves one account is what arrives at the other.
+    RAFIKI_ASSERT(ctx.source_amount == ctx.prepare.amount, "amounts differ on one ledger");
     leg(in.id, out.id, ctx.source_amount, in.asset.ledger);
   } else {
     legs.reserve(2);
@@ -215,7 +215,7 @@ static boost::asio::awaitable<void> create_legs(ledger::Ledger& ledger, const Co
 }
 
 boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
-  if (!ctx.incoming || !ctx.outgoing) throw std::logic_error("balance: accounts not resolved");
+  RAFIKI_ASSERT(ctx.incoming && ctx.outgoing, "the balance stage runs after the account stage");
   if (ctx.source_amount == 0 || ctx.unfulfillable) {
     co_await next(ctx);
     co_return;

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "backend/connector/stages.h"
+#include "base/assert.h"
 #include "ilp/error_codes.h"
 
 namespace rafiki::backend::connector {
@@ -13,7 +14,7 @@ boost::asio::awaitable<void> RateConversionStage::handle(Context& ctx, Next next
     co_await next(ctx);
     co_return;
   }
-  if (!ctx.incoming || !ctx.outgoing) throw std::logic_error("rate conversion: accounts not set");
+  RAFIKI_ASSERT(ctx.incoming && ctx.outgoing, "rate conversion runs after the account stage");
   rates::AssetRef source{ctx.incoming->asset.code, ctx.incoming->asset.scale};
   rates::AssetRef destination{ctx.outgoing->asset.code, ctx.outgoing->asset.scale};
   rates::RateTablePtr table;

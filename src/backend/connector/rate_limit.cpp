@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "backend/connector/stages.h"
+#include "base/assert.h"
 #include "ilp/error_codes.h"
 
 namespace rafiki::backend::connector {
@@ -18,7 +19,7 @@ RateLimitStage::RateLimitStage(RateLimitOptions options, MonotonicClock clock)
 }
 
 boost::asio::awaitable<void> RateLimitStage::handle(Context& ctx, Next next) {
-  if (!ctx.incoming) throw std::logic_error("rate limit: no incoming account");
+  RAFIKI_ASSERT(ctx.incoming, "every packet has an incoming account");
   if (!buckets_.take(ctx.incoming->id, 1, clock_())) {
     ctx.reject(ilp::kT05RateLimited, kRateLimitedMessage);
     co_return;

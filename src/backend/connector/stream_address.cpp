@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "backend/connector/stages.h"
+#include "base/assert.h"
 #include "ilp/stream/receiver.h"
 
 namespace rafiki::backend::connector {
@@ -38,7 +39,7 @@ SecretStreamReceivers::receiver(std::string_view tenant_id) {
 StreamAddressStage::StreamAddressStage(StreamReceivers& receivers) : receivers_(receivers) {}
 
 boost::asio::awaitable<void> StreamAddressStage::handle(Context& ctx, Next next) {
-  if (!ctx.incoming) throw std::logic_error("stream address: no incoming account");
+  RAFIKI_ASSERT(ctx.incoming, "every packet has an incoming account");
   auto receiver = co_await receivers_.receiver(ctx.incoming->tenant_id);
   if (!receiver) throw std::runtime_error("stream address: " + receiver.error().message);
   if (*receiver) {

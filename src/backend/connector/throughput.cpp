@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "backend/connector/stages.h"
+#include "base/assert.h"
 #include "ilp/error_codes.h"
 
 namespace rafiki::backend::connector {
@@ -24,7 +25,7 @@ std::string_view ThroughputStage::name() const {
 boost::asio::awaitable<void> ThroughputStage::handle(Context& ctx, Next next) {
   if (buckets_) {
     const auto& account = direction_ == Direction::kIncoming ? ctx.incoming : ctx.outgoing;
-    if (!account) throw std::logic_error("throughput: no account");
+    RAFIKI_ASSERT(account, "throughput runs after the account stage");
     if (!buckets_->take(account->id, ctx.prepare.amount, clock_())) {
       ctx.reject(ilp::kT04InsufficientLiquidity, kThroughputMessage);
       co_return;
