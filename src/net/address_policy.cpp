@@ -1,9 +1,12 @@
 #include "net/address_policy.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <arpa/inet.h>
+
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <string>
@@ -109,6 +112,16 @@ std::optional<AddressClass> literal_host_class(std::string_view url) {
       return classify_address(parsed->host_ipv4_address().to_string());
     case boost::urls::host_type::ipv6:
       return classify_address(parsed->host_ipv6_address().to_string());
+    case boost::urls::host_type::name: {
+      // The numeric forms getaddrinfo reads without DNS ("127.1", "2130706433", "0x7f.1",
+      // "0177.0.0.1"): the connection goes to the address they spell.
+      const std::string name = parsed->host_name();
+      in_addr v4{};
+      if (name.empty() || ::inet_aton(name.c_str(), &v4) == 0) return std::nullopt;
+      std::uint8_t raw[4];
+      std::memcpy(raw, &v4.s_addr, sizeof raw);  // network order
+      return classify_ipv4(raw);
+    }
     default:
       return std::nullopt;
   }

@@ -37,7 +37,9 @@ AddressClass classify_ipv4(const std::uint8_t (&bytes)[4]);
 AddressClass classify_ipv6(const std::uint8_t (&bytes)[16]);
 
 // The class of `url`'s host when it is an IP literal ("http://10.0.0.1:80/", "http://[::1]/");
-// nullopt for a host name, or for text that is not an absolute URL. This is a convenience
+// also for a host written in a numeric form getaddrinfo reads without DNS ("127.1",
+// "2130706433", "0x7f.1", "0177.0.0.1"); nullopt for a host name, or for text that is not an
+// absolute URL. This is a convenience
 // for refusing a URL when it is set; the check at connection time is the one that counts.
 std::optional<AddressClass> literal_host_class(std::string_view url);
 
