@@ -285,6 +285,24 @@ TEST_F(ServerLimitsTest, CountsAnIpv4MappedClientOfADualStackListenerAsItsIpv4Ad
   EXPECT_EQ(get(second).result_int(), 200);
 }
 
+// An IPv6 client is not one address but at least a /64 (one host can use any of its 2^64
+// addresses): counting per address would let one host open kConnectionsPerClientMax
+// connections from each of as many addresses as it likes and take the whole listener. ::1 and
+// ::2 are in one /64.
+TEST_F(ServerLimitsTest, CountsAnIpv6ClientByItsSlash64) {
+  ServerLimits limits;
+  limits.idle_timeout = 60s;
+  if (!start(limits, "::1")) GTEST_SKIP() << "no IPv6 loopback here";
+  tcp::socket s(client_io_);
+  s.connect(tcp::endpoint(asio::ip::make_address("::1"), port_));
+  EXPECT_EQ(get(s).result_int(), 200);
+  EXPECT_EQ(server_->client_usage("::1").connections, 1u);
+  EXPECT_EQ(server_->client_usage("::2").connections, 1u);
+  EXPECT_EQ(server_->client_usage("::ffff:ffff:ffff:ffff").connections, 1u);
+  EXPECT_EQ(server_->client_usage("0:0:0:1::1").connections, 0u);  // another /64
+  EXPECT_EQ(server_->client_usage("2001:db8::1").connections, 0u);
+}
+
 TEST_F(ServerLimitsTest, HoldsSlowUploadsOfOneAddressWithinItsBudgetAndServesOthers) {
   ServerLimits limits;
   limits.body_bytes_max = 64 * 1024;
