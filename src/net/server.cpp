@@ -16,6 +16,7 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
@@ -71,11 +72,16 @@ std::string_view clean_header_value(std::string_view v, std::string& scratch) {
   return scratch;
 }
 
-// The address a client is counted under: an IPv4-mapped IPv6 address is the IPv4 client.
+// The address a client is counted under: an IPv4-mapped IPv6 address is the IPv4 client; any
+// other IPv6 address counts as its /64 (one host may use every address of its /64, so one
+// client per address would let it take the whole listener).
 asio::ip::address client_key(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  return a;
+  if (!a.is_v6()) return a;
+  const auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+  auto bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes);
 }
 
 std::string raw_error_response(int status, std::string_view description) {

@@ -24,7 +24,8 @@
 namespace rafiki::net {
 
 // Bounds of one listener. Per-client bounds count by remote IP address (an IPv4-mapped IPv6
-// address counts as the IPv4 address; loopback addresses are clients like any other). Behind a
+// address counts as the IPv4 address, any other IPv6 address as its /64; loopback addresses
+// are clients like any other). Behind a
 // load balancer or reverse proxy every request comes from the proxy's address: raise the
 // per-client bounds to the listener's (HTTP_CONNECTIONS_PER_CLIENT_MAX,
 // HTTP_REQUEST_BYTES_PER_CLIENT_MAX; docs/configuration.md).
