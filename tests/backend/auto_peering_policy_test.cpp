@@ -24,11 +24,12 @@ Uuid make_operator_asset(AdminHarness& h) {
 // metadata address (or, without TENANT_OUTBOUND_ALLOW_PRIVATE, a loopback or private one) must
 // not become the endpoint of a peer we send packets to.
 //
-// Open: refusing literal addresses here is not enough (a host name resolving to 169.254.169.254
-// passes), and the connector picks the policy from the peer's tenant, the operator, so the
-// endpoint gets AddressPolicy::kAny at connection time. A peer created by auto-peering needs to
-// carry the tenants' policy (a stored mark, or auto-peering restricted to public endpoints).
-TEST(AutoPeeringPolicy, DISABLED_AStrangersEndpointMayNotReachForbiddenAddresses) {
+// Literal addresses are refused when the request arrives. Still open: a host name resolving to
+// 169.254.169.254 passes, and the connector picks the policy from the peer's tenant, the
+// operator, so the endpoint gets AddressPolicy::kAny at connection time. A peer created by
+// auto-peering needs to carry the tenants' policy (a stored mark, or auto-peering restricted to
+// public endpoints).
+TEST(AutoPeeringPolicy, AStrangersLiteralEndpointMayNotReachForbiddenAddresses) {
   AdminHarness h;
   make_operator_asset(h);
   int n = 0;

@@ -1237,7 +1237,7 @@ TEST(PeerAutoPeering, MapsEveryFailure) {
 json::object peering_request(const std::string& address, const std::string& token,
                              const std::string& code = "USD", int scale = 2) {
   return {{"staticIlpAddress", address},
-          {"ilpConnectorUrl", "http://127.0.0.1:4002"},
+          {"ilpConnectorUrl", "http://other-bank.example:4002"},
           {"asset", {{"code", code}, {"scale", scale}}},
           {"httpToken", token},
           {"maxPacketAmount", 5000},
@@ -1270,7 +1270,7 @@ TEST(PeerAutoPeeringServer, PeersTheOperatorWithTheSenderAndRenewsOnTheSecondReq
   EXPECT_EQ(shown.at("staticIlpAddress").as_string(), "test.other-bank");
   EXPECT_EQ(shown.at("asset").at("id").as_string(), usd.str());
   EXPECT_EQ(shown.at("tenant").at("id").as_string(), kOperatorTenantId);
-  EXPECT_EQ(shown.at("http").at("outgoing").at("endpoint").as_string(), "http://127.0.0.1:4002");
+  EXPECT_EQ(shown.at("http").at("outgoing").at("endpoint").as_string(), "http://other-bank.example:4002");
   EXPECT_EQ(shown.at("http").at("outgoing").at("authToken").as_string(), our_token);
   EXPECT_EQ(shown.at("maxPacketAmount").as_string(), "5000");
   EXPECT_EQ(shown.at("name").as_string(), "Other Bank");

@@ -35,7 +35,14 @@ net::AddressPolicy OutboundPolicy::for_owner(std::string_view owner) const {
 }
 
 Result<void> OutboundPolicy::check_url(const Uuid& owner, std::string_view url) const {
-  const net::AddressPolicy policy = for_owner(owner);
+  return check_with(for_owner(owner), url);
+}
+
+Result<void> OutboundPolicy::check_tenants_url(std::string_view url) const {
+  return check_with(tenants(), url);
+}
+
+Result<void> OutboundPolicy::check_with(net::AddressPolicy policy, std::string_view url) const {
   auto host = net::literal_host_class(url);
   if (!host || net::address_allowed(policy, *host)) return {};
   return fail(std::string(kErrorForbiddenUrl),

@@ -43,8 +43,12 @@ class OutboundPolicy {
   // the owner's policy forbids (a message saying which range). Host names pass: where they
   // resolve is checked when connecting.
   Result<void> check_url(const Uuid& owner, std::string_view url) const;
+  // The same under the tenants' policy whoever owns the URL (a stranger's, e.g. auto-peering's).
+  Result<void> check_tenants_url(std::string_view url) const;
 
  private:
+  Result<void> check_with(net::AddressPolicy policy, std::string_view url) const;
+
   bool restricted_ = false;
   Uuid operator_tenant_id_;
   bool tenants_allow_private_ = false;

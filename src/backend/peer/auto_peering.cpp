@@ -113,6 +113,13 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
   if (!is_valid_ilp_address(address) || !is_valid_http_endpoint(endpoint)) {
     co_return invalid_configuration;
   }
+  // A stranger's endpoint is no more trusted than a tenant's: a literal link-local, metadata,
+  // reserved (or, without TENANT_OUTBOUND_ALLOW_PRIVATE, loopback or private) address is refused.
+  // A host name is not checked here (the peer is the operator's, so its connections are not
+  // restricted): auto-peering stays for testnets.
+  if (auto allowed = backend_.outbound.check_tenants_url(endpoint); !allowed) {
+    co_return invalid_configuration;
+  }
   if (token.empty() || token.size() > kTokenBytesMax) co_return invalid_request;
   std::optional<money::u128> max_packet_amount;
   if (const json::value* max = o.if_contains("maxPacketAmount"); max && !max->is_null()) {
