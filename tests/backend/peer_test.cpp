@@ -454,6 +454,18 @@ TEST(PeerUpdate, ChangesOnlyWhatIsGiven) {
   EXPECT_EQ((*new_lookup)->id.str(), id);
   // The stored row matches what was answered.
   EXPECT_EQ(json::serialize(data_of(h.gql(kGet, {{"id", id}}), "peer")), json::serialize(updated));
+
+  // An explicit null clears a nullable field (a client can lift the packet limit), each on its
+  // own; an absent one stays.
+  json::object lift = {{"id", id}, {"maxPacketAmount", nullptr}};
+  auto lifted = data_of(h.gql(kUpdate, {{"input", lift}}), "updatePeer").at("peer");
+  EXPECT_TRUE(lifted.at("maxPacketAmount").is_null());
+  EXPECT_EQ(lifted.at("liquidityThreshold").as_string(), "3");
+  json::object no_threshold = {{"id", id}, {"liquidityThreshold", nullptr}};
+  auto cleared = data_of(h.gql(kUpdate, {{"input", no_threshold}}), "updatePeer").at("peer");
+  EXPECT_TRUE(cleared.at("maxPacketAmount").is_null());
+  EXPECT_TRUE(cleared.at("liquidityThreshold").is_null());
+  EXPECT_EQ(json::serialize(data_of(h.gql(kGet, {{"id", id}}), "peer")), json::serialize(cleared));
 }
 
 TEST(PeerUpdate, ErrorsAndTenancy) {

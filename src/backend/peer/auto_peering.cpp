@@ -61,8 +61,9 @@ asio::awaitable<Result<Peer>> PeerService::create_or_renew(CreatePeer create, bo
   update.incoming_tokens = create.incoming_tokens;
   update.outgoing_token = create.outgoing_token;
   update.outgoing_endpoint = create.outgoing_endpoint;
-  update.max_packet_amount = create.max_packet_amount;
-  update.liquidity_threshold = create.liquidity_threshold;
+  // A renewal changes what the request names and leaves the rest.
+  if (create.max_packet_amount) update.max_packet_amount = create.max_packet_amount;
+  if (create.liquidity_threshold) update.liquidity_threshold = create.liquidity_threshold;
   update.name = create.name;
   const Uuid asset_id = create.asset_id;
   const std::string address = create.static_ilp_address;

@@ -259,8 +259,8 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                    update.incoming_tokens = std::move(http.incoming_tokens);
                    update.outgoing_token = std::move(http.outgoing_token);
                    update.outgoing_endpoint = std::move(http.outgoing_endpoint);
-                   update.max_packet_amount = uint64_member(input, "maxPacketAmount");
-                   update.liquidity_threshold = uint64_member(input, "liquidityThreshold");
+                   update.max_packet_amount = uint64_patch(input, "maxPacketAmount");
+                   update.liquidity_threshold = uint64_patch(input, "liquidityThreshold");
                    update.name = opt_string(input, "name");
                    auto peer = co_await backend.peers->update(std::move(update));
                    if (!peer) co_return peer_error(peer.error());

@@ -88,8 +88,9 @@ struct UpdatePeer {
   std::optional<std::vector<std::string>> incoming_tokens;  // replaces all incoming tokens
   std::optional<std::string> outgoing_token;                // with outgoing_endpoint
   std::optional<std::string> outgoing_endpoint;
-  std::optional<money::u128> max_packet_amount;
-  std::optional<money::u128> liquidity_threshold;
+  // Absent: unchanged; null: cleared (no packet limit / no threshold); a value: set.
+  std::optional<std::optional<money::u128>> max_packet_amount;
+  std::optional<std::optional<money::u128>> liquidity_threshold;
   std::optional<std::string> name;
 };
 

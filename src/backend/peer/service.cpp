@@ -381,8 +381,8 @@ asio::awaitable<Result<Peer>> PeerService::update(UpdatePeer input) {
         }
         if (input.outgoing_token) peer.outgoing_token = *input.outgoing_token;
         if (input.outgoing_endpoint) peer.outgoing_endpoint = *input.outgoing_endpoint;
-        if (input.max_packet_amount) peer.max_packet_amount = input.max_packet_amount;
-        if (input.liquidity_threshold) peer.liquidity_threshold = input.liquidity_threshold;
+        if (input.max_packet_amount) peer.max_packet_amount = *input.max_packet_amount;
+        if (input.liquidity_threshold) peer.liquidity_threshold = *input.liquidity_threshold;
         if (input.name) peer.name = input.name;
         if (auto ok = validate(peer, input.incoming_tokens ? &*input.incoming_tokens : nullptr);
             !ok) {
