@@ -321,10 +321,6 @@ std::optional<std::string> opt_string(const json::object& o, std::string_view na
 }
 
 // A present member as Some(value or null), an absent one as nullopt.
-std::optional<std::optional<std::string>> patch_member(const json::object& o, std::string_view name) {
-  if (!has_member(o, name)) return std::nullopt;
-  return opt_string(o, name);
-}
 
 std::unexpected<graphql::FieldError> settings_error(const Error& e) {
   if (e.code == kTenantErrorInvalidSetting || e.code == kTenantErrorOperatorSecret) {
@@ -395,11 +391,11 @@ void register_mutation_resolvers(graphql::Schema& schema, Backend& backend) {
     }
     TenantService::TenantPatch patch;
     patch.id = *id;
-    patch.email = patch_member(input, "email");
-    patch.api_secret = patch_member(input, "apiSecret");
-    patch.idp_consent_url = patch_member(input, "idpConsentUrl");
-    patch.idp_secret = patch_member(input, "idpSecret");
-    patch.public_name = patch_member(input, "publicName");
+    patch.email = string_patch(input, "email");
+    patch.api_secret = string_patch(input, "apiSecret");
+    patch.idp_consent_url = string_patch(input, "idpConsentUrl");
+    patch.idp_secret = string_patch(input, "idpSecret");
+    patch.public_name = string_patch(input, "publicName");
     auto updated = co_await backend.tenants->update(std::move(patch));
     if (!updated) {
       if (updated.error().code == kTenantErrorInvalidSetting ||

@@ -213,10 +213,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         WalletAddressPatch patch;
         patch.id = *id;
         patch.tenant_id = admin_context(info).tenant_id;
-        if (has_member(input, "publicName")) {
-          auto name = string_member(input, "publicName");
-          patch.public_name = name ? std::optional<std::string>(std::string(*name)) : std::nullopt;
-        }
+        patch.public_name = string_patch(input, "publicName");
         if (auto status = string_member(input, "status")) patch.active = *status == "ACTIVE";
         if (const auto* props = input.if_contains("additionalProperties");
             props && !props->is_null()) {
