@@ -1,5 +1,7 @@
 // rafiki: one binary, one subcommand per service.
 //   rafiki backend | auth | frontend | all | migrate | admin | webhook-secret | version | --help
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -235,7 +237,22 @@ int webhook_secret_command() {
 
 }  // namespace
 
+namespace {
+
+// A server holds a descriptor per connection, and the default soft limit (1024 under systemd)
+// is far below ServerLimits::kConnectionsMax: take the hard limit. A failure leaves the limit as
+// it was (the accept loop then pauses when descriptors run out).
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  raise_descriptor_limit();
   std::string_view command = argc > 1 ? argv[1] : "";
   if (command == "admin") {
     if (argc < 3 || argc > 4) {

@@ -180,6 +180,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       if (ec) {
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) break;
         spdlog::warn("{}: accept failed: {}", name, ec.message());
+        // Out of descriptors (or kernel memory): accepting again at once would spin. Pause,
+        // so connections closing meanwhile free descriptors for the database and peers too.
+        if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory) {
+          asio::steady_timer pause(io, ServerLimits::kAcceptPauseOnExhaustion);
+          co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);

@@ -51,6 +51,9 @@ struct ServerLimits {
   // (docs/architecture.md, "Limits"). Eight addresses at their cap fill it.
   static constexpr std::size_t kRequestBytesMax = 128 * 1024 * 1024;
   static constexpr std::chrono::milliseconds kShutdownGrace{10'000};
+  // How long accepting pauses when the process is out of descriptors (EMFILE/ENFILE) or kernel
+  // buffers, instead of retrying at once in a spin.
+  static constexpr std::chrono::milliseconds kAcceptPauseOnExhaustion{100};
 
   std::size_t body_bytes_max = kBodyBytesMax;
   std::size_t header_bytes_max = kHeaderBytesMax;
