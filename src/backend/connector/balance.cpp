@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -103,8 +104,9 @@ BalanceStage::BalanceStage(ledger::Ledger ledger, BalanceHooks& hooks, BalanceOp
     : ledger_(std::move(ledger)), hooks_(hooks), options_(options), clock_(clock) {}
 
 // Posts (post = true) or voids the pending legs once. nullopt: the outcome is unknown (the
-// ledger was unavailable; the same ids make a retry safe: an applied one answers `exists`);
-// otherwise whether they are resolved, with `refusal` naming a ledger refusal.
+// ledger was unavailable; a retry is safe: an applied attempt makes the next one answer
+// "already posted/voided"); otherwise whether they are resolved, with `refusal` naming a ledger
+// refusal.
 static boost::asio::awaitable<std::optional<bool>> resolve_once(
     ledger::Ledger& ledger, const std::vector<ledger::Transfer>& legs, bool post,
     std::string& refusal) {
@@ -163,13 +165,14 @@ static boost::asio::awaitable<bool> post_pending(ledger::Ledger& ledger,
                                                  std::string& refusal) {
   const auto deadline = std::chrono::steady_clock::now() + window;
   auto backoff = BalanceOptions::kPostRetryBackoffFirst;
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  std::optional<boost::asio::steady_timer> timer;  // only when a retry is needed
   for (;;) {
     auto done = co_await resolve_once(ledger, legs, true, refusal);
     if (done) co_return *done;
     if (std::chrono::steady_clock::now() + backoff > deadline) co_return false;
-    timer.expires_after(backoff);
-    co_await timer.async_wait(boost::asio::use_awaitable);
+    if (!timer) timer.emplace(co_await boost::asio::this_coro::executor);
+    timer->expires_after(backoff);
+    co_await timer->async_wait(boost::asio::use_awaitable);
     backoff = std::min(backoff * 2, BalanceOptions::kPostRetryBackoffMax);
   }
 }
@@ -228,7 +231,8 @@ boost::asio::awaitable<void> BalanceStage::handle(Context& ctx, Next next) {
     // never counts money that was not credited); a receiver that fulfills without calling it
     // gets the credit afterwards.
     auto legs = make_legs(ctx, ledger::TransferKind::kSinglePhase, 0);
-    ctx.credit_local = [this, &ctx, legs]() -> boost::asio::awaitable<void> {
+    // `legs` lives in this frame until credit_local is reset after `next`: borrowed, not copied.
+    ctx.credit_local = [this, &ctx, &legs]() -> boost::asio::awaitable<void> {
       if (ctx.credited) co_return;
       // Past its expiry the sender's side has rejected the packet: crediting it now would take
       // money from the incoming peer for a payment it counts as failed.
