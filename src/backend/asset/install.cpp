@@ -39,9 +39,7 @@ json::value asset_response(const Asset& asset) {
 
 }  // namespace
 
-void install(Backend& backend, const Mount&) {
-  backend.assets = std::make_shared<AssetService>(backend);
-}
+void install(Backend&, const Mount&) {}
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
   set_resolver(schema, "Query.asset", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {

@@ -2,9 +2,19 @@
 
 #include <utility>
 
+#include "backend/asset/service.h"
+#include "backend/fee/service.h"
+#include "backend/liquidity/service.h"
+#include "backend/peer/service.h"
+#include "backend/tenant/service.h"
+#include "backend/wallet_address/service.h"
+#include "backend/webhook/service.h"
+
 namespace rafiki::backend {
 
-Backend::Backend(Config config_in, boost::asio::any_io_executor executor_in, store::PgPool pg_in,
+namespace asio = boost::asio;
+
+Backend::Backend(Config config_in, asio::any_io_executor executor_in, store::PgPool pg_in,
                  std::shared_ptr<store::KeyValue> kv_in)
     : config(std::move(config_in)),
       executor(std::move(executor_in)),
@@ -12,6 +22,39 @@ Backend::Backend(Config config_in, boost::asio::any_io_executor executor_in, sto
       kv(std::move(kv_in)),
       ledger(executor, pg),
       http(executor),
-      outbound(OutboundPolicy::from_config(config)) {}
+      outbound(OutboundPolicy::from_config(config)) {
+  build_services();
+}
+
+Backend::~Backend() = default;
+
+// Every domain's service, in the domain order (docs/architecture.md, "Dependencies"): each one
+// is given the services it uses, which are built before it.
+void Backend::build_services() {
+  tenants = std::make_shared<tenant::TenantService>(*this);
+  webhooks = std::make_shared<webhook::WebhookService>(webhook::WebhookSettings::from_config(config),
+                                                       pg, http);
+  webhooks->set_tenant_settings_lookup(
+      [this](Uuid tenant_id)
+          -> asio::awaitable<Result<std::vector<std::pair<std::string, std::string>>>> {
+        std::vector<std::pair<std::string, std::string>> out;
+        auto settings = co_await tenants->settings(tenant_id);
+        if (!settings) co_return std::unexpected(std::move(settings.error()));
+        for (auto& s : *settings) out.emplace_back(std::move(s.key), std::move(s.value));
+        co_return out;
+      });
+  webhooks->set_tenant_secret_lookup(
+      [this](Uuid tenant_id) -> asio::awaitable<Result<std::optional<std::string>>> {
+        auto credentials = co_await tenants->credentials(tenant_id);
+        if (!credentials) co_return std::unexpected(std::move(credentials.error()));
+        if (!*credentials) co_return std::optional<std::string>{};
+        co_return std::move((*credentials)->api_secret);
+      });
+  assets = std::make_shared<asset::AssetService>(*this);
+  fees = std::make_shared<fee::FeeService>(fee::FeeStore(pg), *assets);
+  liquidity = std::make_shared<liquidity::LiquidityService>(*this);
+  peers = std::make_shared<peer::PeerService>(*this);
+  wallet_addresses = std::make_shared<wallet_address::WalletAddressService>(*this);
+}
 
 }  // namespace rafiki::backend

@@ -1,7 +1,9 @@
 // The backend's shared state: configuration, the engines (PostgreSQL pool, key-value store,
-// ledger, HTTP client) and one service object per domain. Domains reach each other through
-// these service pointers at call time (never through another domain's store), so the order in
-// which domains are installed does not matter. Built once at start-up (app.cpp) or by a test.
+// ledger, HTTP client) and one service object per domain, all built here by the constructor in
+// the domain order (backend.cpp): a service is handed the services it uses, which are built
+// before it. Domains reach each other through services, never through another domain's store.
+// Built once at start-up (app.cpp) or by a test; install_domains() then attaches routes and
+// workers.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -42,6 +44,9 @@ class WebhookService;
 struct Backend {
   Backend(Config config, boost::asio::any_io_executor executor, store::PgPool pg,
           std::shared_ptr<store::KeyValue> kv);
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
 
   Config config;
   boost::asio::any_io_executor executor;
@@ -52,14 +57,17 @@ struct Backend {
   // Where URLs owned by tenants may lead (TENANT_OUTBOUND_ALLOW_PRIVATE).
   OutboundPolicy outbound;
 
-  // Filled in by each domain's install().
+  // Built by the constructor, in this order.
   std::shared_ptr<tenant::TenantService> tenants;
+  std::shared_ptr<webhook::WebhookService> webhooks;
   std::shared_ptr<asset::AssetService> assets;
   std::shared_ptr<fee::FeeService> fees;
+  std::shared_ptr<liquidity::LiquidityService> liquidity;
   std::shared_ptr<peer::PeerService> peers;
   std::shared_ptr<wallet_address::WalletAddressService> wallet_addresses;
-  std::shared_ptr<liquidity::LiquidityService> liquidity;
-  std::shared_ptr<webhook::WebhookService> webhooks;
+
+ private:
+  void build_services();
 };
 
 }  // namespace rafiki::backend

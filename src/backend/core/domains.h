@@ -1,5 +1,5 @@
-// The entry points every backend domain folder provides (in its install.cpp): install() creates
-// the domain's service in the Backend and attaches its HTTP routes and background workers;
+// The entry points every backend domain folder provides (in its install.cpp): install() attaches
+// the domain's HTTP routes and background workers to its service (built by Backend);
 // register_resolvers() attaches its Admin GraphQL resolvers. app.cpp and the tests call them for
 // every domain, in the order listed here.
 #pragma once

@@ -1,13 +1,11 @@
-// Wiring of the fee domain (backend/core/domains.h): its service over its store and the asset
-// service. Fees have no HTTP routes or workers.
+// Wiring of the fee domain (backend/core/domains.h). Its service is built with the others by
+// Backend (core/backend.cpp); fees have no HTTP routes or workers, so there is nothing to attach.
 #include "backend/core/backend.h"
 #include "backend/core/domains.h"
 #include "backend/fee/service.h"
 
 namespace rafiki::backend::fee {
 
-void install(Backend& backend, const Mount&) {
-  backend.fees = std::make_shared<FeeService>(FeeStore(backend.pg), *backend.assets);
-}
+void install(Backend&, const Mount&) {}
 
 }  // namespace rafiki::backend::fee

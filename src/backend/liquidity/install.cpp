@@ -122,7 +122,6 @@ json::object transfer_json(const store::PgRow& row) {
 }  // namespace
 
 void install(Backend& backend, const Mount& mount) {
-  backend.liquidity = std::make_shared<LiquidityService>(backend);
   if (mount.runtime) {
     mount.runtime->on_startup("ledger expiry sweeper", [&backend]() -> asio::awaitable<Result<void>> {
       asio::co_spawn(backend.executor, backend.ledger.run_sweeper(kExpirySweepInterval),

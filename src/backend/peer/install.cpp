@@ -125,7 +125,6 @@ HttpInput http_input(const json::object& input) {
 }  // namespace
 
 void install(Backend& backend, const Mount& mount) {
-  backend.peers = std::make_shared<PeerService>(backend);
   if (mount.auto_peering) {
     mount.auto_peering->post("/", [&backend](net::Request& request) -> asio::awaitable<net::Response> {
       PeerService::PeeringAnswer answer = co_await backend.peers->accept_peering(request.body);

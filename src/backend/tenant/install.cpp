@@ -16,7 +16,6 @@ using graphql::FieldResult;
 using graphql::ResolveInfo;
 
 void install(Backend& backend, const Mount& mount) {
-  backend.tenants = std::make_shared<TenantService>(backend);
   if (mount.runtime) {
     mount.runtime->on_startup("operator tenant", [&backend]() -> asio::awaitable<Result<void>> {
       co_return co_await backend.tenants->bootstrap_operator();

@@ -12,7 +12,6 @@ namespace rafiki::backend::wallet_address {
 namespace asio = boost::asio;
 
 void install(Backend& backend, const Mount& mount) {
-  backend.wallet_addresses = std::make_shared<WalletAddressService>(backend);
   if (mount.open_payments) mount.open_payments->fallback(document_handler(backend));
   if (mount.runtime) {
     mount.runtime->on_startup("wallet address cache",
