@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,3 +33,17 @@ struct Uuid {
 bool is_uuid(std::string_view text);
 
 }  // namespace rafiki
+
+// Hash maps keyed by Uuid. Both halves are mixed: v7 ids share their leading timestamp bytes.
+template <>
+struct std::hash<rafiki::Uuid> {
+  std::size_t operator()(const rafiki::Uuid& id) const noexcept {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    for (int i = 0; i < 8; ++i) {
+      a = (a << 8) | id.bytes[static_cast<std::size_t>(i)];
+      b = (b << 8) | id.bytes[static_cast<std::size_t>(i + 8)];
+    }
+    return static_cast<std::size_t>(a ^ (b * 0x9e3779b97f4a7c15ULL));
+  }
+};

@@ -92,33 +92,50 @@ std::optional<std::string_view> bearer_token(const net::Headers& headers) {
   return token;
 }
 
+namespace http_server {
+
+std::expected<std::string_view, net::Response> token_of(const net::Request& request) {
+  auto token = bearer_token(request.headers);
+  if (!token) {
+    return std::unexpected(
+        net::Response::text(401, "Bearer token required in Authorization header"));
+  }
+  return *token;
+}
+
+net::Response lookup_failed() {
+  return net::Response::text(503, "Service Unavailable - the token could not be checked");
+}
+
+net::Response unknown_token() {
+  return net::Response::text(401, "Access Denied - Invalid Token");
+}
+
+std::expected<Prepare, net::Response> prepare_of(const net::Request& request) {
+  auto content_type = request.headers.get("Content-Type");
+  if (!content_type || !net::iequals(media_type(*content_type), kOctetStream)) {
+    return std::unexpected(
+        net::Response::text(400, "Expected Content-Type of application/octet-stream"));
+  }
+  auto prepare = decode_prepare(as_bytes(request.body));
+  if (!prepare) {
+    return std::unexpected(
+        net::Response::text(400, "Invalid ILP Prepare: " + prepare.error().message));
+  }
+  return *prepare;
+}
+
+net::Response answer(ByteView reply) {
+  if (!decode_reply(reply)) {
+    return net::Response::text(500, "the application's reply is not a Fulfill or Reject");
+  }
+  return octet_stream(reply);
+}
+
+}  // namespace http_server
+
 net::Handler make_http_handler(TokenLookup lookup, PrepareHandler handler) {
-  return [lookup = std::move(lookup), handler = std::move(handler)](
-             net::Request& request) -> boost::asio::awaitable<net::Response> {
-    auto token = bearer_token(request.headers);
-    if (!token) co_return net::Response::text(401, "Bearer token required in Authorization header");
-    TokenLookupResult found = co_await lookup(std::string(*token));
-    if (!found) {
-      co_return net::Response::text(503, "Service Unavailable - the token could not be checked");
-    }
-    std::optional<std::string>& account = *found;
-    if (!account) co_return net::Response::text(401, "Access Denied - Invalid Token");
-    auto content_type = request.headers.get("Content-Type");
-    if (!content_type || !net::iequals(media_type(*content_type), kOctetStream))
-      co_return net::Response::text(400, "Expected Content-Type of application/octet-stream");
-    ByteView packet = as_bytes(request.body);
-    auto prepare = decode_prepare(packet);
-    if (!prepare)
-      co_return net::Response::text(400, "Invalid ILP Prepare: " + prepare.error().message);
-    IncomingPrepare incoming;
-    incoming.account = std::move(*account);
-    incoming.packet = packet;
-    incoming.prepare = *prepare;
-    Bytes reply = co_await handler(incoming);
-    if (!decode_reply(reply))
-      co_return net::Response::text(500, "the application's reply is not a Fulfill or Reject");
-    co_return octet_stream(reply);
-  };
+  return make_http_handler_for<std::string>(std::move(lookup), std::move(handler));
 }
 
 }  // namespace rafiki::ilp

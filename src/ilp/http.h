@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -67,23 +68,44 @@ Bytes reject_for_send_error(const Error& error, std::string_view own_address);
 // scheme "Bearer" in any case. nullopt otherwise.
 std::optional<std::string_view> bearer_token(const net::Headers& headers);
 
-// A Prepare that came in over HTTP, for the application. `packet` is the encoded Prepare and
-// `prepare` its decoded view; both borrow from the HTTP request and live until the handler's
-// coroutine finishes.
-struct IncomingPrepare {
-  std::string account;  // what the token lookup returned
+// A Prepare that came in over HTTP, for the application. `account` is what the token lookup
+// returned; `packet` is the encoded Prepare and `prepare` its decoded view; both borrow from the
+// HTTP request and live until the handler's coroutine finishes.
+template <class Account>
+struct IncomingPrepareFor {
+  Account account;
   ByteView packet;
   Prepare prepare;
 };
+using IncomingPrepare = IncomingPrepareFor<std::string>;
 
-// Returns the account (e.g. the peer id) a bearer token belongs to, nullopt when no account
-// has it, or an error when it could not be found out (e.g. the database failed): the request is
-// then answered 503, not 401, so the peer retries instead of doubting its token. Compare tokens
-// in constant time where they are secrets.
-using TokenLookupResult = Result<std::optional<std::string>>;
-using TokenLookup = std::function<boost::asio::awaitable<TokenLookupResult>(std::string token)>;
+// Returns the account (e.g. the peer) a bearer token belongs to, nullopt when no account has it,
+// or an error when it could not be found out (e.g. the database failed): the request is then
+// answered 503, not 401, so the peer retries instead of doubting its token. Compare tokens in
+// constant time where they are secrets.
+template <class Account>
+using AccountLookup =
+    std::function<boost::asio::awaitable<Result<std::optional<Account>>>(std::string token)>;
 // Handles a Prepare; returns an encoded Fulfill or Reject.
-using PrepareHandler = std::function<boost::asio::awaitable<Bytes>(const IncomingPrepare&)>;
+template <class Account>
+using PrepareHandlerFor =
+    std::function<boost::asio::awaitable<Bytes>(const IncomingPrepareFor<Account>&)>;
+
+using TokenLookupResult = Result<std::optional<std::string>>;
+using TokenLookup = AccountLookup<std::string>;
+using PrepareHandler = PrepareHandlerFor<std::string>;
+
+// The answers of the server side other than the application's (http.cpp).
+namespace http_server {
+// The request's bearer token, or the 401 answer when it has none.
+std::expected<std::string_view, net::Response> token_of(const net::Request& request);
+net::Response lookup_failed();  // 503
+net::Response unknown_token();  // 401
+// The request's Prepare, or the 400 answer (wrong media type, not a valid Prepare).
+std::expected<Prepare, net::Response> prepare_of(const net::Request& request);
+// 200 with `reply`, or 500 when it is not a valid Fulfill or Reject.
+net::Response answer(ByteView reply);
+}  // namespace http_server
 
 // The server side as a net::Handler (any method and path). Answers
 //   401 "Bearer token required in Authorization header" without a well-formed bearer token,
@@ -93,8 +115,31 @@ using PrepareHandler = std::function<boost::asio::awaitable<Bytes>(const Incomin
 //   400 "Invalid ILP Prepare: <reason>" when the body is not a valid Prepare,
 //   500 when the application's answer is not a valid Fulfill or Reject,
 //   200 with the application's Fulfill or Reject (application/octet-stream) otherwise.
+// The token is looked up once per request and the Prepare decoded once; the handler gets both.
 // The lookup and handler are kept in the returned handler. Serve it with a body limit
 // (net::ServerLimits::body_bytes_max) of at least kPacketBytesMax.
+template <class Account>
+net::Handler make_http_handler_for(AccountLookup<Account> lookup,
+                                   PrepareHandlerFor<Account> handler) {
+  return [lookup = std::move(lookup), handler = std::move(handler)](
+             net::Request& request) -> boost::asio::awaitable<net::Response> {
+    auto token = http_server::token_of(request);
+    if (!token) co_return std::move(token.error());
+    std::string owned_token(*token);
+    Result<std::optional<Account>> found = co_await lookup(std::move(owned_token));
+    if (!found) co_return http_server::lookup_failed();
+    if (!*found) co_return http_server::unknown_token();
+    auto prepare = http_server::prepare_of(request);
+    if (!prepare) co_return std::move(prepare.error());
+    IncomingPrepareFor<Account> incoming;
+    incoming.account = std::move(**found);
+    incoming.packet = as_bytes(request.body);
+    incoming.prepare = *prepare;
+    Bytes reply = co_await handler(incoming);
+    co_return http_server::answer(reply);
+  };
+}
+// The same with the account as text (what most tests and tools need).
 net::Handler make_http_handler(TokenLookup lookup, PrepareHandler handler);
 
 }  // namespace rafiki::ilp

@@ -61,16 +61,6 @@ class HandlerWaiter final : public Waiter {
   Handler handler_;
 };
 
-struct UuidHash {
-  std::size_t operator()(const Uuid& id) const noexcept {
-    std::uint64_t a = 0;
-    std::uint64_t b = 0;
-    std::memcpy(&a, id.bytes.data(), 8);
-    std::memcpy(&b, id.bytes.data() + 8, 8);
-    return static_cast<std::size_t>(a ^ (b * 0x9e3779b97f4a7c15ULL));
-  }
-};
-
 // "{0,31,NULL}" → integers; nullopt if malformed.
 std::optional<std::vector<int>> parse_int_array(std::string_view text) {
   if (text.size() < 2 || text.front() != '{' || text.back() != '}') return std::nullopt;
@@ -264,8 +254,8 @@ struct LedgerState : std::enable_shared_from_this<LedgerState> {
         links(PgElement::kBool, n), prechecks(PgElement::kInt4, n),
         prev_same_id(PgElement::kInt4, n), prev_same_pending(PgElement::kInt4, n),
         batch_pending(PgElement::kInt4, n);
-    std::unordered_map<Uuid, int, UuidHash> last_by_id;       // 1-based positions
-    std::unordered_map<Uuid, int, UuidHash> last_by_pending;  // post/void by pending id
+    std::unordered_map<Uuid, int> last_by_id;       // 1-based positions
+    std::unordered_map<Uuid, int> last_by_pending;  // post/void by pending id
     last_by_id.reserve(n);
     int position = 0;
     for (const Call& call : batch) {
@@ -454,7 +444,7 @@ store::PgParam uuid_array(const std::vector<Uuid>& ids) {
 }
 
 template <class T>
-std::vector<T> in_order(const std::vector<Uuid>& ids, std::unordered_map<Uuid, T, UuidHash> found) {
+std::vector<T> in_order(const std::vector<Uuid>& ids, std::unordered_map<Uuid, T> found) {
   std::vector<T> out;
   out.reserve(found.size());
   for (const Uuid& id : ids) {
@@ -479,7 +469,7 @@ asio::awaitable<Result<std::vector<Account>>> Ledger::lookup_accounts(std::vecto
       "WHERE id = ANY($1::uuid[])",
       uuid_array(ids));
   if (!rows) co_return std::unexpected(rows.error());
-  std::unordered_map<Uuid, Account, UuidHash> found;
+  std::unordered_map<Uuid, Account> found;
   for (store::PgRow row : *rows) {
     Account a;
     a.id = row.get<Uuid>(0);
@@ -506,7 +496,7 @@ asio::awaitable<Result<std::vector<Transfer>>> Ledger::lookup_transfers(std::vec
       "WHERE id = ANY($1::uuid[])",
       uuid_array(ids));
   if (!rows) co_return std::unexpected(rows.error());
-  std::unordered_map<Uuid, Transfer, UuidHash> found;
+  std::unordered_map<Uuid, Transfer> found;
   for (store::PgRow row : *rows) {
     Transfer t;
     t.id = row.get<Uuid>(0);

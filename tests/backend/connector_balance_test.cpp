@@ -48,13 +48,13 @@ struct World {
 cn::AccountPtr connector_account(Uuid id, cn::AccountKind kind, Uuid asset, std::string code,
                        std::uint32_t ledger) {
   auto acc = std::make_shared<cn::Account>();
-  acc->id = id.str();
+  acc->id = id;
   acc->kind = kind;
-  acc->asset.id = asset.str();
+  acc->asset.id = asset;
   acc->asset.code = std::move(code);
   acc->asset.scale = 2;
   acc->asset.ledger = ledger;
-  acc->tenant_id = "tenant-1";
+  acc->tenant_id = named_id("tenant-1");
   return acc;
 }
 

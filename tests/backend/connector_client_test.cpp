@@ -165,14 +165,14 @@ TEST(ConnectorHttpClient, ATenantsPeerEndpointObeysTheOutboundPolicy) {
   run_io([](asio::io_context& io) -> asio::awaitable<void> {
     Peer peer(io);
     const auto operator_id = *Uuid::parse("11111111-1111-4111-8111-111111111111");
-    const std::string tenant_id = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    const auto tenant_id = *Uuid::parse("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
     auto tenants_peer = std::make_shared<cn::Account>(*outgoing_peer(peer.url));
     tenants_peer->tenant_id = tenant_id;
     auto tenants_metadata_peer =
         std::make_shared<cn::Account>(*outgoing_peer("http://169.254.169.254/ilp"));
     tenants_metadata_peer->tenant_id = tenant_id;
     auto operators_peer = std::make_shared<cn::Account>(*outgoing_peer(peer.url));
-    operators_peer->tenant_id = operator_id.str();
+    operators_peer->tenant_id = operator_id;
     struct Case {
       cn::AccountPtr out;
       bool allow_private;
@@ -193,7 +193,7 @@ TEST(ConnectorHttpClient, ATenantsPeerEndpointObeysTheOutboundPolicy) {
       CO_ASSERT(ctx.has_value());
       co_await chain.run(*ctx);
       auto r = reject_of(ctx->reply);
-      EXPECT_EQ(r.code, c.code) << c.out->tenant_id << " " << c.allow_private;
+      EXPECT_EQ(r.code, c.code) << c.out->tenant_id.str() << " " << c.allow_private;
       const bool sent = peer.state->received.size() > received_before;
       EXPECT_EQ(sent, std::string(c.code) == "fulfill");
     }
@@ -230,7 +230,7 @@ class OnePeerResolver final : public cn::AccountResolver {
     for (const auto& [prefix, peer_id] : routes) {
       const bool match = destination == prefix ||
                          (destination.starts_with(prefix) && destination[prefix.size()] == '.');
-      if (match && peer_id != incoming.id) co_return peers.at(peer_id);
+      if (match && named_id(peer_id) != incoming.id) co_return peers.at(peer_id);
     }
     co_return cn::AccountPtr{};
   }

@@ -164,7 +164,7 @@ TEST(ConnectorRateConversion, ConvertsWithTheOutgoingTenantsRates) {
   ConversionFixture f(make_peer("out", "EUR", 2, "tenant-out"));
   EXPECT_EQ(f.run(1'001, make_peer("in", "USD", 2, "tenant-in")).code, "fulfill");
   EXPECT_EQ(f.seen.amount, 500u);  // floor(1001 × 0.5)
-  EXPECT_EQ(f.rates.last_tenant, "tenant-out");
+  EXPECT_EQ(f.rates.last_tenant, named_id("tenant-out").str());
 }
 
 TEST(ConnectorRateConversion, SameCodeNeedsNoRatesAndZeroSkips) {

@@ -77,7 +77,7 @@ TEST(ConnectorTokenBucket, HugeAmountsDoNotOverflow) {
 TEST(ConnectorTokenBucket, KeyedBucketsStayBounded) {
   cn::KeyedBuckets buckets(1, 1, 1'000);
   for (std::size_t i = 0; i < cn::KeyedBuckets::kKeysMax + 10; ++i) {
-    ASSERT_TRUE(buckets.take(std::to_string(i), 1, 0));
+    ASSERT_TRUE(buckets.take(named_id(std::to_string(i)), 1, 0));
   }
   EXPECT_LE(buckets.size(), cn::KeyedBuckets::kKeysMax);
 }

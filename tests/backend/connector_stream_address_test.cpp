@@ -1,4 +1,5 @@
 // The stream address stage: STREAM payment tags under the incoming tenant's receiving address.
+#include <algorithm>
 #include <map>
 
 #include "connector_test_util.h"
@@ -24,9 +25,10 @@ struct StreamFixture {
   StreamFixture() {
     auto created = cn::SecretStreamReceivers::create(
         secret(),
-        [this](std::string tenant) -> asio::awaitable<Result<std::optional<std::string>>> {
+        [this](Uuid tenant) -> asio::awaitable<Result<std::optional<std::string>>> {
           if (broken) co_return fail("pg.connection", "down");
-          auto it = addresses.find(tenant);
+          auto it = std::find_if(addresses.begin(), addresses.end(),
+                                 [&](const auto& entry) { return named_id(entry.first) == tenant; });
           if (it == addresses.end()) co_return std::optional<std::string>{};
           co_return std::optional<std::string>(it->second);
         });
@@ -119,7 +121,7 @@ TEST(ConnectorStreamAddress, ALookupFailureIsT00AndABadSecretIsRefused) {
   EXPECT_EQ(f.run(f.address_for("test.rafiki", "tag")).code, "T00");
   EXPECT_EQ(f.calls, 0);
   auto bad = cn::SecretStreamReceivers::create(
-      Bytes(31, 1), [](std::string) -> asio::awaitable<Result<std::optional<std::string>>> {
+      Bytes(31, 1), [](Uuid) -> asio::awaitable<Result<std::optional<std::string>>> {
         co_return std::optional<std::string>{};
       });
   EXPECT_FALSE(bad);

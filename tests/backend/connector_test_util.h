@@ -52,15 +52,29 @@ inline Bytes make_prepare(const PrepareSpec& spec) {
   return *encoded;
 }
 
+// A fixed UUID standing for a name ("peer-a", "tenant-1"): the same name, the same id.
+inline Uuid named_id(std::string_view name) {
+  Uuid id;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (std::size_t i = 0; i < id.bytes.size(); ++i) {
+    for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    h = (h ^ i) * 1099511628211ull;
+    id.bytes[i] = static_cast<std::uint8_t>(h >> 56);
+  }
+  id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // version 4
+  id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);  // variant
+  return id;
+}
+
 inline cn::AccountPtr make_peer(std::string id, std::string code = "USD", int scale = 2,
                                 std::string tenant = "tenant-1") {
   auto a = std::make_shared<cn::Account>();
-  a->id = std::move(id);
+  a->id = named_id(id);
   a->kind = cn::AccountKind::kPeer;
-  a->asset.id = "asset-" + code;
+  a->asset.id = named_id("asset-" + code);
   a->asset.code = std::move(code);
   a->asset.scale = scale;
-  a->tenant_id = std::move(tenant);
+  a->tenant_id = named_id(tenant);
   return a;
 }
 

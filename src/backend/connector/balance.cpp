@@ -28,12 +28,6 @@ bool is_fulfill(const Bytes& reply) {
   return type && *type == ilp::PacketType::kFulfill;
 }
 
-Uuid parse_id(const std::string& id) {
-  auto parsed = Uuid::parse(id);
-  if (!parsed) throw std::runtime_error("balance: account id is not a UUID: " + id);
-  return *parsed;
-}
-
 // The legs of a packet's money (accounting.md §5.3): one on a shared ledger (connector packets
 // there always have source == destination amount), else two linked ones through the assets'
 // liquidity accounts (id = asset id).
@@ -42,12 +36,12 @@ std::vector<ledger::Transfer> make_legs(const Context& ctx, ledger::TransferKind
   const Account& in = *ctx.incoming;
   const Account& out = *ctx.outgoing;
   std::vector<ledger::Transfer> legs;
-  auto leg = [&](const std::string& debit, const std::string& credit, std::uint64_t amount,
+  auto leg = [&](const Uuid& debit, const Uuid& credit, std::uint64_t amount,
                  std::uint32_t ledger) {
     ledger::Transfer t;
     t.id = Uuid::v7();  // time-ordered: the ledger's primary key index grows at its right edge
-    t.debit_account_id = parse_id(debit);
-    t.credit_account_id = parse_id(credit);
+    t.debit_account_id = debit;
+    t.credit_account_id = credit;
     t.amount = amount;
     t.ledger = ledger;
     t.code = kTransferCode;
@@ -82,7 +76,7 @@ std::vector<ledger::Transfer> make_legs(const Context& ctx, ledger::TransferKind
     }
     if (r == ledger::CreateTransferResult::kExceedsCredits) {
       const bool operator_side = legs.size() == 2 && i == 1 &&
-                                 legs[i].debit_account_id.str() == ctx.outgoing->asset.id;
+                                 legs[i].debit_account_id == ctx.outgoing->asset.id;
       throw IlpError(ilp::kT04InsufficientLiquidity, std::string(operator_side
                                                                    ? kInsufficientLiquidityMessage
                                                                    : kInsufficientBalanceMessage));
@@ -191,7 +185,7 @@ static void log_money_owed(const Context& ctx, const std::vector<ledger::Transfe
       "from account {} to account {}, but posting its pending transfers [{}] failed ({}); the "
       "Fulfill was relayed, so the books miss this payment until it is settled by hand",
       ctx.prepare.amount, ctx.outgoing->asset.code, ctx.outgoing->asset.scale,
-      ctx.prepare.destination, ctx.incoming->id, ctx.outgoing->id, ids, refusal);
+      ctx.prepare.destination, ctx.incoming->id.str(), ctx.outgoing->id.str(), ids, refusal);
 }
 
 // Creates the legs, retrying with the same ids while the ledger's outcome is unknown (a retry

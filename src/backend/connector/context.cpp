@@ -10,11 +10,16 @@ namespace rafiki::backend::connector {
 Result<Context> Context::make(ByteView packet, AccountPtr incoming, std::string_view own_address) {
   auto prepare = ilp::decode_prepare(packet);
   if (!prepare) return std::unexpected(prepare.error());
+  return make(packet, *prepare, std::move(incoming), own_address);
+}
+
+Context Context::make(ByteView packet, const ilp::Prepare& prepare, AccountPtr incoming,
+                      std::string_view own_address) {
   Context ctx;
   ctx.packet = packet;
-  ctx.prepare = *prepare;
-  ctx.source_amount = prepare->amount;
-  ctx.source_expires_at = prepare->expires_at;
+  ctx.prepare = prepare;
+  ctx.source_amount = prepare.amount;
+  ctx.source_expires_at = prepare.expires_at;
   ctx.incoming = std::move(incoming);
   ctx.own_address = own_address;
   return ctx;

@@ -20,6 +20,7 @@
 #include "base/errors.h"
 #include "base/money.h"
 #include "base/time.h"
+#include "base/uuid.h"
 #include "ilp/packet.h"
 
 namespace rafiki::ilp::stream {
@@ -29,7 +30,7 @@ class Receiver;
 namespace rafiki::backend::connector {
 
 struct AssetInfo {
-  std::string id;
+  Uuid id;  // also the id of the asset's liquidity account
   std::string code;  // "USD"
   int scale = 0;     // 0..255
   std::uint32_t ledger = 0;
@@ -40,10 +41,10 @@ enum class AccountKind { kPeer, kWalletAddress, kIncomingPayment, kOutgoingPayme
 // An account the connector moves money from or to (reference/connector.md §2). Resolvers hand
 // out shared immutable snapshots so the hot path copies a pointer, not strings.
 struct Account {
-  std::string id;
+  Uuid id;  // its ledger account's id
   AccountKind kind = AccountKind::kPeer;
   AssetInfo asset;
-  std::string tenant_id;
+  Uuid tenant_id;
   // Peers only.
   std::optional<std::uint64_t> max_packet_amount;  // unset or 0: no limit
   std::string static_ilp_address;                  // empty: none
@@ -77,6 +78,9 @@ inline constexpr std::string_view kInternalErrorMessage = "unexpected internal e
 struct Context {
   // Decodes `packet` (which must outlive the context). Fails as ilp::decode_prepare.
   static Result<Context> make(ByteView packet, AccountPtr incoming, std::string_view own_address);
+  // `prepare` is `packet` already decoded (by the ILP-over-HTTP handler): not decoded again.
+  static Context make(ByteView packet, const ilp::Prepare& prepare, AccountPtr incoming,
+                      std::string_view own_address);
 
   // The Prepare as received (or as replaced by a stage: see replace_packet) and its decoded
   // view. Stages change prepare.amount and prepare.expires_at in place; `packet` keeps the

@@ -26,7 +26,7 @@ boost::asio::awaitable<void> HttpClientStage::handle(Context& ctx, Next /*next*/
   ilp::HttpEndpoint endpoint;
   endpoint.url = *peer->http_endpoint;
   endpoint.auth_token = peer->http_auth_token.value_or("");
-  endpoint.address_policy = outbound_.for_owner(std::string_view(peer->tenant_id));
+  endpoint.address_policy = outbound_.for_owner(peer->tenant_id);
   auto reply = co_await ilp::send_prepare(client_, std::move(endpoint), std::move(outgoing));
   if (!reply) {
     ctx.reply = ilp::reject_for_send_error(reply.error(), ctx.own_address);

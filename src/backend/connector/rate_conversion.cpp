@@ -19,7 +19,8 @@ boost::asio::awaitable<void> RateConversionStage::handle(Context& ctx, Next next
   rates::AssetRef destination{ctx.outgoing->asset.code, ctx.outgoing->asset.scale};
   rates::RateTablePtr table;
   if (source.code != destination.code) {
-    auto fetched = co_await rates_.rates(ctx.outgoing->tenant_id, source.code);
+    const std::string tenant = ctx.outgoing->tenant_id.str();
+    auto fetched = co_await rates_.rates(tenant, source.code);
     if (!fetched) {
       throw std::runtime_error("rate conversion: " + fetched.error().code + ": " +
                                fetched.error().message);

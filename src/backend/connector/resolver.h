@@ -48,7 +48,7 @@ class StreamReceivers {
  public:
   virtual ~StreamReceivers() = default;
   virtual boost::asio::awaitable<Result<std::shared_ptr<const ilp::stream::Receiver>>> receiver(
-      std::string_view tenant_id) = 0;
+      const Uuid& tenant_id) = 0;
 };
 
 // StreamReceivers from STREAM_SECRET and a tenant → ILP address lookup (the chain owner's, over
@@ -58,13 +58,13 @@ class SecretStreamReceivers final : public StreamReceivers {
  public:
   static constexpr std::size_t kReceiversMax = 10'000;
   using AddressLookup = std::function<boost::asio::awaitable<Result<std::optional<std::string>>>(
-      std::string tenant_id)>;
+      Uuid tenant_id)>;
 
   // Fails (ilp::stream::kErrBadCredentials) when the secret is not 32 bytes.
   static Result<std::unique_ptr<SecretStreamReceivers>> create(Bytes server_secret,
                                                                AddressLookup lookup);
   boost::asio::awaitable<Result<std::shared_ptr<const ilp::stream::Receiver>>> receiver(
-      std::string_view tenant_id) override;
+      const Uuid& tenant_id) override;
 
  private:
   SecretStreamReceivers(Bytes secret, AddressLookup lookup)

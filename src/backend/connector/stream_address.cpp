@@ -17,8 +17,8 @@ Result<std::unique_ptr<SecretStreamReceivers>> SecretStreamReceivers::create(Byt
 }
 
 boost::asio::awaitable<Result<std::shared_ptr<const ilp::stream::Receiver>>>
-SecretStreamReceivers::receiver(std::string_view tenant_id) {
-  auto address = co_await lookup_(std::string(tenant_id));
+SecretStreamReceivers::receiver(const Uuid& tenant_id) {
+  auto address = co_await lookup_(tenant_id);
   if (!address) co_return std::unexpected(address.error());
   if (!*address || (*address)->empty()) co_return std::shared_ptr<const ilp::stream::Receiver>{};
   std::lock_guard lock(mutex_);

@@ -41,13 +41,13 @@ KeyedBuckets::KeyedBuckets(money::u128 capacity, money::u128 refill_count,
                            std::int64_t refill_period_ms)
     : capacity_(capacity), refill_count_(refill_count), period_ms_(refill_period_ms) {}
 
-bool KeyedBuckets::take(std::string_view key, money::u128 tokens, std::int64_t now_ms) {
+bool KeyedBuckets::take(const Uuid& key, money::u128 tokens, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     if (buckets_.size() >= kKeysMax) prune(now_ms);
     it = buckets_
-             .emplace(std::string(key), TokenBucket(capacity_, refill_count_, period_ms_, now_ms))
+             .emplace(key, TokenBucket(capacity_, refill_count_, period_ms_, now_ms))
              .first;
   }
   return it->second.take(tokens, now_ms);

@@ -7,11 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
-#include <string>
-#include <string_view>
 #include <unordered_map>
 
 #include "base/money.h"
+#include "base/uuid.h"
 
 namespace rafiki::backend::connector {
 
@@ -42,19 +41,15 @@ class KeyedBuckets {
   static constexpr std::size_t kKeysMax = 100'000;
 
   KeyedBuckets(money::u128 capacity, money::u128 refill_count, std::int64_t refill_period_ms);
-  bool take(std::string_view key, money::u128 tokens, std::int64_t now_ms);
+  bool take(const Uuid& account, money::u128 tokens, std::int64_t now_ms);
   std::size_t size() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   void prune(std::int64_t now_ms);
   money::u128 capacity_, refill_count_;
   std::int64_t period_ms_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, TokenBucket, Hash, std::equal_to<>> buckets_;
+  std::unordered_map<Uuid, TokenBucket> buckets_;
 };
 
 }  // namespace rafiki::backend::connector

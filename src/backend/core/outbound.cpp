@@ -28,12 +28,6 @@ net::AddressPolicy OutboundPolicy::for_owner(const Uuid& owner) const {
   return tenants();
 }
 
-net::AddressPolicy OutboundPolicy::for_owner(std::string_view owner) const {
-  auto id = Uuid::parse(owner);
-  if (!id) return tenants();
-  return for_owner(*id);
-}
-
 Result<void> OutboundPolicy::check_url(const Uuid& owner, std::string_view url) const {
   return check_with(for_owner(owner), url);
 }

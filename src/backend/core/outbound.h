@@ -33,9 +33,6 @@ class OutboundPolicy {
 
   // The address policy of a URL owned by `owner` (kAny for the operator tenant).
   net::AddressPolicy for_owner(const Uuid& owner) const;
-  // The same for a tenant id in text form (a connector account's); an id that is not a UUID
-  // gets the tenants' policy.
-  net::AddressPolicy for_owner(std::string_view owner) const;
   // The policy of every non-operator tenant's URLs.
   net::AddressPolicy tenants() const;
 
