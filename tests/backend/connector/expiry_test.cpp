@@ -1,5 +1,5 @@
 // Reduce-expiry and expire stages, with absurd expiries.
-#include "connector_test_util.h"
+#include "backend/connector/test_util.h"
 
 namespace rafiki::testing::connector {
 namespace {

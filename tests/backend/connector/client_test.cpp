@@ -6,8 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "backend/connector/test_util.h"
 #include "backend/rates/model.h"
-#include "connector_test_util.h"
 #include "ilp/http.h"
 #include "ilp/ildcp.h"
 #include "net/server.h"

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <map>
 
-#include "connector_test_util.h"
+#include "backend/connector/test_util.h"
 #include "ilp/stream/receiver.h"
 
 namespace rafiki::testing::connector {

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "connector_test_util.h"
+#include "backend/connector/test_util.h"
 #include "ilp/error_codes.h"
 #include "ledger/ledger_test_util.h"
 #include "support/test_env.h"

@@ -1,8 +1,8 @@
 // Currency conversion (rates model) and the rate conversion stage.
 #include <map>
 
+#include "backend/connector/test_util.h"
 #include "backend/rates/model.h"
-#include "connector_test_util.h"
 
 namespace rafiki::testing::connector {
 namespace {

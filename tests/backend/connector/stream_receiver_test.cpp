@@ -4,8 +4,8 @@
 // never counted, and remote destinations pass through.
 #include <stdexcept>
 
+#include "backend/connector/test_util.h"
 #include "base/encoding.h"
-#include "connector_test_util.h"
 #include "crypto/hash.h"
 #include "ilp/stream/receiver.h"
 #include "ilp/error_codes.h"

@@ -1,5 +1,5 @@
 // ILDCP, echo and fulfillment validation stages.
-#include "connector_test_util.h"
+#include "backend/connector/test_util.h"
 #include "ilp/ildcp.h"
 #include "ilp/oer.h"
 

@@ -1,7 +1,7 @@
 // The stage chain itself, the packet context and the error handler stage.
 #include <stdexcept>
 
-#include "connector_test_util.h"
+#include "backend/connector/test_util.h"
 
 namespace rafiki::testing::connector {
 namespace {

@@ -1,5 +1,5 @@
 // Max packet amount, rate limit and throughput stages, and their token buckets.
-#include "connector_test_util.h"
+#include "backend/connector/test_util.h"
 
 namespace rafiki::testing::connector {
 namespace {
