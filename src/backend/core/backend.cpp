@@ -54,7 +54,9 @@ void Backend::build_services() {
   fees = std::make_shared<fee::FeeService>(fee::FeeStore(pg), *assets);
   liquidity = std::make_shared<liquidity::LiquidityService>(*this);
   peers = std::make_shared<peer::PeerService>(*this);
-  wallet_addresses = std::make_shared<wallet_address::WalletAddressService>(*this);
+  wallet_addresses = std::make_shared<wallet_address::WalletAddressService>(
+      wallet_address::WalletAddressStore(pg), wallet_address::WalletAddressSettings::from_config(config),
+      *tenants, *assets, *liquidity, *webhooks, ledger);
 }
 
 }  // namespace rafiki::backend

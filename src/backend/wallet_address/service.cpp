@@ -13,11 +13,12 @@
 #include <cctype>
 
 #include "backend/asset/service.h"
-#include "backend/core/backend.h"
+#include "backend/liquidity/service.h"
 #include "backend/tenant/service.h"
 #include "backend/webhook/model.h"
 #include "backend/webhook/service.h"
 #include "base/encoding.h"
+#include "ledger/ledger.h"
 #include "net/http.h"
 #include "store/listen.h"
 
@@ -26,12 +27,9 @@ namespace rafiki::backend::wallet_address {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-namespace {
+using E = WalletAddressError;
 
-constexpr std::string_view kColumns =
-    "id, tenant_id, asset_id, url, public_name, deactivated_at, created_at";
-constexpr std::string_view kKeyColumns = "id, wallet_address_id, kid, x, revoked, created_at";
-constexpr std::string_view kSettingWalletAddressUrl = "WALLET_ADDRESS_URL";
+namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -54,52 +52,34 @@ std::string with_slash(std::string_view url) {
   return out;
 }
 
-Error invalid_url() {
-  return Error{std::string(kErrorInvalidUrl), "invalid url"};
+std::unexpected<E> invalid_url() {
+  return std::unexpected(E::kInvalidUrl);
 }
 
-Result<void> check_properties(const std::vector<AdditionalProperty>& properties) {
-  if (properties.size() > kAdditionalPropertiesMax) {
-    return fail(std::string(kErrorInvalidInput),
-                "at most " + std::to_string(kAdditionalPropertiesMax) + " additional properties");
-  }
+std::optional<E> check_properties(const std::vector<AdditionalProperty>& properties) {
+  if (properties.size() > kAdditionalPropertiesMax) return E::kTooManyProperties;
   for (const auto& p : properties) {
     if (p.key.size() > kAdditionalPropertyBytesMax ||
         p.value.size() > kAdditionalPropertyBytesMax) {
-      return fail(std::string(kErrorInvalidInput),
-                  "additional property keys and values are limited to " +
-                      std::to_string(kAdditionalPropertyBytesMax) + " bytes");
+      return E::kPropertyTooLong;
     }
   }
-  return {};
+  return std::nullopt;
 }
 
-Result<void> check_public_name(const std::optional<std::string>& name) {
-  if (name && name->size() > kPublicNameBytesMax) {
-    return fail(std::string(kErrorInvalidInput),
-                "publicName is limited to " + std::to_string(kPublicNameBytesMax) + " bytes");
-  }
-  return {};
-}
-
-asio::awaitable<Result<void>> insert_properties(store::PgConn& conn, Uuid wallet_address_id,
-                                                const std::vector<AdditionalProperty>& properties) {
-  int position = 0;
-  for (const auto& p : properties) {
-    auto r = co_await conn.query(
-        "INSERT INTO wallet_address_additional_properties "
-        "(id, wallet_address_id, key, value, visible_in_open_payments, position) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        Uuid::v4(), wallet_address_id, p.key, p.value, p.visible_in_open_payments, position++);
-    if (!r) co_return std::unexpected(r.error());
-  }
-  co_return Result<void>{};
+std::optional<E> check_public_name(const std::optional<std::string>& name) {
+  if (name && name->size() > kPublicNameBytesMax) return E::kPublicNameTooLong;
+  return std::nullopt;
 }
 
 std::string ensure_trailing_slash(std::string_view url) {
   std::string out(url);
   if (out.empty() || out.back() != '/') out += '/';
   return out;
+}
+
+Error asset_missing() {
+  return Error{"wallet_address.asset_missing", "the wallet address's asset is gone"};
 }
 
 }  // namespace
@@ -157,8 +137,8 @@ std::vector<AdditionalProperty> clean_properties(std::vector<AdditionalProperty>
   return out;
 }
 
-Result<std::string> resolve_url(std::string_view base, std::string_view address) {
-  if (address.size() > kUrlBytesMax) return std::unexpected(invalid_url());
+std::expected<std::string, E> resolve_url(std::string_view base, std::string_view address) {
+  if (address.size() > kUrlBytesMax) return invalid_url();
   std::string base_href = with_slash(base);
   std::string url;
   auto scheme_end = address.find("://");
@@ -168,7 +148,7 @@ Result<std::string> resolve_url(std::string_view base, std::string_view address)
         return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
       });
   if (absolute) {
-    if (!lower(address).starts_with(lower(base_href))) return std::unexpected(invalid_url());
+    if (!lower(address).starts_with(lower(base_href))) return invalid_url();
     url = std::string(address);
   } else {
     std::string_view rest = address;
@@ -177,27 +157,27 @@ Result<std::string> resolve_url(std::string_view base, std::string_view address)
   }
   url = lower(url);
   if (url.size() > kUrlBytesMax || !url.starts_with("https://"))
-    return std::unexpected(invalid_url());
+    return invalid_url();
   // Characters a request path could not carry back to us unchanged.
   for (char c : url) {
     auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f || c == '?' || c == '#' || c == '%' || c == '\\') {
-      return std::unexpected(invalid_url());
+      return invalid_url();
     }
   }
   // Lookups drop a trailing slash from the request path, so the stored form has none.
   while (url.ends_with('/')) url.pop_back();
   std::string_view rest = std::string_view(url).substr(std::string_view("https://").size());
   auto slash = rest.find('/');
-  if (slash == 0 || slash == std::string_view::npos) return std::unexpected(invalid_url());
+  if (slash == 0 || slash == std::string_view::npos) return invalid_url();
   std::string_view authority = rest.substr(0, slash);
-  if (authority.find('@') != std::string_view::npos) return std::unexpected(invalid_url());
+  if (authority.find('@') != std::string_view::npos) return invalid_url();
   std::string_view path = rest.substr(slash);
   if (path.empty() || path == "/" || path.find("//") != std::string_view::npos) {
-    return std::unexpected(invalid_url());
+    return invalid_url();
   }
   for (std::string_view reserved : {"/incoming-payments", "/outgoing-payments", "/quotes"}) {
-    if (path.find(reserved) != std::string_view::npos) return std::unexpected(invalid_url());
+    if (path.find(reserved) != std::string_view::npos) return invalid_url();
   }
   return url;
 }
@@ -219,347 +199,257 @@ std::optional<std::string> request_url(const RequestTarget& target) {
 
 // --- Service ----------------------------------------------------------------------------------
 
-WalletAddressService::WalletAddressService(Backend& backend) : backend_(backend) {}
+WalletAddressSettings WalletAddressSettings::from_config(const Config& config) {
+  WalletAddressSettings s;
+  s.open_payments_url = config.open_payments_url;
+  s.auth_server_grant_url = config.auth_server_grant_url;
+  s.operator_tenant_id = Uuid::parse(config.operator_tenant_id);
+  s.database_url = config.database_url;
+  s.lookup_timeout_ms = config.wallet_address_lookup_timeout_ms;
+  s.polling_frequency_ms = config.wallet_address_polling_frequency_ms;
+  return s;
+}
+
+WalletAddressService::WalletAddressService(WalletAddressStore store, WalletAddressSettings settings,
+                                           tenant::TenantService& tenants,
+                                           asset::AssetService& assets,
+                                           liquidity::LiquidityService& liquidity,
+                                           webhook::WebhookService& webhooks,
+                                           ledger::Ledger& ledger)
+    : store_(std::move(store)),
+      settings_(std::move(settings)),
+      tenants_(tenants),
+      assets_(assets),
+      liquidity_(liquidity),
+      webhooks_(webhooks),
+      ledger_(ledger) {}
 
 WalletAddressService::~WalletAddressService() {
   stop();
 }
 
-WalletAddress WalletAddressService::from_row(const store::PgRow& row) {
-  WalletAddress w;
-  w.id = row.get<Uuid>("id");
-  w.tenant_id = row.get<Uuid>("tenant_id");
-  w.asset_id = row.get<Uuid>("asset_id");
-  w.url = row.get<std::string>("url");
-  w.public_name = row.get<std::optional<std::string>>("public_name");
-  w.deactivated_at = row.get<std::optional<TimePoint>>("deactivated_at");
-  w.created_at = row.get<TimePoint>("created_at");
-  return w;
-}
-
-WalletAddressKey WalletAddressService::key_from_row(const store::PgRow& row) {
-  WalletAddressKey k;
-  k.id = row.get<Uuid>("id");
-  k.wallet_address_id = row.get<Uuid>("wallet_address_id");
-  k.kid = row.get<std::string>("kid");
-  k.x = row.get<std::string>("x");
-  k.revoked = row.get<bool>("revoked");
-  k.created_at = row.get<TimePoint>("created_at");
-  return k;
-}
-
-asio::awaitable<Result<WalletAddress>> WalletAddressService::create(NewWalletAddress input) {
-  if (auto ok = check_public_name(input.public_name); !ok) co_return std::unexpected(ok.error());
+asio::awaitable<Outcome<WalletAddress, E>> WalletAddressService::create(NewWalletAddress input) {
+  if (auto bad = check_public_name(input.public_name)) co_return fail_with(*bad);
   auto properties = clean_properties(std::move(input.additional_properties));
-  if (auto ok = check_properties(properties); !ok) co_return std::unexpected(ok.error());
+  if (auto bad = check_properties(properties)) co_return fail_with(*bad);
 
-  auto setting = co_await backend_.tenants->setting(input.tenant_id, kSettingWalletAddressUrl);
-  if (!setting) co_return std::unexpected(setting.error());
+  auto setting = co_await tenants_.setting(input.tenant_id, kSettingWalletAddressUrl);
+  if (!setting) co_return pass_on<E>(setting.error());
   std::string base;
   if (*setting) {
     base = **setting;
   } else if (input.is_operator) {
-    base = backend_.config.open_payments_url;
+    base = settings_.open_payments_url;
   } else {
-    co_return fail(std::string(kErrorSettingNotFound),
-                   "Setting for wallet address has not been found.");
+    co_return fail_with(E::kSettingNotFound);
   }
   auto url = resolve_url(base, input.address);
-  if (!url) co_return std::unexpected(url.error());
+  if (!url) co_return fail_with(url.error());
 
-  auto asset = co_await backend_.assets->get_for_tenant(input.asset_id, input.tenant_id);
-  if (!asset) co_return std::unexpected(asset.error());
-  if (!*asset) co_return fail(std::string(kErrorUnknownAsset), "unknown asset");
+  auto asset = co_await assets_.get_for_tenant(input.asset_id, input.tenant_id);
+  if (!asset) co_return pass_on<E>(asset.error());
+  if (!*asset) co_return fail_with(E::kUnknownAsset);
 
-  const Uuid id = Uuid::v4();
-  auto created = co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<WalletAddress>> {
-        auto row = co_await conn.query(
-            "INSERT INTO wallet_addresses (id, tenant_id, asset_id, url, public_name) "
-            "VALUES ($1, $2, $3, $4, $5) RETURNING " +
-                std::string(kColumns),
-            id, input.tenant_id, input.asset_id, *url, input.public_name);
-        if (!row) {
-          if (row.error().code == store::kPgUniqueViolation) {
-            co_return fail(std::string(kErrorDuplicate),
-                           "Duplicate wallet address found with the same url");
-          }
-          co_return std::unexpected(row.error());
-        }
-        if (auto ok = co_await insert_properties(conn, id, properties); !ok) {
-          co_return std::unexpected(ok.error());
-        }
-        if (auto ok = co_await store::notify(conn, kNotifyChannel, *url); !ok) {
-          co_return std::unexpected(ok.error());
-        }
-        co_return from_row((*row)[0]);
-      });
-  if (created) changed(created->url);
-  co_return created;
+  WalletAddress address;
+  address.id = Uuid::v4();
+  address.tenant_id = input.tenant_id;
+  address.asset_id = input.asset_id;
+  address.url = std::move(*url);
+  address.public_name = std::move(input.public_name);
+  auto created = co_await store_.insert(address, properties);
+  if (!created) {
+    if (created.error().code == store::kPgUniqueViolation) co_return fail_with(E::kDuplicate);
+    co_return pass_on<E>(created.error());
+  }
+  changed(created->url);
+  co_return std::move(*created);
 }
 
-asio::awaitable<Result<WalletAddress>> WalletAddressService::update(WalletAddressPatch patch) {
+asio::awaitable<Outcome<WalletAddress, E>> WalletAddressService::update(WalletAddressPatch patch) {
   if (patch.public_name) {
-    if (auto ok = check_public_name(*patch.public_name); !ok) co_return std::unexpected(ok.error());
+    if (auto bad = check_public_name(*patch.public_name)) co_return fail_with(*bad);
   }
   if (patch.additional_properties) {
     patch.additional_properties = clean_properties(std::move(*patch.additional_properties));
-    if (auto ok = check_properties(*patch.additional_properties); !ok) {
-      co_return std::unexpected(ok.error());
-    }
+    if (auto bad = check_properties(*patch.additional_properties)) co_return fail_with(*bad);
   }
-  auto updated = co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<WalletAddress>> {
-        auto current = co_await conn.query("SELECT " + std::string(kColumns) +
-                                               " FROM wallet_addresses WHERE id = $1 AND "
-                                               "tenant_id = $2 FOR UPDATE",
-                                           patch.id, patch.tenant_id);
-        if (!current) co_return std::unexpected(current.error());
-        if (current->empty()) co_return fail(std::string(kErrorUnknown), "Unknown wallet address");
-        WalletAddress w = from_row((*current)[0]);
-        // "keep", "deactivate" or "activate".
-        std::string status_change = "keep";
-        if (patch.active) {
-          bool active = w.active(now_ms());
-          if (*patch.active && !active) status_change = "activate";
-          if (!*patch.active && active) status_change = "deactivate";
-        }
-        std::optional<std::string> new_name;
-        if (patch.public_name) new_name = *patch.public_name;
-        std::string sql =
-            "UPDATE wallet_addresses SET "
-            "public_name = CASE WHEN $2 THEN $3 ELSE public_name END, "
-            "deactivated_at = CASE $4 WHEN 'deactivate' THEN now() WHEN 'activate' THEN NULL "
-            "ELSE deactivated_at END, updated_at = now() WHERE id = $1 RETURNING " +
-            std::string(kColumns);
-        std::vector<store::PgParam> params;
-        params.emplace_back(patch.id);
-        params.emplace_back(patch.public_name.has_value());
-        params.emplace_back(new_name);
-        params.emplace_back(status_change);
-        auto row = co_await conn.query_params(std::move(sql), std::move(params));
-        if (!row) co_return std::unexpected(row.error());
-        if (patch.additional_properties) {
-          auto removed = co_await conn.query(
-              "DELETE FROM wallet_address_additional_properties WHERE wallet_address_id = $1",
-              patch.id);
-          if (!removed) co_return std::unexpected(removed.error());
-          if (auto ok = co_await insert_properties(conn, patch.id, *patch.additional_properties);
-              !ok) {
-            co_return std::unexpected(ok.error());
-          }
-        }
-        if (auto ok = co_await store::notify(conn, kNotifyChannel, w.url); !ok) {
-          co_return std::unexpected(ok.error());
-        }
-        co_return from_row((*row)[0]);
-      });
-  if (updated) changed(updated->url);
-  co_return updated;
+  WalletAddressStore::Change change;
+  change.id = patch.id;
+  change.tenant_id = patch.tenant_id;
+  change.public_name = std::move(patch.public_name);
+  change.active = patch.active;
+  change.additional_properties = std::move(patch.additional_properties);
+  auto updated = co_await store_.update(change);
+  if (!updated) co_return pass_on<E>(updated.error());
+  if (!*updated) co_return fail_with(E::kUnknown);
+  changed((*updated)->url);
+  co_return std::move(**updated);
 }
 
 asio::awaitable<Result<std::optional<WalletAddress>>> WalletAddressService::get(Uuid id) {
-  auto rows = co_await backend_.pg.query(
-      "SELECT " + std::string(kColumns) + " FROM wallet_addresses WHERE id = $1", id);
-  if (!rows) co_return std::unexpected(rows.error());
-  if (rows->empty()) co_return std::optional<WalletAddress>();
-  co_return std::optional<WalletAddress>(from_row((*rows)[0]));
+  co_return co_await store_.get(id);
 }
 
-asio::awaitable<Result<std::optional<WalletAddress>>> WalletAddressService::get_by_url(
+asio::awaitable<Outcome<std::optional<WalletAddress>, E>> WalletAddressService::get_by_url(
     std::string url) {
-  auto rows = co_await backend_.pg.query(
-      "SELECT " + std::string(kColumns) + " FROM wallet_addresses WHERE url = $1", lower(url));
-  if (!rows) co_return std::unexpected(rows.error());
-  if (rows->empty()) co_return std::optional<WalletAddress>();
-  co_return std::optional<WalletAddress>(from_row((*rows)[0]));
+  auto found = co_await store_.get_by_url(lower(url));
+  if (!found) co_return pass_on<E>(found.error());
+  co_return std::move(*found);
 }
 
-asio::awaitable<Result<std::vector<AdditionalProperty>>>
+asio::awaitable<Outcome<Paged<WalletAddress>, E>> WalletAddressService::page(
+    std::optional<Uuid> tenant_id, const PageArgs& args) {
+  auto page = co_await store_.page(tenant_id, args);
+  if (!page) co_return pass_on<E>(page.error());
+  co_return std::move(*page);
+}
+
+asio::awaitable<Outcome<std::vector<AdditionalProperty>, E>>
 WalletAddressService::additional_properties(Uuid id) {
-  auto rows = co_await backend_.pg.query(
-      "SELECT key, value, visible_in_open_payments FROM wallet_address_additional_properties "
-      "WHERE wallet_address_id = $1 ORDER BY position",
-      id);
-  if (!rows) co_return std::unexpected(rows.error());
-  std::vector<AdditionalProperty> out;
-  for (auto row : *rows) {
-    out.push_back(
-        AdditionalProperty{row.get<std::string>(0), row.get<std::string>(1), row.get<bool>(2)});
+  auto properties = co_await store_.additional_properties(id);
+  if (!properties) co_return pass_on<E>(properties.error());
+  co_return std::move(*properties);
+}
+
+asio::awaitable<Outcome<WalletAddressKey, E>> WalletAddressService::add_key(
+    Uuid wallet_address_id, crypto::Jwk jwk) {
+  const std::string x =
+      encoding::base64url_encode(ByteView(jwk.key.raw().data(), jwk.key.raw().size()));
+  auto added = co_await store_.add_key(wallet_address_id, jwk.kid, x, kKeysPerWalletAddressMax);
+  if (!added) co_return pass_on<E>(added.error());
+  switch (added->refusal) {
+    case WalletAddressStore::KeyRefusal::kNone:
+      break;
+    case WalletAddressStore::KeyRefusal::kUnknownWalletAddress:
+      co_return fail_with(E::kUnknown);
+    case WalletAddressStore::KeyRefusal::kTooManyKeys:
+      co_return fail_with(E::kTooManyKeys);
+    case WalletAddressStore::KeyRefusal::kDuplicateKid:
+      co_return fail_with(E::kDuplicateKey);
   }
-  co_return out;
+  changed(added->stored.url);
+  co_return std::move(added->stored.key);
 }
 
-asio::awaitable<Result<WalletAddressKey>> WalletAddressService::add_key(Uuid wallet_address_id,
-                                                                        crypto::Jwk jwk) {
-  std::string x = encoding::base64url_encode(ByteView(jwk.key.raw().data(), jwk.key.raw().size()));
-  std::string url;
-  auto added = co_await backend_.pg.transaction([&](store::PgConn& conn)
-                                                    -> asio::awaitable<Result<WalletAddressKey>> {
-    auto owner = co_await conn.query(
-        "SELECT url, (SELECT count(*) FROM wallet_address_keys k WHERE k.wallet_address_id = "
-        "w.id AND NOT k.revoked) AS keys FROM wallet_addresses w WHERE w.id = $1 FOR UPDATE",
-        wallet_address_id);
-    if (!owner) co_return std::unexpected(owner.error());
-    if (owner->empty()) co_return fail(std::string(kErrorUnknown), "Unknown wallet address");
-    url = (*owner)[0].get<std::string>("url");
-    if ((*owner)[0].get<std::int64_t>("keys") >=
-        static_cast<std::int64_t>(kKeysPerWalletAddressMax)) {
-      co_return fail(std::string(kErrorTooManyKeys), "a wallet address has at most " +
-                                                         std::to_string(kKeysPerWalletAddressMax) +
-                                                         " active keys");
-    }
-    auto row = co_await conn.query(
-        "INSERT INTO wallet_address_keys (id, wallet_address_id, kid, x) VALUES ($1, $2, $3, $4) "
-        "RETURNING " +
-            std::string(kKeyColumns),
-        Uuid::v4(), wallet_address_id, jwk.kid, x);
-    if (!row) {
-      if (row.error().code == store::kPgUniqueViolation) {
-        co_return fail(std::string(kErrorDuplicateKey), "Key already exists");
-      }
-      co_return std::unexpected(row.error());
-    }
-    if (auto ok = co_await store::notify(conn, kNotifyChannel, url); !ok) {
-      co_return std::unexpected(ok.error());
-    }
-    co_return key_from_row((*row)[0]);
-  });
-  if (added) changed(url);
-  co_return added;
+asio::awaitable<Outcome<WalletAddressKey, E>> WalletAddressService::revoke_key(Uuid key_id) {
+  auto revoked = co_await store_.revoke_key(key_id);
+  if (!revoked) co_return pass_on<E>(revoked.error());
+  if (!*revoked) co_return fail_with(E::kUnknownKey);
+  changed((*revoked)->url);
+  co_return std::move((*revoked)->key);
 }
 
-asio::awaitable<Result<WalletAddressKey>> WalletAddressService::revoke_key(Uuid key_id) {
-  std::string url;
-  auto revoked = co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<WalletAddressKey>> {
-        auto row = co_await conn.query(
-            "UPDATE wallet_address_keys k SET revoked = true, "
-            "updated_at = CASE WHEN k.revoked THEN k.updated_at ELSE now() END "
-            "FROM wallet_addresses w WHERE k.id = $1 AND w.id = k.wallet_address_id "
-            "RETURNING k.id, k.wallet_address_id, k.kid, k.x, k.revoked, k.created_at, w.url",
-            key_id);
-        if (!row) co_return std::unexpected(row.error());
-        if (row->empty())
-          co_return fail(std::string(kErrorUnknownKey), "Wallet address key not found");
-        url = (*row)[0].get<std::string>("url");
-        if (auto ok = co_await store::notify(conn, kNotifyChannel, url); !ok) {
-          co_return std::unexpected(ok.error());
-        }
-        co_return key_from_row((*row)[0]);
-      });
-  if (revoked) changed(url);
-  co_return revoked;
+asio::awaitable<Outcome<Paged<WalletAddressKey>, E>> WalletAddressService::keys(
+    Uuid wallet_address_id, const PageArgs& args) {
+  auto page = co_await store_.keys_page(wallet_address_id, args);
+  if (!page) co_return pass_on<E>(page.error());
+  co_return std::move(*page);
 }
 
-asio::awaitable<Result<int>> WalletAddressService::trigger_events(int limit) {
-  if (limit < 1 || limit > kTriggerEventsLimitMax) {
-    co_return fail(std::string(kErrorInvalidInput),
-                   "limit must be between 1 and " + std::to_string(kTriggerEventsLimitMax));
+asio::awaitable<Outcome<int, E>> WalletAddressService::trigger_events(std::int64_t limit) {
+  if (limit < 1 || limit > kTriggerEventsLimitMax) co_return fail_with(E::kInvalidEventsLimit);
+  // An event for what each address received beyond what earlier events reported, emitted in the
+  // store's transaction; returns the new reported total.
+  WalletAddressStore::ProcessDue process =
+      [this](store::PgConn& conn,
+             const DueWalletAddress& due) -> asio::awaitable<Result<money::u128>> {
+    auto account = co_await ledger_.balances(due.id);
+    if (!account) co_return std::unexpected(account.error());
+    money::u128 received = *account ? (*account)->credits_posted : 0;
+    if (received <= due.total_events_amount) co_return due.total_events_amount;
+    const money::u128 amount = received - due.total_events_amount;
+    json::object wallet;
+    wallet["id"] = due.id.str();
+    wallet["createdAt"] = format_rfc3339(due.created_at);
+    auto asset = co_await assets_.get_including_deleted(due.asset_id);
+    if (!asset) co_return std::unexpected(asset.error());
+    if (!*asset) co_return std::unexpected(asset_missing());
+    json::object received_amount;
+    received_amount["value"] = money::to_string(amount);
+    received_amount["assetCode"] = (*asset)->code;
+    received_amount["assetScale"] = (*asset)->scale;
+    wallet["receivedAmount"] = std::move(received_amount);
+    json::object data;
+    data["walletAddress"] = std::move(wallet);
+    webhook::NewEvent event;
+    event.type = std::string(webhook::event_type::kWalletAddressWebMonetization);
+    event.data = std::move(data);
+    event.tenant_id = due.tenant_id;
+    event.withdrawal = webhook::Withdrawal{due.id, due.asset_id, amount};
+    auto emitted = co_await webhooks_.emit(conn, std::move(event));
+    if (!emitted) co_return std::unexpected(emitted.error());
+    co_return received;
+  };
+  auto processed = co_await store_.process_due(static_cast<int>(limit), process);
+  if (!processed) co_return pass_on<E>(processed.error());
+  co_return *processed;
+}
+
+asio::awaitable<Result<void>> WalletAddressService::schedule_web_monetization(
+    Uuid id, money::u128 withdrawal_threshold) {
+  auto account = co_await ledger_.balances(id);
+  if (!account) co_return std::unexpected(account.error());
+  if (!*account) co_return Result<void>{};
+  const money::u128 received = (*account)->credits_posted;
+  if (received < withdrawal_threshold) co_return Result<void>{};
+  co_return co_await store_.mark_due(id, received - withdrawal_threshold);
+}
+
+asio::awaitable<Outcome<money::u128, E>> WalletAddressService::withdraw(
+    const WalletAddress& address, Uuid transfer_id, money::u128 timeout_seconds) {
+  if (timeout_seconds > liquidity::kWithdrawalTimeoutSecondsMax) {
+    co_return fail_with(E::kInvalidTransferTimeout);
   }
-  co_return co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<int>> {
-        auto due = co_await conn.query(
-            "SELECT id, tenant_id, asset_id, created_at, total_events_amount FROM wallet_addresses "
-            "WHERE process_at <= now() ORDER BY process_at LIMIT $1 FOR UPDATE SKIP LOCKED",
-            limit);
-        if (!due) co_return std::unexpected(due.error());
-        int processed = 0;
-        for (auto row : *due) {
-          const Uuid id = row.get<Uuid>("id");
-          const money::u128 evented = row.get<money::u128>("total_events_amount");
-          auto account = co_await backend_.ledger.balances(id);
-          if (!account) co_return std::unexpected(account.error());
-          money::u128 received = *account ? (*account)->credits_posted : 0;
-          money::u128 total = evented;
-          if (received > evented) {
-            const money::u128 amount = received - evented;
-            json::object wallet;
-            wallet["id"] = id.str();
-            wallet["createdAt"] = format_rfc3339(row.get<TimePoint>("created_at"));
-            auto asset = co_await backend_.assets->get_including_deleted(row.get<Uuid>("asset_id"));
-            if (!asset) co_return std::unexpected(asset.error());
-            if (!*asset)
-              co_return fail("wallet_address.asset_missing", "the wallet address's asset is gone");
-            json::object received_amount;
-            received_amount["value"] = money::to_string(amount);
-            received_amount["assetCode"] = (*asset)->code;
-            received_amount["assetScale"] = (*asset)->scale;
-            wallet["receivedAmount"] = std::move(received_amount);
-            json::object data;
-            data["walletAddress"] = std::move(wallet);
-            webhook::NewEvent event;
-            event.type = std::string(webhook::event_type::kWalletAddressWebMonetization);
-            event.data = std::move(data);
-            event.tenant_id = row.get<Uuid>("tenant_id");
-            event.withdrawal = webhook::Withdrawal{id, row.get<Uuid>("asset_id"), amount};
-            auto emitted = co_await backend_.webhooks->emit(conn, std::move(event));
-            if (!emitted) co_return std::unexpected(emitted.error());
-            total = received;
-          }
-          auto cleared = co_await conn.query(
-              "UPDATE wallet_addresses SET process_at = NULL, total_events_amount = $2, "
-              "updated_at = now() WHERE id = $1",
-              id, total);
-          if (!cleared) co_return std::unexpected(cleared.error());
-          ++processed;
-        }
-        co_return processed;
-      });
+  auto balance = co_await liquidity_.balance(address.id);
+  if (!balance) co_return pass_on<E>(balance.error());
+  if (!*balance) co_return fail_with(E::kNoLiquidityAccount);
+  if (**balance == 0) co_return fail_with(E::kAmountZero);
+  auto asset = co_await assets_.get_including_deleted(address.asset_id);
+  if (!asset) co_return pass_on<E>(asset.error());
+  if (!*asset) co_return fail_with(E::kWithdrawalUnknownAsset);
+  auto withdrawn = co_await liquidity_.withdraw(address.id, **asset, **balance, transfer_id,
+                                                static_cast<std::uint32_t>(timeout_seconds));
+  if (!withdrawn) co_return pass_on<E>(withdrawn.error());
+  co_return **balance;
 }
 
 // --- Open Payments ----------------------------------------------------------------------------
 
 asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::load_published(
     const std::string& url) {
-  auto rows = co_await backend_.pg.query(
-      "SELECT w.id, w.tenant_id, w.asset_id, w.public_name, w.deactivated_at, "
-      "coalesce((SELECT json_agg(json_build_array(p.key, p.value) ORDER BY p.position) "
-      "FROM wallet_address_additional_properties p WHERE p.wallet_address_id = w.id AND "
-      "p.visible_in_open_payments), '[]')::text AS properties, "
-      "coalesce((SELECT json_agg(json_build_array(k.kid, k.x) ORDER BY k.created_at, k.id) "
-      "FROM wallet_address_keys k WHERE k.wallet_address_id = w.id AND NOT k.revoked), "
-      "'[]')::text AS keys "
-      "FROM wallet_addresses w WHERE w.url = $1",
-      url);
-  if (!rows) co_return std::unexpected(rows.error());
-  if (rows->empty()) co_return std::shared_ptr<const Published>();
-  auto row = (*rows)[0];
-  auto asset = co_await backend_.assets->get_including_deleted(row.get<Uuid>("asset_id"));
+  auto record = co_await store_.public_record(url);
+  if (!record) co_return std::unexpected(record.error());
+  if (!*record) co_return std::shared_ptr<const Published>();
+  const PublicRecord& row = **record;
+  auto asset = co_await assets_.get_including_deleted(row.asset_id);
   if (!asset) co_return std::unexpected(asset.error());
-  if (!*asset) co_return fail("wallet_address.asset_missing", "the wallet address's asset is gone");
+  if (!*asset) co_return std::unexpected(asset_missing());
 
   auto published = std::make_shared<Published>();
-  published->id = row.get<Uuid>("id");
-  published->tenant_id = row.get<Uuid>("tenant_id");
-  published->deactivated_at = row.get<std::optional<TimePoint>>("deactivated_at");
+  published->id = row.id;
+  published->tenant_id = row.tenant_id;
+  published->deactivated_at = row.deactivated_at;
   published->asset_code = (*asset)->code;
   published->asset_scale = (*asset)->scale;
   const std::string tenant = published->tenant_id.str();
 
   json::object doc;
   doc["id"] = url;
-  if (auto name = row.get<std::optional<std::string>>("public_name")) doc["publicName"] = *name;
+  if (row.public_name) doc["publicName"] = *row.public_name;
   doc["assetCode"] = (*asset)->code;
   doc["assetScale"] = (*asset)->scale;
-  doc["authServer"] = ensure_trailing_slash(backend_.config.auth_server_grant_url) + tenant;
-  doc["resourceServer"] = ensure_trailing_slash(backend_.config.open_payments_url) + tenant;
+  doc["authServer"] = ensure_trailing_slash(settings_.auth_server_grant_url) + tenant;
+  doc["resourceServer"] = ensure_trailing_slash(settings_.open_payments_url) + tenant;
   json::object extra;
-  const json::value properties = json::parse(row.get<std::string_view>("properties"));
-  for (const auto& pair : properties.as_array()) {
-    const auto& kv = pair.as_array();
-    extra[kv.at(0).as_string()] = kv.at(1);
-  }
+  for (const auto& [key, value] : row.properties) extra[key] = value;
   if (!extra.empty()) doc["additionalProperties"] = std::move(extra);
   published->document = json::serialize(doc);
 
   json::array keys;
-  const json::value key_rows = json::parse(row.get<std::string_view>("keys"));
-  for (const auto& pair : key_rows.as_array()) {
-    const auto& kv = pair.as_array();
+  for (const auto& [kid, x] : row.keys) {
     json::object key;
-    key["kid"] = kv.at(0);
-    key["x"] = kv.at(1);
+    key["kid"] = kid;
+    key["x"] = x;
     key["alg"] = "EdDSA";
     key["kty"] = "OKP";
     key["crv"] = "Ed25519";
@@ -585,24 +475,19 @@ asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::
 
 asio::awaitable<Result<void>> WalletAddressService::emit_not_found(const std::string& url) {
   // The tenant whose WALLET_ADDRESS_URL is the longest prefix of the URL, else the operator.
-  auto rows = co_await backend_.pg.query(
-      "SELECT s.tenant_id FROM tenant_settings s JOIN tenants t ON t.id = s.tenant_id "
-      "WHERE s.key = $1 AND s.deleted_at IS NULL AND t.deleted_at IS NULL "
-      "AND starts_with($2, lower(s.value)) ORDER BY length(s.value) DESC LIMIT 1",
-      kSettingWalletAddressUrl, url);
-  if (!rows) co_return std::unexpected(rows.error());
+  auto owner = co_await store_.tenant_owning_url(url);
+  if (!owner) co_return std::unexpected(owner.error());
   webhook::NewEvent event;
   event.type = std::string(webhook::event_type::kWalletAddressNotFound);
   event.data["walletAddressUrl"] = url;
-  if (!rows->empty()) {
-    event.tenant_id = (*rows)[0].get<Uuid>(0);
+  if (*owner) {
+    event.tenant_id = **owner;
   } else {
-    auto operator_id = Uuid::parse(backend_.config.operator_tenant_id);
-    if (!operator_id)
+    if (!settings_.operator_tenant_id)
       co_return fail("wallet_address.no_operator", "OPERATOR_TENANT_ID is not a UUID");
-    event.tenant_id = *operator_id;
+    event.tenant_id = *settings_.operator_tenant_id;
   }
-  auto emitted = co_await backend_.webhooks->emit(std::move(event));
+  auto emitted = co_await webhooks_.emit(std::move(event));
   if (!emitted) co_return std::unexpected(emitted.error());
   co_return Result<void>{};
 }
@@ -615,9 +500,9 @@ asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::
     spdlog::warn("wallet_address.not_found event for {} not stored: {}", url,
                  emitted.error().message);
   }
-  const auto timeout = std::chrono::milliseconds(backend_.config.wallet_address_lookup_timeout_ms);
-  const auto step = std::chrono::milliseconds(
-      std::max<std::int64_t>(1, backend_.config.wallet_address_polling_frequency_ms));
+  const auto timeout = std::chrono::milliseconds(settings_.lookup_timeout_ms);
+  const auto step =
+      std::chrono::milliseconds(std::max<std::int64_t>(1, settings_.polling_frequency_ms));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (std::chrono::steady_clock::now() + step <= deadline) {
@@ -632,7 +517,7 @@ asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::
 void WalletAddressService::start(asio::any_io_executor executor) {
   if (listener_) return;
   store::PgConfig config;
-  config.url = backend_.config.database_url;
+  config.url = settings_.database_url;
   auto listener = store::PgListener::create(executor, config, {std::string(kNotifyChannel)});
   if (!listener) {
     spdlog::error("wallet address cache disabled: {}", listener.error().message);

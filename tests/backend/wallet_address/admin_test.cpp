@@ -18,8 +18,8 @@ TEST(WalletAddressUrl, ResolvesRelativeAndAbsoluteAddressesUnderTheBase) {
   for (const char* bad : {"https://other.example/alice", "http://wallet.example/alice"}) {
     auto r = resolve_url("https://wallet.example", bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, wallet_address::kErrorInvalidUrl);
-    EXPECT_EQ(r.error().message, "invalid url");
+    EXPECT_EQ(r.error(), wallet_address::WalletAddressError::kInvalidUrl);
+    EXPECT_EQ(describe(r.error()).message, "invalid url");
   }
   for (const char* bad : {"", "/", "alice/incoming-payments", "x/outgoing-payments/1", "quotes",
                           "a?b=1", "a#b", "a b", "a%20b", "a//b"}) {
