@@ -1,6 +1,6 @@
-// Entry points of the wallet_address domain (backend/core/domains.h): the service, its cache
-// listener (started with the process) and the Open Payments document routes. The resolvers are
-// in resolvers.cpp.
+// Wiring of the wallet_address domain (backend/core/domains.h). Its service is built with the
+// others by Backend (core/backend.cpp); this attaches the Open Payments document routes and runs
+// the published-document cache's listener with the process. The resolvers are in resolvers.cpp.
 #include "backend/core/backend.h"
 #include "backend/core/domains.h"
 #include "backend/wallet_address/routes.h"

@@ -64,6 +64,21 @@ asio::awaitable<Result<std::optional<WalletAddress>>> one_address(store::PgPool&
   co_return std::optional<WalletAddress>(from_row((*rows)[0]));
 }
 
+// A page of `table` (aliased t) where `where` holds with $1 = `param` (every row when empty).
+template <class T, class FromRow>
+asio::awaitable<Result<Paged<T>>> typed_fetch(store::PgPool& pg, std::string table,
+                                              std::string where,
+                                              std::optional<store::PgParam> param,
+                                              const PageArgs& args, FromRow from_row) {
+  PageQuery query;
+  query.table = std::move(table);
+  query.where = std::move(where);
+  if (param) query.params.push_back(std::move(*param));
+  auto page = co_await fetch_page(pg, query, args);
+  if (!page) co_return std::unexpected(page.error());
+  co_return typed_page<T>(*page, from_row);
+}
+
 asio::awaitable<Result<void>> insert_properties(store::PgConn& conn, Uuid wallet_address_id,
                                                 const std::vector<AdditionalProperty>& properties) {
   int position = 0;
@@ -161,15 +176,15 @@ asio::awaitable<Result<std::optional<WalletAddress>>> WalletAddressStore::get_by
 
 asio::awaitable<Result<Paged<WalletAddress>>> WalletAddressStore::page(
     std::optional<Uuid> tenant_id, const PageArgs& args) {
-  PageQuery query;
-  query.table = "wallet_addresses";
+  std::string table = "wallet_addresses";
+  std::string where;
+  std::optional<store::PgParam> tenant;
   if (tenant_id) {
-    query.where = "t.tenant_id = $1";
-    query.params.emplace_back(*tenant_id);
+    where = "t.tenant_id = $1";
+    tenant.emplace(*tenant_id);
   }
-  auto page = co_await fetch_page(pg_, query, args);
-  if (!page) co_return std::unexpected(page.error());
-  co_return typed_page<WalletAddress>(*page, from_row);
+  co_return co_await typed_fetch<WalletAddress>(pg_, std::move(table), std::move(where),
+                                                std::move(tenant), args, from_row);
 }
 
 asio::awaitable<Result<std::vector<AdditionalProperty>>> WalletAddressStore::additional_properties(
@@ -249,13 +264,12 @@ asio::awaitable<Result<std::optional<StoredKey>>> WalletAddressStore::revoke_key
 
 asio::awaitable<Result<Paged<WalletAddressKey>>> WalletAddressStore::keys_page(
     Uuid wallet_address_id, const PageArgs& args) {
-  PageQuery query;
-  query.table = "wallet_address_keys";
-  query.where = "t.wallet_address_id = $1";
-  query.params.emplace_back(wallet_address_id);
-  auto page = co_await fetch_page(pg_, query, args);
-  if (!page) co_return std::unexpected(page.error());
-  co_return typed_page<WalletAddressKey>(*page, key_from_row);
+  std::string table = "wallet_address_keys";
+  std::string where = "t.wallet_address_id = $1";
+  std::optional<store::PgParam> owner;
+  owner.emplace(wallet_address_id);
+  co_return co_await typed_fetch<WalletAddressKey>(pg_, std::move(table), std::move(where),
+                                                   std::move(owner), args, key_from_row);
 }
 
 asio::awaitable<Result<std::optional<PublicRecord>>> WalletAddressStore::public_record(
