@@ -46,7 +46,8 @@ struct ConnectorState {
   explicit ConnectorState(Backend& backend)
       : accounts(backend.config, {*backend.tenants, *backend.assets, *backend.liquidity,
                                   *backend.peers, *backend.wallet_addresses}),
-        events({accounts, *backend.liquidity, backend.ledger, *backend.kv, *backend.webhooks},
+        events({accounts, *backend.liquidity, *backend.kv, *backend.webhooks,
+                *backend.wallet_addresses},
                backend.pg, backend.executor) {}
   DomainAccounts accounts;
   LiquidityEvents events;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backend/liquidity/service.h"
+#include "backend/wallet_address/service.h"
 #include "backend/webhook/model.h"
 #include "backend/webhook/service.h"
 #include "store/kv.h"
@@ -139,7 +140,6 @@ json::object asset_json(const AssetInfo& asset) {
 LiquidityEvents::LiquidityEvents(Services services, store::PgPool pg,
                                  asio::any_io_executor executor)
     : services_(services),
-      pg_(pg),
       peer_rows_(std::make_shared<PeerRowReads>(std::move(pg), std::move(executor))) {}
 
 asio::awaitable<Result<bool>> LiquidityEvents::peer_still_exists(const Account& peer) {
@@ -170,7 +170,13 @@ asio::awaitable<void> LiquidityEvents::posted(const Context& ctx) {
                                *(*entry)->liquidity_threshold);
     }
     if (ctx.outgoing->kind == AccountKind::kWalletAddress && (*entry)->withdrawal_threshold) {
-      co_await schedule_web_monetization(ctx.outgoing->id, *(*entry)->withdrawal_threshold);
+      // payments.md §5: due for a wallet_address.web_monetization event once its receipts
+      // reach the asset's withdrawal threshold.
+      auto scheduled = co_await services_.wallet_addresses.schedule_web_monetization(
+          ctx.outgoing->id, *(*entry)->withdrawal_threshold);
+      if (!scheduled) {
+        spdlog::warn("connector: web monetization not scheduled: {}", scheduled.error().message);
+      }
     }
   } catch (const std::exception& e) {
     spdlog::warn("connector: after-post checks failed: {}", e.what());
@@ -218,23 +224,6 @@ asio::awaitable<void> LiquidityEvents::check_liquidity(std::string_view type,
   event.data["balance"] = money::to_string(**balance);
   auto emitted = co_await services_.webhooks.emit(std::move(event));
   if (!emitted) spdlog::warn("connector: {} not emitted: {}", type, emitted.error().message);
-}
-
-// payments.md §5: a wallet address whose not-yet-reported receipts reach the asset's
-// withdrawal threshold is due for a wallet_address.web_monetization event.
-asio::awaitable<void> LiquidityEvents::schedule_web_monetization(const Uuid& wallet_id,
-                                                                 money::u128 threshold) {
-  auto account = co_await services_.ledger.balances(wallet_id);
-  if (!account || !*account) co_return;
-  const money::u128 received = (*account)->credits_posted;
-  if (received < threshold) co_return;
-  auto updated = co_await pg_.query(
-      "UPDATE wallet_addresses SET process_at = now() WHERE id = $1 AND process_at IS NULL "
-      "AND total_events_amount <= $2",
-      wallet_id, received - threshold);
-  if (!updated) {
-    spdlog::warn("connector: web monetization not scheduled: {}", updated.error().message);
-  }
 }
 
 }  // namespace rafiki::backend::connector

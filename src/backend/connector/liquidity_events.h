@@ -28,6 +28,9 @@ class LiquidityService;
 namespace webhook {
 class WebhookService;
 }
+namespace wallet_address {
+class WalletAddressService;
+}
 }  // namespace rafiki::backend
 
 namespace rafiki::backend::connector {
@@ -39,9 +42,9 @@ class LiquidityEvents final : public BalanceHooks {
   struct Services {
     DomainAccounts& accounts;  // the asset cache
     liquidity::LiquidityService& liquidity;
-    ledger::Ledger& ledger;
-    store::KeyValue& kv;
+        store::KeyValue& kv;
     webhook::WebhookService& webhooks;
+    wallet_address::WalletAddressService& wallet_addresses;
   };
   LiquidityEvents(Services services, store::PgPool pg, boost::asio::any_io_executor executor);
 
@@ -52,11 +55,8 @@ class LiquidityEvents final : public BalanceHooks {
   boost::asio::awaitable<void> check_liquidity(std::string_view type, const Uuid& account_id,
                                                const AssetInfo& asset, const Uuid& tenant_id,
                                                money::u128 threshold);
-  boost::asio::awaitable<void> schedule_web_monetization(const Uuid& wallet_id,
-                                                         money::u128 threshold);
 
   Services services_;
-  store::PgPool pg_;
   std::shared_ptr<PeerRowReads> peer_rows_;
   std::mutex mutex_;
   // Whether each account was last seen at or below its threshold (this process's view).
