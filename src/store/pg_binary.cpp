@@ -45,6 +45,12 @@ void PgBinaryArray::add_uuid(const Uuid& id) {
   ++count_;
 }
 
+void PgBinaryArray::add_text(std::string_view value) {
+  put32(static_cast<std::uint32_t>(value.size()));
+  bytes_.append(value);
+  ++count_;
+}
+
 void PgBinaryArray::add_int4(std::int32_t value) {
   put32(4);
   put32(static_cast<std::uint32_t>(value));

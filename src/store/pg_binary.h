@@ -1,12 +1,14 @@
 // One-dimensional PostgreSQL arrays in the binary wire format, for PgParam::binary: the server
 // copies their elements instead of parsing text, which matters for the ledger's batches (a dozen
-// arrays of thousands of elements per call). Elements: uuid, integer, bigint, boolean and
-// numeric (from unsigned 128-bit integers), each possibly NULL.
+// arrays of thousands of elements per call), and nothing needs quoting. Elements: uuid, integer,
+// bigint, boolean, numeric (from unsigned 128-bit integers) and text, each possibly NULL. Every
+// array parameter goes through here (no hand-built "{...}" literals).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/money.h"
 #include "base/uuid.h"
@@ -21,6 +23,7 @@ enum class PgElement : std::uint32_t {
   kInt4 = 23,
   kUuid = 2950,
   kNumeric = 1700,
+  kText = 25,
 };
 
 class PgBinaryArray {
@@ -35,6 +38,8 @@ class PgBinaryArray {
   void add_int8(std::int64_t value);
   void add_bool(bool value);
   void add_numeric(money::u128 value);
+  // UTF-8 text, as is. The server refuses text containing a NUL byte (the statement fails).
+  void add_text(std::string_view value);
   template <class T>
   void add_optional_int4(std::optional<T> value) {
     if (value) {

@@ -114,6 +114,38 @@ TEST(PgBinaryArray, UuidsIntegersAndBooleansWithNulls) {
   });
 }
 
+// Text needs no quoting or escaping in binary form: quotes, backslashes, braces, commas, the
+// word NULL and multi-byte characters arrive as sent; a NUL byte is refused by the server.
+TEST(PgBinaryArray, TextArrivesAsSentWhateverItHolds) {
+  TestDatabase db;
+  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+    PgPool pool = make_pool(ex, db);
+    const std::vector<std::string> values = {"", "plain", "with \"quotes\" and \\", "{a,b}",
+                                             "NULL", "g.peer.€uro", std::string(10'000, 'x')};
+    PgBinaryArray texts(PgElement::kText, values.size() + 1);
+    for (const auto& v : values) texts.add_text(v);
+    texts.add_null();
+    std::vector<PgParam> params;
+    params.push_back(std::move(texts).finish());
+    auto rows = co_await pool.query_params(
+        "SELECT t, t IS NULL FROM unnest($1::text[]) WITH ORDINALITY AS x(t, o) ORDER BY o",
+        std::move(params));
+    CO_ASSERT_OK(rows);
+    CO_ASSERT(rows->rows() == static_cast<int>(values.size()) + 1);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      EXPECT_EQ(std::string((*rows)[static_cast<int>(i)].text(0)), values[i]) << i;
+    }
+    EXPECT_TRUE((*rows)[static_cast<int>(values.size())].is_null(0));
+
+    PgBinaryArray nul(PgElement::kText, 1);
+    nul.add_text(std::string_view("a\0b", 3));
+    std::vector<PgParam> refused_params;
+    refused_params.push_back(std::move(nul).finish());
+    auto refused = co_await pool.query_params("SELECT $1::text[]", std::move(refused_params));
+    EXPECT_FALSE(refused);
+  });
+}
+
 TEST(PgBinaryArray, EmptyArraysAndWrongElementTypes) {
   TestDatabase db;
   run_async([&](asio::any_io_executor ex) -> awaitable<void> {
