@@ -32,24 +32,8 @@ Backend::~Backend() = default;
 // is given the services it uses, which are built before it.
 void Backend::build_services() {
   tenants = std::make_shared<tenant::TenantService>(*this);
-  webhooks = std::make_shared<webhook::WebhookService>(webhook::WebhookSettings::from_config(config),
-                                                       pg, http);
-  webhooks->set_tenant_settings_lookup(
-      [this](Uuid tenant_id)
-          -> asio::awaitable<Result<std::vector<std::pair<std::string, std::string>>>> {
-        std::vector<std::pair<std::string, std::string>> out;
-        auto settings = co_await tenants->settings(tenant_id);
-        if (!settings) co_return std::unexpected(std::move(settings.error()));
-        for (auto& s : *settings) out.emplace_back(std::move(s.key), std::move(s.value));
-        co_return out;
-      });
-  webhooks->set_tenant_secret_lookup(
-      [this](Uuid tenant_id) -> asio::awaitable<Result<std::optional<std::string>>> {
-        auto credentials = co_await tenants->credentials(tenant_id);
-        if (!credentials) co_return std::unexpected(std::move(credentials.error()));
-        if (!*credentials) co_return std::optional<std::string>{};
-        co_return std::move((*credentials)->api_secret);
-      });
+  webhooks = std::make_shared<webhook::WebhookService>(
+      webhook::WebhookSettings::from_config(config), webhook::WebhookStore(pg), http, *tenants);
   assets = std::make_shared<asset::AssetService>(*this);
   fees = std::make_shared<fee::FeeService>(fee::FeeStore(pg), *assets);
   liquidity = std::make_shared<liquidity::LiquidityService>(*this);

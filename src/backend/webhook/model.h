@@ -5,13 +5,17 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "backend/core/admin.h"
+#include "backend/core/domain_error.h"
 #include "base/money.h"
 #include "base/time.h"
 #include "base/uuid.h"
@@ -85,10 +89,8 @@ struct Delivery {
   std::optional<TimePoint> process_at;
 };
 
-// Listing (Admin API webhookEvents, admin-api.md §6).
-constexpr int kPageSizeDefault = 20;
-constexpr int kPageSizeMax = 100;
-
+// Listing (Admin API webhookEvents, admin-api.md §6): pages of kPageSizeDefault events unless
+// asked for up to kPageSizeMax (backend/core/pagination.h, as every connection).
 struct EventFilter {
   std::optional<std::vector<std::string>> type_in;
   // Absent or empty: default_hidden_types().
@@ -116,15 +118,67 @@ struct EventPage {
 // An event's data, as JSON text, may be at most this large (it is POSTed to the ASE whole).
 constexpr std::size_t kEventDataBytesMax = 1024 * 1024;
 
-// Error codes of the webhook domain.
-inline constexpr std::string_view kErrorInvalidEvent =
-    "webhook.invalid_event";  // empty type, data too large
-inline constexpr std::string_view kErrorUnknownEvent = "webhook.unknown_event";
-// `last` without `before` (upstream: "Can't paginate backwards from the start.")
-inline constexpr std::string_view kErrorPaginateBackwardsFromStart = "webhook.pagination_backwards";
-// first/last outside 0..kPageSizeMax (upstream: "Pagination index error")
-inline constexpr std::string_view kErrorPaginationIndex = "webhook.pagination_index";
-// The recipient tenant's API secret, needed to sign its delivery, is not there (deleted tenant).
-inline constexpr std::string_view kErrorUnknownRecipient = "webhook.unknown_recipient";
+// Deliveries one worker claims per round trip (delivered concurrently).
+constexpr int kClaimBatchMax = 10;
+// Back-off after failed attempt n: min(n, kRetryBackoffStepsMax) × retry_base_delay.
+constexpr int kRetryBackoffStepsMax = 6;
+constexpr std::chrono::milliseconds kRetryBaseDelayDefault{10'000};
+// A claimed delivery is leased for the request timeout plus the connect timeout plus this.
+constexpr std::chrono::milliseconds kClaimLeaseMargin{5'000};
+// A worker that could not claim (database unreachable) waits at least this long before trying
+// again.
+constexpr std::chrono::milliseconds kWorkerErrorPause{1'000};
+// A stopped worker notices within this long even when its idle pause is longer.
+constexpr std::chrono::milliseconds kStopCheckInterval{100};
+// last_error is cut to this many bytes.
+constexpr std::size_t kLastErrorBytesMax = 500;
+// Bounds on what a tenant's settings may ask for.
+constexpr std::chrono::milliseconds kRecipientTimeoutMax{300'000};
+constexpr int kRecipientMaxAttemptsMax = 1000;
+// Tenant settings (tenant_settings keys) that override the process's webhook configuration for
+// deliveries to that tenant.
+inline constexpr std::string_view kSettingWebhookUrl = "WEBHOOK_URL";
+inline constexpr std::string_view kSettingWebhookTimeout = "WEBHOOK_TIMEOUT";     // ms
+inline constexpr std::string_view kSettingWebhookMaxRetry = "WEBHOOK_MAX_RETRY";  // attempts
+// Header carrying the HMAC signature of a delivery.
+inline constexpr std::string_view kSignatureHeader = "Rafiki-Signature";
+// The message of the derivation of a tenant's webhook signing key from its API secret
+// (tenant_signature_key). Fixed: changing it changes every tenant's key.
+inline constexpr std::string_view kTenantSignatureKeyLabel = "rafiki webhook signature v1";
+
+enum class WebhookError {
+  kInvalidEvent,  // empty type, data larger than kEventDataBytesMax
+  kUnknownEvent,
+  kPaginateBackwardsFromStart,  // `last` without `before`
+  kPaginationIndex,             // first/last outside 0..kPageSizeMax
+  // The recipient tenant's API secret, needed to sign its delivery, is not there (deleted
+  // tenant).
+  kUnknownRecipient,
+};
+
+// The webhook domain's error table (docs/architecture.md, "The domain template"). emit() (called
+// by other domains) and signing_key() report kInvalidEvent and kUnknownRecipient as an Error
+// whose code is the table's name (fail_as), with a message saying which rule failed.
+constexpr ErrorDescription describe(WebhookError error) {
+  switch (error) {
+    case WebhookError::kInvalidEvent:
+      return {"webhook.invalid_event", code::kBadUserInput, "invalid webhook event"};
+    case WebhookError::kUnknownEvent:
+      return {"webhook.unknown_event", code::kNotFound, "unknown webhook event"};
+    case WebhookError::kPaginateBackwardsFromStart:
+      return {"webhook.pagination_backwards", code::kInternal,
+              "Can't paginate backwards from the start."};
+    case WebhookError::kPaginationIndex:
+      return {"webhook.pagination_index", code::kInternal, "Pagination index error"};
+    case WebhookError::kUnknownRecipient:
+      return {"webhook.unknown_recipient", code::kInternal, "the recipient tenant does not exist"};
+  }
+  std::unreachable();
+}
+
+// `error` as a failed Result: the table's name as the code, `message` saying what was wrong.
+inline std::unexpected<Error> fail_as(WebhookError error, std::string message) {
+  return fail(std::string(describe(error).name), std::move(message));
+}
 
 }  // namespace rafiki::backend::webhook

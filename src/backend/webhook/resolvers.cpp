@@ -1,5 +1,6 @@
 // Admin API resolvers of the webhook domain: Query.webhookEvents (a Relay connection with the
 // type filter and tenant scoping of reference/admin-api.md §4 and §6) and WebhookEvent.tenant.
+// Reads the input, asks WebhookService, writes the answer; nothing else.
 #include <boost/json/array.hpp>
 
 #include "backend/core/admin.h"
@@ -52,57 +53,36 @@ json::object event_json(const Event& event) {
 }
 
 json::object connection_json(const EventPage& page) {
-  json::array edges;
-  edges.reserve(page.events.size());
-  for (const auto& event : page.events) {
-    json::object edge;
-    edge["cursor"] = event.id.str();
-    edge["node"] = event_json(event);
-    edges.push_back(std::move(edge));
-  }
-  json::object info;
-  info["hasNextPage"] = page.has_next_page;
-  info["hasPreviousPage"] = page.has_previous_page;
-  if (page.events.empty()) {
-    info["startCursor"] = nullptr;
-    info["endCursor"] = nullptr;
-  } else {
-    info["startCursor"] = page.events.front().id.str();
-    info["endCursor"] = page.events.back().id.str();
-  }
-  json::object connection;
-  connection["edges"] = std::move(edges);
-  connection["pageInfo"] = std::move(info);
-  return connection;
+  std::vector<json::object> nodes;
+  nodes.reserve(page.events.size());
+  for (const Event& event : page.events) nodes.push_back(event_json(event));
+  return rafiki::backend::connection_json(nodes, page.has_next_page, page.has_previous_page);
 }
 
 }  // namespace
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
-  set_resolver(schema, "Query.webhookEvents", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
-    auto args = page_args(info);
-    if (!args) co_return std::unexpected(args.error());
-    ListQuery query;
-    query.tenant_id = list_tenant_scope(info);
-    query.filter = filter_argument(info);
-    query.after = args->after;
-    query.before = args->before;
-    query.ascending = args->ascending;
-    if (args->before && !args->after) {
-      query.last = args->limit;
-    } else {
-      query.first = args->limit;
-    }
-    auto page = co_await backend.webhooks->list(std::move(query));
-    if (!page) {
-      const Error& e = page.error();
-      if (e.code == kErrorPaginateBackwardsFromStart || e.code == kErrorPaginationIndex) {
-        co_return field_error(code::kInternal, e.message);
-      }
-      co_return internal_error(e);
-    }
-    co_return json::value(connection_json(*page));
-  });
+  WebhookService& webhooks = *backend.webhooks;
+
+  set_resolver(schema, "Query.webhookEvents",
+               [&webhooks](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+                 auto args = page_args(info);
+                 if (!args) co_return std::unexpected(args.error());
+                 ListQuery query;
+                 query.tenant_id = list_tenant_scope(info);
+                 query.filter = filter_argument(info);
+                 query.after = args->after;
+                 query.before = args->before;
+                 query.ascending = args->ascending;
+                 if (args->before && !args->after) {
+                   query.last = args->limit;
+                 } else {
+                   query.first = args->limit;
+                 }
+                 auto page = co_await webhooks.list(std::move(query));
+                 if (!page) co_return field_error_of(page.error());
+                 co_return json::value(connection_json(*page));
+               });
 
   set_resolver(schema, "WebhookEvent.tenant", tenant::owner_tenant_resolver(backend));
 }

@@ -18,7 +18,8 @@
 #include "backend/admin/signature.h"
 #include "backend/config.h"
 #include "backend/core/outbound.h"
-#include "backend/webhook/store.h"
+#include "backend/core/pagination.h"
+#include "backend/tenant/service.h"
 #include "base/encoding.h"
 #include "crypto/hash.h"
 
@@ -81,15 +82,13 @@ std::string delivery_body(const Uuid& id, std::string_view type, const boost::js
 namespace detail {
 
 struct ServiceState {
-  ServiceState(WebhookSettings s, store::PgPool p, net::HttpClient h)
-      : settings(std::move(s)), pg(p), http(std::move(h)), events(std::move(p)) {}
+  ServiceState(WebhookSettings s, WebhookStore st, net::HttpClient h, TenantLookups t)
+      : settings(std::move(s)), events(std::move(st)), http(std::move(h)), tenants(std::move(t)) {}
 
   WebhookSettings settings;
-  store::PgPool pg;
+  WebhookStore events;
   net::HttpClient http;
-  EventStore events;
-  TenantSettingsLookup tenant_settings;  // may be empty
-  TenantSecretLookup tenant_secret;      // may be empty
+  TenantLookups tenants;  // either may be empty
   std::atomic<bool> stopping{false};
 };
 
@@ -112,8 +111,8 @@ asio::awaitable<Result<RecipientSettings>> settings_for(const detail::ServiceSta
   r.url = state.settings.webhook_url;
   r.timeout = state.settings.timeout;
   r.max_attempts = state.settings.max_attempts;
-  if (!state.tenant_settings) co_return r;
-  auto settings = co_await state.tenant_settings(tenant_id);
+  if (!state.tenants.settings) co_return r;
+  auto settings = co_await state.tenants.settings(tenant_id);
   if (!settings) co_return std::unexpected(std::move(settings.error()));
   for (const auto& [key, value] : *settings) {
     if (key == kSettingWebhookUrl && !value.empty()) {
@@ -138,12 +137,12 @@ asio::awaitable<Result<std::optional<std::string>>> signing_key_for(
     const detail::ServiceState& state, Uuid tenant_id, const RecipientSettings& recipient) {
   if (!recipient.url_is_tenants || tenant_id == state.settings.operator_tenant_id)
     co_return state.settings.signature_secret;
-  if (!state.tenant_secret)
-    co_return fail(std::string(kErrorUnknownRecipient), "no API secret lookup for tenants");
-  auto secret = co_await state.tenant_secret(tenant_id);
+  if (!state.tenants.secret)
+    co_return fail_as(WebhookError::kUnknownRecipient, "no API secret lookup for tenants");
+  auto secret = co_await state.tenants.secret(tenant_id);
   if (!secret) co_return std::unexpected(std::move(secret.error()));
   if (!*secret)
-    co_return fail(std::string(kErrorUnknownRecipient), "the recipient tenant does not exist");
+    co_return fail_as(WebhookError::kUnknownRecipient, "the recipient tenant does not exist");
   co_return tenant_signature_key(**secret);
 }
 
@@ -180,7 +179,7 @@ asio::awaitable<void> deliver(State state, ClaimedDelivery claimed) {
   AttemptOutcome outcome;
   std::string url = recipient->url;
   auto key = co_await signing_key_for(*state, claimed.recipient_tenant_id, *recipient);
-  if (!key && key.error().code != kErrorUnknownRecipient) {
+  if (!key && key.error().code != describe(WebhookError::kUnknownRecipient).name) {
     // As for the settings: not sent and not counted; retried when the lease ends.
     spdlog::warn("webhook delivery {}: reading the secret of tenant {} failed: {}",
                  claimed.delivery_id.str(), claimed.recipient_tenant_id.str(), key.error().message);
@@ -302,11 +301,64 @@ asio::awaitable<void> worker_loop(State state) {
   }
 }
 
+// TenantService's view of a tenant, as deliveries read it: its non-deleted settings, and its
+// API secret (nullopt for an unknown or deleted tenant).
+TenantLookups lookups_of(tenant::TenantService& tenants) {
+  TenantLookups lookups;
+  lookups.settings = [&tenants](Uuid tenant_id)
+      -> asio::awaitable<Result<std::vector<std::pair<std::string, std::string>>>> {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto settings = co_await tenants.settings(tenant_id);
+    if (!settings) co_return std::unexpected(std::move(settings.error()));
+    for (auto& s : *settings) out.emplace_back(std::move(s.key), std::move(s.value));
+    co_return out;
+  };
+  lookups.secret =
+      [&tenants](Uuid tenant_id) -> asio::awaitable<Result<std::optional<std::string>>> {
+    auto credentials = co_await tenants.credentials(tenant_id);
+    if (!credentials) co_return std::unexpected(std::move(credentials.error()));
+    if (!*credentials) co_return std::optional<std::string>{};
+    co_return std::move((*credentials)->api_secret);
+  };
+  return lookups;
+}
+
+// What emit() stores for `event`: its data as JSON text and its recipients (the owner, and the
+// operator when SEND_TENANT_WEBHOOKS_TO_OPERATOR), after the rules on what an event may be.
+struct Emission {
+  Uuid id;
+  std::string data;
+  std::vector<Uuid> recipients;
+};
+
+Result<Emission> prepare(const WebhookSettings& settings, const NewEvent& event) {
+  if (event.type.empty())
+    return fail_as(WebhookError::kInvalidEvent, "webhook event type is empty");
+  Emission e;
+  e.id = event.id ? *event.id : Uuid::v4();
+  e.data = boost::json::serialize(event.data);
+  if (e.data.size() > kEventDataBytesMax) {
+    return fail_as(WebhookError::kInvalidEvent, "webhook event data is larger than " +
+                                                    std::to_string(kEventDataBytesMax) + " bytes");
+  }
+  e.recipients.push_back(event.tenant_id);
+  if (settings.send_tenant_webhooks_to_operator && !settings.operator_tenant_id.is_nil() &&
+      event.tenant_id != settings.operator_tenant_id) {
+    e.recipients.push_back(settings.operator_tenant_id);
+  }
+  return e;
+}
+
 }  // namespace
 
-WebhookService::WebhookService(WebhookSettings settings, store::PgPool pg, net::HttpClient http)
-    : state_(std::make_shared<detail::ServiceState>(std::move(settings), std::move(pg),
-                                                    std::move(http))) {}
+WebhookService::WebhookService(WebhookSettings settings, WebhookStore store, net::HttpClient http,
+                               tenant::TenantService& tenants)
+    : WebhookService(std::move(settings), std::move(store), std::move(http), lookups_of(tenants)) {}
+
+WebhookService::WebhookService(WebhookSettings settings, WebhookStore store, net::HttpClient http,
+                               TenantLookups tenants)
+    : state_(std::make_shared<detail::ServiceState>(std::move(settings), std::move(store),
+                                                    std::move(http), std::move(tenants))) {}
 
 WebhookService::~WebhookService() {
   state_->stopping.store(true);
@@ -317,58 +369,47 @@ const WebhookSettings& WebhookService::settings() const {
 }
 
 asio::awaitable<Result<Uuid>> WebhookService::emit(NewEvent event) {
-  auto conn = co_await state_->pg.acquire();
-  if (!conn) co_return std::unexpected(std::move(conn.error()));
-  co_return co_await emit(*conn, std::move(event));
+  auto emission = prepare(state_->settings, event);
+  if (!emission) co_return std::unexpected(std::move(emission.error()));
+  auto inserted = co_await state_->events.insert(event, emission->id, std::move(emission->data),
+                                                 emission->recipients);
+  if (!inserted) co_return std::unexpected(std::move(inserted.error()));
+  co_return emission->id;
 }
 
 asio::awaitable<Result<Uuid>> WebhookService::emit(store::PgConn& conn, NewEvent event) {
-  if (event.type.empty())
-    co_return fail(std::string(kErrorInvalidEvent), "webhook event type is empty");
-  Uuid id = event.id ? *event.id : Uuid::v4();
-  std::vector<Uuid> recipients{event.tenant_id};
-  const WebhookSettings& settings = state_->settings;
-  if (settings.send_tenant_webhooks_to_operator && !settings.operator_tenant_id.is_nil() &&
-      event.tenant_id != settings.operator_tenant_id) {
-    recipients.push_back(settings.operator_tenant_id);
-  }
-  auto inserted = co_await EventStore::insert(conn, event, id, recipients);
+  auto emission = prepare(state_->settings, event);
+  if (!emission) co_return std::unexpected(std::move(emission.error()));
+  auto inserted = co_await WebhookStore::insert(conn, event, emission->id,
+                                                std::move(emission->data), emission->recipients);
   if (!inserted) co_return std::unexpected(std::move(inserted.error()));
-  co_return id;
+  co_return emission->id;
 }
 
-asio::awaitable<Result<Event>> WebhookService::get(Uuid id, std::optional<Uuid> tenant_id) {
+asio::awaitable<Outcome<Event, WebhookError>> WebhookService::get(Uuid id,
+                                                                  std::optional<Uuid> tenant_id) {
   auto found = co_await state_->events.find(id, tenant_id);
-  if (!found) co_return std::unexpected(std::move(found.error()));
-  if (!*found) co_return fail(std::string(kErrorUnknownEvent), "unknown webhook event");
+  if (!found) co_return pass_on<WebhookError>(std::move(found.error()));
+  if (!*found) co_return fail_with(WebhookError::kUnknownEvent);
   co_return std::move(**found);
 }
 
-asio::awaitable<Result<EventPage>> WebhookService::list(ListQuery query) {
+asio::awaitable<Outcome<EventPage, WebhookError>> WebhookService::list(ListQuery query) {
   // Upstream's order of checks: `last` without `before` first, then both sizes (0 = default).
-  if (!query.before && query.last) {
-    co_return fail(std::string(kErrorPaginateBackwardsFromStart),
-                   "Can't paginate backwards from the start.");
-  }
+  if (!query.before && query.last) co_return fail_with(WebhookError::kPaginateBackwardsFromStart);
   int first = query.first.value_or(0) == 0 ? kPageSizeDefault : *query.first;
   int last = query.last.value_or(0) == 0 ? kPageSizeDefault : *query.last;
   if (first < 0 || first > kPageSizeMax || last < 0 || last > kPageSizeMax) {
-    co_return fail(std::string(kErrorPaginationIndex), "Pagination index error");
+    co_return fail_with(WebhookError::kPaginationIndex);
   }
   bool backward = !query.after && query.before;
-  co_return co_await state_->events.page(query, backward ? last : first);
+  auto page = co_await state_->events.page(query, backward ? last : first);
+  if (!page) co_return pass_on<WebhookError>(std::move(page.error()));
+  co_return std::move(*page);
 }
 
 asio::awaitable<Result<std::vector<Delivery>>> WebhookService::deliveries(Uuid event_id) {
   co_return co_await state_->events.deliveries(event_id);
-}
-
-void WebhookService::set_tenant_settings_lookup(TenantSettingsLookup lookup) {
-  state_->tenant_settings = std::move(lookup);
-}
-
-void WebhookService::set_tenant_secret_lookup(TenantSecretLookup lookup) {
-  state_->tenant_secret = std::move(lookup);
 }
 
 asio::awaitable<Result<std::optional<std::string>>> WebhookService::signing_key(

@@ -5,6 +5,7 @@
 // (reference/payments.md §6). Any number of workers in any number of processes may run at
 // once: a delivery is claimed durably (a lease in the row) before it is sent, so it is never
 // sent twice at the same time, and a crash mid-delivery leads to a retry once the lease ends.
+// Uses its store and the tenant domain (recipients' settings and API secrets).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -18,7 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include "backend/core/domain_error.h"
 #include "backend/webhook/model.h"
+#include "backend/webhook/store.h"
 #include "base/errors.h"
 #include "net/client.h"
 #include "store/pg.h"
@@ -26,36 +29,11 @@
 namespace rafiki::backend {
 struct Config;
 }
+namespace rafiki::backend::tenant {
+class TenantService;
+}
 
 namespace rafiki::backend::webhook {
-
-// Deliveries one worker claims per round trip (delivered concurrently).
-constexpr int kClaimBatchMax = 10;
-// Back-off after failed attempt n: min(n, kRetryBackoffStepsMax) × retry_base_delay.
-constexpr int kRetryBackoffStepsMax = 6;
-constexpr std::chrono::milliseconds kRetryBaseDelayDefault{10'000};
-// A claimed delivery is leased for the request timeout plus the connect timeout plus this.
-constexpr std::chrono::milliseconds kClaimLeaseMargin{5'000};
-// A worker that could not claim (database unreachable) waits at least this long before trying
-// again.
-constexpr std::chrono::milliseconds kWorkerErrorPause{1'000};
-// A stopped worker notices within this long even when its idle pause is longer.
-constexpr std::chrono::milliseconds kStopCheckInterval{100};
-// last_error is cut to this many bytes.
-constexpr std::size_t kLastErrorBytesMax = 500;
-// Bounds on what a tenant's settings may ask for.
-constexpr std::chrono::milliseconds kRecipientTimeoutMax{300'000};
-constexpr int kRecipientMaxAttemptsMax = 1000;
-// Tenant settings (tenant_settings keys) that override the process's webhook configuration for
-// deliveries to that tenant.
-inline constexpr std::string_view kSettingWebhookUrl = "WEBHOOK_URL";
-inline constexpr std::string_view kSettingWebhookTimeout = "WEBHOOK_TIMEOUT";     // ms
-inline constexpr std::string_view kSettingWebhookMaxRetry = "WEBHOOK_MAX_RETRY";  // attempts
-// Header carrying the HMAC signature of a delivery.
-inline constexpr std::string_view kSignatureHeader = "Rafiki-Signature";
-// The message of the derivation of a tenant's webhook signing key from its API secret
-// (tenant_signature_key). Fixed: changing it changes every tenant's key.
-inline constexpr std::string_view kTenantSignatureKeyLabel = "rafiki webhook signature v1";
 
 struct WebhookSettings {
   Uuid operator_tenant_id;
@@ -111,6 +89,18 @@ using TenantSettingsLookup =
 using TenantSecretLookup =
     std::function<boost::asio::awaitable<Result<std::optional<std::string>>>(Uuid)>;
 
+// What deliveries read about their recipient tenants. The backend's come from
+// tenant::TenantService (its settings() and credentials()); tests bring their own.
+struct TenantLookups {
+  // Tenants' WEBHOOK_URL / WEBHOOK_TIMEOUT / WEBHOOK_MAX_RETRY settings. Empty (or for a setting
+  // a tenant lacks or that is not valid): the process's configuration applies.
+  TenantSettingsLookup settings;
+  // Tenants' API secrets, from which the signing key of deliveries to a non-operator tenant's
+  // own WEBHOOK_URL is derived (tenant_signature_key). Empty: such deliveries are not sent (each
+  // attempt fails: they must never go out unsigned or signed with SIGNATURE_SECRET).
+  TenantSecretLookup secret;
+};
+
 // The JSON body POSTed for an event.
 std::string delivery_body(const Uuid& id, std::string_view type, const boost::json::object& data);
 
@@ -120,39 +110,40 @@ struct ServiceState;
 
 class WebhookService {
  public:
-  WebhookService(WebhookSettings settings, store::PgPool pg, net::HttpClient http);
+  // The backend's: recipients' settings and API secrets are read from `tenants`, which must
+  // outlive the service.
+  WebhookService(WebhookSettings settings, WebhookStore store, net::HttpClient http,
+                 tenant::TenantService& tenants);
+  // With lookups of one's own (none: every recipient gets the process's configuration).
+  WebhookService(WebhookSettings settings, WebhookStore store, net::HttpClient http,
+                 TenantLookups tenants = {});
   ~WebhookService();
   WebhookService(const WebhookService&) = delete;
   WebhookService& operator=(const WebhookService&) = delete;
 
   const WebhookSettings& settings() const;
 
-  // Stores the event and its deliveries in one statement on its own connection.
+  // Stores the event and its deliveries in one statement on its own connection. Fails with
+  // kInvalidEvent (as an Error, fail_as) when the type is empty or the data is larger than
+  // kEventDataBytesMax.
   boost::asio::awaitable<Result<Uuid>> emit(NewEvent event);
   // The same inside the caller's open transaction: nothing is delivered unless it commits.
   boost::asio::awaitable<Result<Uuid>> emit(store::PgConn& conn, NewEvent event);
 
-  // One event by id, scoped to a tenant (nullopt: any). Fails with kErrorUnknownEvent.
-  boost::asio::awaitable<Result<Event>> get(Uuid id, std::optional<Uuid> tenant_id = std::nullopt);
-  // A Relay page of events (admin-api.md §6). Fails with kErrorPaginateBackwardsFromStart or
-  // kErrorPaginationIndex on bad arguments.
-  boost::asio::awaitable<Result<EventPage>> list(ListQuery query);
+  // One event by id, scoped to a tenant (nullopt: any). Fails with kUnknownEvent.
+  boost::asio::awaitable<Outcome<Event, WebhookError>> get(
+      Uuid id, std::optional<Uuid> tenant_id = std::nullopt);
+  // A Relay page of events (admin-api.md §6). Fails with kPaginateBackwardsFromStart or
+  // kPaginationIndex on bad arguments, in upstream's order.
+  boost::asio::awaitable<Outcome<EventPage, WebhookError>> list(ListQuery query);
   // The delivery rows of an event (tests, diagnostics).
   boost::asio::awaitable<Result<std::vector<Delivery>>> deliveries(Uuid event_id);
 
-  // Reads tenants' WEBHOOK_URL / WEBHOOK_TIMEOUT / WEBHOOK_MAX_RETRY settings through
-  // `lookup`. Without one (or for a setting a tenant lacks or that is not valid) the process's
-  // configuration applies. Call before start().
-  void set_tenant_settings_lookup(TenantSettingsLookup lookup);
-  // Reads tenants' API secrets, from which the signing key of deliveries to a non-operator
-  // tenant's own WEBHOOK_URL is derived (tenant_signature_key). Without one such deliveries
-  // are not sent (each attempt fails: they must never go out unsigned or signed with
-  // SIGNATURE_SECRET). Call before start().
-  void set_tenant_secret_lookup(TenantSecretLookup lookup);
   // The key a delivery to `tenant_id` at `recipient` is signed with: the tenant's derived key
   // when the URL is a non-operator tenant's own, else SIGNATURE_SECRET (nullopt when unset:
-  // unsigned, as upstream). Fails with kErrorUnknownRecipient when the tenant's secret is not
-  // found (deleted tenant) or no secret lookup is set, or with the lookup's error.
+  // unsigned, as upstream). Fails with kUnknownRecipient (as an Error, fail_as) when the
+  // tenant's secret is not found (deleted tenant) or there is no secret lookup, or with the
+  // lookup's error.
   boost::asio::awaitable<Result<std::optional<std::string>>> signing_key(
       Uuid tenant_id, const RecipientSettings& recipient);
   // Where and how deliveries to `tenant_id` go. Fails when the tenant's settings cannot be read

@@ -1,7 +1,6 @@
 #include "backend/webhook/store.h"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -69,21 +68,23 @@ constexpr std::string_view kListFilter =
 
 }  // namespace
 
-asio::awaitable<Result<void>> EventStore::insert(store::PgConn& conn, const NewEvent& event,
-                                                 const Uuid& id,
-                                                 const std::vector<Uuid>& recipients) {
+asio::awaitable<Result<void>> WebhookStore::insert(const NewEvent& event, const Uuid& id,
+                                                   std::string data,
+                                                   const std::vector<Uuid>& recipients) {
+  auto conn = co_await pg_.acquire();
+  if (!conn) co_return std::unexpected(std::move(conn.error()));
+  co_return co_await insert(*conn, event, id, std::move(data), recipients);
+}
+
+asio::awaitable<Result<void>> WebhookStore::insert(store::PgConn& conn, const NewEvent& event,
+                                                   const Uuid& id, std::string data,
+                                                   const std::vector<Uuid>& recipients) {
   std::optional<Uuid> account, asset;
   std::optional<money::u128> amount;
   if (event.withdrawal) {
     account = event.withdrawal->account_id;
     asset = event.withdrawal->asset_id;
     amount = event.withdrawal->amount;
-  }
-  std::string data = boost::json::serialize(event.data);
-  if (data.size() > kEventDataBytesMax) {
-    co_return fail(
-        std::string(kErrorInvalidEvent),
-        "webhook event data is larger than " + std::to_string(kEventDataBytesMax) + " bytes");
   }
   std::vector<PgParam> params{id,      event.type, std::move(data), event.tenant_id,
                               account, asset,      amount,          uuid_array_literal(recipients)};
@@ -100,8 +101,8 @@ asio::awaitable<Result<void>> EventStore::insert(store::PgConn& conn, const NewE
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<std::optional<Event>>> EventStore::find(const Uuid& id,
-                                                               std::optional<Uuid> tenant_id) {
+asio::awaitable<Result<std::optional<Event>>> WebhookStore::find(const Uuid& id,
+                                                                 std::optional<Uuid> tenant_id) {
   std::string sql =
       "SELECT " + std::string(kEventColumns) +
       " FROM webhook_events WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid)";
@@ -111,7 +112,7 @@ asio::awaitable<Result<std::optional<Event>>> EventStore::find(const Uuid& id,
   co_return std::optional<Event>{read_event(result->row(0))};
 }
 
-asio::awaitable<Result<EventPage>> EventStore::page(const ListQuery& query, int limit) {
+asio::awaitable<Result<EventPage>> WebhookStore::page(const ListQuery& query, int limit) {
   EventPage page;
   // Which cursor applies (after wins), and whether the page is read against the sort order.
   std::optional<std::string> cursor_text = query.after ? query.after : query.before;
@@ -166,7 +167,7 @@ asio::awaitable<Result<EventPage>> EventStore::page(const ListQuery& query, int 
   co_return page;
 }
 
-asio::awaitable<Result<std::vector<Delivery>>> EventStore::deliveries(const Uuid& event_id) {
+asio::awaitable<Result<std::vector<Delivery>>> WebhookStore::deliveries(const Uuid& event_id) {
   auto rows = co_await pg_.query(
       "SELECT id, event_id, recipient_tenant_id, attempts, status, last_status_code, last_error,"
       " process_at FROM webhook_deliveries WHERE event_id = $1 ORDER BY created_at, id",
@@ -189,7 +190,7 @@ asio::awaitable<Result<std::vector<Delivery>>> EventStore::deliveries(const Uuid
   co_return out;
 }
 
-asio::awaitable<Result<std::vector<ClaimedDelivery>>> EventStore::claim_due(
+asio::awaitable<Result<std::vector<ClaimedDelivery>>> WebhookStore::claim_due(
     int limit, std::chrono::milliseconds lease) {
   auto rows = co_await pg_.query(
       "WITH due AS ("
@@ -220,8 +221,8 @@ asio::awaitable<Result<std::vector<ClaimedDelivery>>> EventStore::claim_due(
   co_return out;
 }
 
-asio::awaitable<Result<bool>> EventStore::extend_lease(const ClaimedDelivery& claimed,
-                                                       std::chrono::milliseconds lease) {
+asio::awaitable<Result<bool>> WebhookStore::extend_lease(const ClaimedDelivery& claimed,
+                                                         std::chrono::milliseconds lease) {
   auto result = co_await pg_.query(
       "UPDATE webhook_deliveries"
       " SET process_at = clock_timestamp() + $3::bigint * interval '1 millisecond',"
@@ -232,7 +233,7 @@ asio::awaitable<Result<bool>> EventStore::extend_lease(const ClaimedDelivery& cl
   co_return result->affected_rows() == 1;
 }
 
-asio::awaitable<Result<bool>> EventStore::give_up(const ClaimedDelivery& claimed) {
+asio::awaitable<Result<bool>> WebhookStore::give_up(const ClaimedDelivery& claimed) {
   auto result = co_await pg_.query(
       "UPDATE webhook_deliveries SET status = 'failed', process_at = NULL, claim_id = NULL,"
       " updated_at = now()"
@@ -242,10 +243,10 @@ asio::awaitable<Result<bool>> EventStore::give_up(const ClaimedDelivery& claimed
   co_return result->affected_rows() == 1;
 }
 
-asio::awaitable<Result<bool>> EventStore::record(const ClaimedDelivery& claimed,
-                                                 const AttemptOutcome& outcome, int max_attempts,
-                                                 std::chrono::milliseconds base_delay,
-                                                 int backoff_steps_max) {
+asio::awaitable<Result<bool>> WebhookStore::record(const ClaimedDelivery& claimed,
+                                                   const AttemptOutcome& outcome, int max_attempts,
+                                                   std::chrono::milliseconds base_delay,
+                                                   int backoff_steps_max) {
   Result<store::PgResult> result;
   if (outcome.delivered) {
     result = co_await pg_.query(

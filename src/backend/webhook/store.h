@@ -1,5 +1,6 @@
-// The webhook domain's SQL (tables of migrations/backend/0006_webhooks.sql): storing events with
-// their deliveries, listing events as Relay pages, and the worker's claim-then-record cycle.
+// All SQL on the webhook domain's tables (migrations/backend/0006_webhooks.sql): storing events
+// with their deliveries, listing events as Relay pages, and the worker's claim-then-record cycle.
+// Rows in, domain types out; nothing here decides anything.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -33,14 +34,18 @@ struct AttemptOutcome {
   std::optional<std::string> error;
 };
 
-class EventStore {
+class WebhookStore {
  public:
-  explicit EventStore(store::PgPool pg) : pg_(std::move(pg)) {}
+  explicit WebhookStore(store::PgPool pg) : pg_(std::move(pg)) {}
 
-  // One statement: the event (unless an event with that id exists: then nothing) and one
-  // pending delivery per recipient, due now.
+  // One statement: the event with `data` (its JSON text) unless an event with that id exists
+  // (then nothing), and one pending delivery per recipient, due now. On a connection of the pool.
+  boost::asio::awaitable<Result<void>> insert(const NewEvent& event, const Uuid& id,
+                                              std::string data,
+                                              const std::vector<Uuid>& recipients);
+  // The same on `conn`, inside the transaction the caller has open on it.
   static boost::asio::awaitable<Result<void>> insert(store::PgConn& conn, const NewEvent& event,
-                                                     const Uuid& id,
+                                                     const Uuid& id, std::string data,
                                                      const std::vector<Uuid>& recipients);
 
   boost::asio::awaitable<Result<std::optional<Event>>> find(const Uuid& id,
