@@ -7,14 +7,7 @@
 #include "backend/admin/signature.h"
 #include "backend/webhook/util.h"
 
-using namespace rafiki;
-using namespace rafiki::backend::webhook;
-using namespace rafiki::backend::test::webhook_test;
-using rafiki::testing::sleep_ms;
-using rafiki::testing::TestDatabase;
-namespace asio = boost::asio;
-using asio::awaitable;
-using std::chrono::milliseconds;
+namespace rafiki::backend::test::webhook_test {
 
 TEST(WebhookDelivery, PostsTheEventWithAVerifiableSignatureOnce) {
   TestDatabase db;
@@ -365,3 +358,5 @@ TEST(WebhookDelivery, NoAttemptIsMadeBeyondMaxAttemptsEvenWhenItIsLowered) {
     co_await sink.server->shutdown();
   });
 }
+
+}  // namespace rafiki::backend::test::webhook_test

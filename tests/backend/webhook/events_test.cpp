@@ -5,14 +5,7 @@
 
 #include "backend/webhook/util.h"
 
-using namespace rafiki;
-using namespace rafiki::backend::webhook;
-using namespace rafiki::backend::test::webhook_test;
-using rafiki::testing::sleep_ms;
-using rafiki::testing::TestDatabase;
-namespace asio = boost::asio;
-using asio::awaitable;
-using std::chrono::milliseconds;
+namespace rafiki::backend::test::webhook_test {
 
 TEST(WebhookEmit, RecipientsAreTheOwnerAndTheOperatorWhenConfigured) {
   TestDatabase db;
@@ -326,3 +319,5 @@ TEST(WebhookList, PagesForwardAndBackwardInBothSortOrders) {
     EXPECT_TRUE(largest_page.has_value());
   });
 }
+
+}  // namespace rafiki::backend::test::webhook_test

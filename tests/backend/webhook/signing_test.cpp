@@ -8,14 +8,7 @@
 #include "backend/admin/signature.h"
 #include "backend/webhook/util.h"
 
-using namespace rafiki;
-using namespace rafiki::backend::webhook;
-using namespace rafiki::backend::test::webhook_test;
-using rafiki::testing::sleep_ms;
-using rafiki::testing::TestDatabase;
-namespace asio = boost::asio;
-using asio::awaitable;
-using std::chrono::milliseconds;
+namespace rafiki::backend::test::webhook_test {
 
 TEST(WebhookSignature, MatchesTheReferenceVector) {
   // reference/payments.md §6.4, computed with json-canonicalize.
@@ -327,3 +320,5 @@ TEST(WebhookDelivery, ATenantsOwnUrlMayNotReachLoopbackUnlessTheOperatorAllowsIt
     co_await sink_a.server->shutdown();
   });
 }
+
+}  // namespace rafiki::backend::test::webhook_test

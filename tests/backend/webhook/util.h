@@ -30,6 +30,7 @@ namespace rafiki::backend::test::webhook_test {
 using namespace rafiki::backend::webhook;
 using rafiki::testing::join_all;
 using rafiki::testing::sleep_ms;
+using rafiki::testing::TestDatabase;
 namespace asio = boost::asio;
 using asio::awaitable;
 using std::chrono::milliseconds;
