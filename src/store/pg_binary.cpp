@@ -45,6 +45,18 @@ void PgBinaryArray::add_uuid(const Uuid& id) {
   ++count_;
 }
 
+PgParam uuid_array(const std::vector<Uuid>& ids) {
+  PgBinaryArray array(PgElement::kUuid, ids.size());
+  for (const auto& id : ids) array.add_uuid(id);
+  return std::move(array).finish();
+}
+
+PgParam text_array(const std::vector<std::string>& values) {
+  PgBinaryArray array(PgElement::kText, values.size());
+  for (const auto& value : values) array.add_text(value);
+  return std::move(array).finish();
+}
+
 void PgBinaryArray::add_text(std::string_view value) {
   put32(static_cast<std::uint32_t>(value.size()));
   bytes_.append(value);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/money.h"
 #include "base/uuid.h"
@@ -62,5 +63,9 @@ class PgBinaryArray {
   std::size_t count_ = 0;
   bool has_null_ = false;
 };
+
+// Whole arrays in one call, for the common cases.
+PgParam uuid_array(const std::vector<Uuid>& ids);
+PgParam text_array(const std::vector<std::string>& values);
 
 }  // namespace rafiki::store

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/pg_binary.h"
+
 namespace rafiki::backend::webhook {
 namespace {
 
@@ -15,29 +17,6 @@ using store::PgRow;
 constexpr std::string_view kEventColumns =
     "id, type, data::text AS data, tenant_id, withdrawal_account_id, withdrawal_asset_id, "
     "withdrawal_amount, created_at";
-
-// A text[] / uuid[] literal for a parameter: {"a","b"} with " and \ escaped.
-std::string array_literal(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-std::string uuid_array_literal(const std::vector<Uuid>& ids) {
-  std::vector<std::string> items;
-  items.reserve(ids.size());
-  for (const auto& id : ids) items.push_back(id.str());
-  return array_literal(items);
-}
 
 boost::json::object parse_object(std::string_view text) {
   boost::system::error_code ec;
@@ -87,7 +66,7 @@ asio::awaitable<Result<void>> WebhookStore::insert(store::PgConn& conn, const Ne
     amount = event.withdrawal->amount;
   }
   std::vector<PgParam> params{id,      event.type, std::move(data), event.tenant_id,
-                              account, asset,      amount,          uuid_array_literal(recipients)};
+                              account, asset,      amount,          store::uuid_array(recipients)};
   auto result = co_await conn.query_params(
       "WITH event AS ("
       "  INSERT INTO webhook_events (id, type, data, tenant_id, withdrawal_account_id,"
@@ -126,12 +105,12 @@ asio::awaitable<Result<EventPage>> WebhookStore::page(const ListQuery& query, in
   std::string_view order = ascending ? "ASC" : "DESC";
   std::string_view cmp = ascending ? ">" : "<";
 
-  std::optional<std::string> type_in;
-  if (query.filter.type_in) type_in = array_literal(*query.filter.type_in);
+  PgParam type_in(std::nullopt);
+  if (query.filter.type_in) type_in = store::text_array(*query.filter.type_in);
   const auto& not_in_list = query.filter.type_not_in && !query.filter.type_not_in->empty()
                                 ? *query.filter.type_not_in
                                 : default_hidden_types();
-  std::string type_not_in = array_literal(not_in_list);
+  PgParam type_not_in = store::text_array(not_in_list);
 
   std::string sql = "SELECT " + std::string(kEventColumns) + " FROM webhook_events WHERE " +
                     std::string(kListFilter);
