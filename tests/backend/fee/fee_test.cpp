@@ -3,7 +3,7 @@
 // tenant scoping.
 #include <gtest/gtest.h>
 
-#include "backend/asset_test_util.h"
+#include "backend/asset/asset_test_util.h"
 #include "backend/fee/service.h"
 
 namespace rafiki::backend::test {

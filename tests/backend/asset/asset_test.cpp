@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "backend/asset_test_util.h"
+#include "backend/asset/asset_test_util.h"
 
 namespace rafiki::backend::test {
 namespace {

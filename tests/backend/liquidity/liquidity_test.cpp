@@ -4,7 +4,7 @@
 // concurrent withdrawals, tenant scoping, accountingTransfers, and the double-entry invariant.
 #include <gtest/gtest.h>
 
-#include "backend/asset_test_util.h"
+#include "backend/asset/asset_test_util.h"
 #include "backend/asset/service.h"
 #include "backend/liquidity/service.h"
 
