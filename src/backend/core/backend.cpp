@@ -34,7 +34,7 @@ void Backend::build_services() {
   tenants = std::make_shared<tenant::TenantService>(*this);
   webhooks = std::make_shared<webhook::WebhookService>(
       webhook::WebhookSettings::from_config(config), webhook::WebhookStore(pg), http, *tenants);
-  assets = std::make_shared<asset::AssetService>(*this);
+  assets = std::make_shared<asset::AssetService>(asset::AssetStore(pg), *tenants, ledger);
   fees = std::make_shared<fee::FeeService>(fee::FeeStore(pg), *assets);
   liquidity = std::make_shared<liquidity::LiquidityService>(*this);
   peers = std::make_shared<peer::PeerService>(*this);

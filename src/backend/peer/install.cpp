@@ -4,6 +4,7 @@
 // (reference/admin-api.md §8, §9.2, §9.3).
 #include <boost/json/array.hpp>
 
+#include "backend/asset/resolvers.h"
 #include "backend/asset/service.h"
 #include "backend/core/admin.h"
 #include "backend/core/backend.h"
@@ -190,7 +191,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
     auto asset = co_await backend.assets->get_including_deleted(*asset_id);
     if (!asset) co_return internal_error(asset.error());
     if (!*asset) co_return field_error(code::kNotFound, "unknown asset");
-    co_return json::value(asset::AssetService::to_json(**asset));
+    co_return json::value(asset::to_json(**asset));
   });
 
   set_resolver(schema, "Peer.liquidity", [&backend](const ResolveInfo& info) -> asio::awaitable<FieldResult> {

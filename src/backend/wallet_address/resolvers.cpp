@@ -5,6 +5,7 @@
 // describe(WalletAddressError).
 #include <boost/json/array.hpp>
 
+#include "backend/asset/resolvers.h"
 #include "backend/asset/service.h"
 #include "backend/core/admin.h"
 #include "backend/core/backend.h"
@@ -136,7 +137,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
         auto found = co_await assets.get_including_deleted(*id);
         if (!found) co_return internal_error(found.error());
         if (!*found) co_return error_of(E::kAssetNotFound);
-        co_return json::value(asset::AssetService::to_json(**found));
+        co_return json::value(asset::to_json(**found));
       });
 
   set_resolver(schema, "WalletAddress.liquidity",
