@@ -36,7 +36,8 @@ void Backend::build_services() {
       webhook::WebhookSettings::from_config(config), webhook::WebhookStore(pg), http, *tenants);
   assets = std::make_shared<asset::AssetService>(asset::AssetStore(pg), *tenants, ledger);
   fees = std::make_shared<fee::FeeService>(fee::FeeStore(pg), *assets);
-  liquidity = std::make_shared<liquidity::LiquidityService>(*this);
+  liquidity = std::make_shared<liquidity::LiquidityService>(liquidity::LiquidityStore(pg), ledger,
+                                                             *assets);
   peers = std::make_shared<peer::PeerService>(*this);
   wallet_addresses = std::make_shared<wallet_address::WalletAddressService>(
       wallet_address::WalletAddressStore(pg), wallet_address::WalletAddressSettings::from_config(config),

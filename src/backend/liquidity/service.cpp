@@ -1,144 +1,69 @@
 #include "backend/liquidity/service.h"
 
-#include <array>
 #include <utility>
 #include <vector>
-
-#include "backend/core/backend.h"
-#include "ledger/ledger.h"
 
 namespace rafiki::backend::liquidity {
 
 namespace asio = boost::asio;
 using ledger::CreateTransferResult;
 
-namespace {
-
-struct ErrorInfo {
-  TransferError error;
-  std::string_view code;
-  std::string_view graphql_code;
-  std::string_view message;
-};
-
-constexpr std::array kErrors{
-    ErrorInfo{TransferError::kAlreadyPosted, "transfer.already_posted", "CONFLICT",
-              "Transfer already posted"},
-    ErrorInfo{TransferError::kAlreadyVoided, "transfer.already_voided", "CONFLICT",
-              "Transfer already voided"},
-    ErrorInfo{TransferError::kAmountZero, "transfer.amount_zero", "FORBIDDEN",
-              "Transfer amount is zero"},
-    ErrorInfo{TransferError::kDifferentAssets, "transfer.different_assets", "FORBIDDEN",
-              "Transfer accounts have different assets"},
-    ErrorInfo{TransferError::kInsufficientBalance, "transfer.insufficient_balance", "FORBIDDEN",
-              "Insufficient transfer balance"},
-    ErrorInfo{TransferError::kInsufficientDebitBalance, "transfer.insufficient_debit_balance",
-              "FORBIDDEN", "Insufficient transfer debit balance"},
-    ErrorInfo{TransferError::kInsufficientLiquidity, "transfer.insufficient_liquidity",
-              "FORBIDDEN", "Insufficient transfer liquidity available"},
-    ErrorInfo{TransferError::kInvalidAmount, "transfer.invalid_amount", "BAD_USER_INPUT",
-              "Invalid transfer amount"},
-    ErrorInfo{TransferError::kInvalidId, "transfer.invalid_id", "BAD_USER_INPUT",
-              "Invalid transfer id"},
-    ErrorInfo{TransferError::kInvalidTimeout, "transfer.invalid_timeout", "BAD_USER_INPUT",
-              "Invalid transfer timeout provided"},
-    ErrorInfo{TransferError::kSameAccounts, "transfer.same_accounts", "FORBIDDEN",
-              "Transfer is between the same accounts"},
-    ErrorInfo{TransferError::kTransferExists, "transfer.exists", "DUPLICATE",
-              "Transfer already exists"},
-    ErrorInfo{TransferError::kTransferExpired, "transfer.expired", "FORBIDDEN",
-              "Transfer already expired"},
-    ErrorInfo{TransferError::kUnknownTransfer, "transfer.unknown", "NOT_FOUND",
-              "Unknown transfer"},
-    ErrorInfo{TransferError::kUnknownSourceAccount, "transfer.unknown_source_account",
-              "NOT_FOUND", "Unknown source account"},
-    ErrorInfo{TransferError::kUnknownDestinationAccount, "transfer.unknown_destination_account",
-              "NOT_FOUND", "Unknown destination account"},
-    ErrorInfo{TransferError::kUnknownError, "transfer.unknown_error", "INTERNAL_SERVER_ERROR",
-              "Internal server error"},
-};
-
-const ErrorInfo& info(TransferError error) {
-  for (const auto& e : kErrors) {
-    if (e.error == error) return e;
-  }
-  return kErrors.back();
-}
-
-// The ledger's result for one transfer, as upstream maps TigerBeetle's codes.
-TransferError from_ledger(CreateTransferResult result) {
-  switch (result) {
-    case CreateTransferResult::kExists:
-    case CreateTransferResult::kExistsWithDifferentFields:
-      return TransferError::kTransferExists;
-    case CreateTransferResult::kIdMustNotBeZero:
-      return TransferError::kInvalidId;
-    case CreateTransferResult::kAmountMustNotBeZero:
-      return TransferError::kInvalidAmount;
-    case CreateTransferResult::kAccountsMustBeDifferent:
-      return TransferError::kSameAccounts;
-    case CreateTransferResult::kDebitAccountNotFound:
-      return TransferError::kUnknownSourceAccount;
-    case CreateTransferResult::kCreditAccountNotFound:
-      return TransferError::kUnknownDestinationAccount;
-    case CreateTransferResult::kAccountsMustHaveTheSameLedger:
-    case CreateTransferResult::kTransferMustHaveTheSameLedgerAsAccounts:
-      return TransferError::kDifferentAssets;
-    case CreateTransferResult::kExceedsCredits:
-      return TransferError::kInsufficientBalance;
-    case CreateTransferResult::kExceedsDebits:
-      return TransferError::kInsufficientDebitBalance;
-    case CreateTransferResult::kPendingTransferNotFound:
-    // Not a pending transfer, or not a withdrawal (post/void name kWithdrawal as their code):
-    // there is no pending withdrawal with that id.
-    case CreateTransferResult::kPendingTransferNotPending:
-    case CreateTransferResult::kPendingTransferHasDifferentCode:
-      return TransferError::kUnknownTransfer;
-    case CreateTransferResult::kPendingTransferAlreadyPosted:
-      return TransferError::kAlreadyPosted;
-    case CreateTransferResult::kPendingTransferAlreadyVoided:
-      return TransferError::kAlreadyVoided;
-    case CreateTransferResult::kPendingTransferExpired:
-      return TransferError::kTransferExpired;
-    default:
-      return TransferError::kUnknownError;
-  }
-}
-
-}  // namespace
-
-std::string_view error_code(TransferError error) { return info(error).code; }
-std::string_view graphql_code(TransferError error) { return info(error).graphql_code; }
-std::string_view message(TransferError error) { return info(error).message; }
-
-Error make_error(TransferError error) {
-  const auto& i = info(error);
-  return Error{std::string(i.code), std::string(i.message)};
-}
-
-std::optional<TransferError> transfer_error(const Error& error) {
-  for (const auto& e : kErrors) {
-    if (e.code == error.code) return e.error;
+std::optional<LiquidityError> transfer_error(const Error& error) {
+  for (int i = 0; i <= static_cast<int>(kLiquidityErrorLast); ++i) {
+    const auto candidate = static_cast<LiquidityError>(i);
+    if (describe(candidate).name == error.code) return candidate;
   }
   return std::nullopt;
 }
 
-LiquidityService::LiquidityService(Backend& backend) : backend_(backend) {}
+Error to_error(const Failure<LiquidityError>& failure) {
+  if (!failure.is_domain()) return failure.infrastructure();
+  const ErrorDescription d = describe(failure.domain());
+  return Error{std::string(d.name), std::string(d.message)};
+}
 
 namespace {
 
-// Submits one transfer and maps its result.
-asio::awaitable<Result<void>> submit(ledger::Ledger& ledger, ledger::Transfer transfer) {
-  auto transfers = std::vector<ledger::Transfer>{std::move(transfer)};
-  auto results = co_await ledger.create_transfers(std::move(transfers));
-  if (!results) co_return std::unexpected(results.error());
-  if (results->empty() || results->front() == CreateTransferResult::kOk) {
-    co_return Result<void>{};
+// The ledger's result for one transfer, as upstream maps TigerBeetle's codes.
+// clang-format off
+LiquidityError from_ledger(CreateTransferResult result) {
+  using R = CreateTransferResult;
+  switch (result) {
+    case R::kExists:
+    case R::kExistsWithDifferentFields: return LiquidityError::kTransferExists;
+    case R::kIdMustNotBeZero: return LiquidityError::kInvalidId;
+    case R::kAmountMustNotBeZero: return LiquidityError::kInvalidAmount;
+    case R::kAccountsMustBeDifferent: return LiquidityError::kSameAccounts;
+    case R::kDebitAccountNotFound: return LiquidityError::kUnknownSourceAccount;
+    case R::kCreditAccountNotFound: return LiquidityError::kUnknownDestinationAccount;
+    case R::kAccountsMustHaveTheSameLedger:
+    case R::kTransferMustHaveTheSameLedgerAsAccounts: return LiquidityError::kDifferentAssets;
+    case R::kExceedsCredits: return LiquidityError::kInsufficientBalance;
+    case R::kExceedsDebits: return LiquidityError::kInsufficientDebitBalance;
+    // Not a pending transfer, or not a withdrawal (post/void name kWithdrawal as their code):
+    // there is no pending withdrawal with that id.
+    case R::kPendingTransferNotFound:
+    case R::kPendingTransferNotPending:
+    case R::kPendingTransferHasDifferentCode: return LiquidityError::kUnknownTransfer;
+    case R::kPendingTransferAlreadyPosted: return LiquidityError::kAlreadyPosted;
+    case R::kPendingTransferAlreadyVoided: return LiquidityError::kAlreadyVoided;
+    case R::kPendingTransferExpired: return LiquidityError::kTransferExpired;
+    default: return LiquidityError::kUnknownError;
   }
-  co_return std::unexpected(make_error(from_ledger(results->front())));
 }
+// clang-format on
 
 }  // namespace
+
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::submit(ledger::Transfer transfer) {
+  auto transfers = std::vector<ledger::Transfer>{std::move(transfer)};
+  auto results = co_await ledger_.create_transfers(std::move(transfers));
+  if (!results) co_return pass_on<LiquidityError>(results.error());
+  if (results->empty() || results->front() == CreateTransferResult::kOk) {
+    co_return Outcome<void, LiquidityError>{};
+  }
+  co_return fail_with(from_ledger(results->front()));
+}
 
 asio::awaitable<Result<void>> LiquidityService::create_account(Uuid id, std::uint32_t ledger_number,
                                                                std::uint16_t code) {
@@ -148,7 +73,7 @@ asio::awaitable<Result<void>> LiquidityService::create_account(Uuid id, std::uin
   account.code = code;
   account.flags = ledger::account_flags::kDebitsMustNotExceedCredits;
   auto accounts = std::vector<ledger::Account>{account};
-  auto results = co_await backend_.ledger.create_accounts(std::move(accounts));
+  auto results = co_await ledger_.create_accounts(std::move(accounts));
   if (!results) co_return std::unexpected(results.error());
   if (results->empty()) co_return Result<void>{};
   auto r = results->front();
@@ -156,14 +81,15 @@ asio::awaitable<Result<void>> LiquidityService::create_account(Uuid id, std::uin
     co_return Result<void>{};
   }
   co_return fail("liquidity.account_conflict",
-                 "ledger account " + id.str() + " not created: " +
-                     std::string(ledger::name(r)));
+                 "ledger account " + id.str() + " not created: " + std::string(ledger::name(r)));
 }
 
-asio::awaitable<Result<void>> LiquidityService::deposit(Uuid account_id, const asset::Asset& asset,
-                                                        money::u128 amount, Uuid transfer_id) {
-  if (amount == 0) co_return std::unexpected(make_error(TransferError::kAmountZero));
-  if (transfer_id.is_nil()) co_return std::unexpected(make_error(TransferError::kInvalidId));
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::deposit(Uuid account_id,
+                                                                         const asset::Asset& asset,
+                                                                         money::u128 amount,
+                                                                         Uuid transfer_id) {
+  if (amount == 0) co_return fail_with(LiquidityError::kAmountZero);
+  if (transfer_id.is_nil()) co_return fail_with(LiquidityError::kInvalidId);
   ledger::Transfer t;
   t.id = transfer_id;
   t.debit_account_id = asset.settlement_account_id;
@@ -172,14 +98,14 @@ asio::awaitable<Result<void>> LiquidityService::deposit(Uuid account_id, const a
   t.ledger = asset.ledger;
   t.code = transfer_code::kDeposit;
   t.kind = ledger::TransferKind::kSinglePhase;
-  co_return co_await submit(backend_.ledger, std::move(t));
+  co_return co_await submit(std::move(t));
 }
 
-asio::awaitable<Result<void>> LiquidityService::withdraw(Uuid account_id, const asset::Asset& asset,
-                                                         money::u128 amount, Uuid transfer_id,
-                                                         std::uint32_t timeout_seconds) {
-  if (amount == 0) co_return std::unexpected(make_error(TransferError::kAmountZero));
-  if (transfer_id.is_nil()) co_return std::unexpected(make_error(TransferError::kInvalidId));
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::withdraw(
+    Uuid account_id, const asset::Asset& asset, money::u128 amount, Uuid transfer_id,
+    std::uint32_t timeout_seconds) {
+  if (amount == 0) co_return fail_with(LiquidityError::kAmountZero);
+  if (transfer_id.is_nil()) co_return fail_with(LiquidityError::kInvalidId);
   ledger::Transfer t;
   t.id = transfer_id;
   t.debit_account_id = account_id;
@@ -187,16 +113,32 @@ asio::awaitable<Result<void>> LiquidityService::withdraw(Uuid account_id, const 
   t.amount = amount;
   t.ledger = asset.ledger;
   t.code = transfer_code::kWithdrawal;
-  t.kind = timeout_seconds > 0 ? ledger::TransferKind::kPending : ledger::TransferKind::kSinglePhase;
+  t.kind =
+      timeout_seconds > 0 ? ledger::TransferKind::kPending : ledger::TransferKind::kSinglePhase;
   t.timeout_seconds = timeout_seconds;
-  co_return co_await submit(backend_.ledger, std::move(t));
+  co_return co_await submit(std::move(t));
 }
 
-namespace {
+asio::awaitable<Result<bool>> LiquidityService::in_scope(Uuid account,
+                                                         std::optional<Uuid> tenant_scope) {
+  if (!tenant_scope) co_return true;
+  auto owner = co_await store_.account_owner(account);
+  if (!owner) co_return std::unexpected(owner.error());
+  co_return *owner&&** owner == *tenant_scope;
+}
 
-asio::awaitable<Result<void>> resolve_pending(ledger::Ledger& ledger, Uuid id,
-                                              ledger::TransferKind kind) {
-  if (id.is_nil()) co_return std::unexpected(make_error(TransferError::kInvalidId));
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::resolve_withdrawal(
+    Uuid id, std::optional<Uuid> tenant_scope, ledger::TransferKind kind) {
+  if (id.is_nil()) co_return fail_with(LiquidityError::kInvalidId);
+  if (tenant_scope) {
+    auto ids = std::vector<Uuid>{id};
+    auto found = co_await ledger_.lookup_transfers(std::move(ids));
+    if (!found) co_return pass_on<LiquidityError>(found.error());
+    if (found->empty()) co_return fail_with(LiquidityError::kUnknownTransfer);
+    auto ours = co_await in_scope(found->front().debit_account_id, tenant_scope);
+    if (!ours) co_return pass_on<LiquidityError>(ours.error());
+    if (!*ours) co_return fail_with(LiquidityError::kUnknownTransfer);
+  }
   ledger::Transfer t;
   t.id = Uuid::v4();
   t.pending_id = id;
@@ -204,24 +146,71 @@ asio::awaitable<Result<void>> resolve_pending(ledger::Ledger& ledger, Uuid id,
   // Only withdrawals may be posted or voided here: a pending transfer of another kind (a
   // packet's, a local payment's) answers "has different code", reported as unknown.
   t.code = transfer_code::kWithdrawal;
-  co_return co_await submit(ledger, std::move(t));
+  co_return co_await submit(std::move(t));
 }
 
-}  // namespace
-
-asio::awaitable<Result<void>> LiquidityService::post_withdrawal(Uuid id) {
-  co_return co_await resolve_pending(backend_.ledger, id, ledger::TransferKind::kPostPending);
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::post_withdrawal(
+    Uuid id, std::optional<Uuid> tenant_scope) {
+  co_return co_await resolve_withdrawal(id, tenant_scope, ledger::TransferKind::kPostPending);
 }
 
-asio::awaitable<Result<void>> LiquidityService::void_withdrawal(Uuid id) {
-  co_return co_await resolve_pending(backend_.ledger, id, ledger::TransferKind::kVoidPending);
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::void_withdrawal(
+    Uuid id, std::optional<Uuid> tenant_scope) {
+  co_return co_await resolve_withdrawal(id, tenant_scope, ledger::TransferKind::kVoidPending);
 }
 
 asio::awaitable<Result<std::optional<money::u128>>> LiquidityService::balance(Uuid account_id) {
-  auto account = co_await backend_.ledger.balances(account_id);
+  auto account = co_await ledger_.balances(account_id);
   if (!account) co_return std::unexpected(account.error());
   if (!*account) co_return std::optional<money::u128>{};
   co_return std::optional<money::u128>{(*account)->available().value_or(0)};
+}
+
+asio::awaitable<Outcome<asset::Asset, LiquidityError>> LiquidityService::named_asset(
+    const AssetTransfer& transfer) {
+  if (transfer.amount == 0) co_return fail_with(LiquidityError::kAmountZero);
+  auto asset = co_await assets_.get_in_scope(transfer.asset_id, transfer.tenant_scope);
+  if (!asset) co_return pass_on<LiquidityError>(asset.error());
+  if (!*asset) co_return fail_with(LiquidityError::kUnknownAsset);
+  if (transfer.transfer_id.is_nil()) co_return fail_with(LiquidityError::kInvalidId);
+  co_return std::move(**asset);
+}
+
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::deposit_to_asset(
+    AssetTransfer transfer) {
+  auto asset = co_await named_asset(transfer);
+  if (!asset) co_return std::unexpected(asset.error());
+  co_return co_await deposit(asset->id, *asset, transfer.amount, transfer.transfer_id);
+}
+
+asio::awaitable<Outcome<void, LiquidityError>> LiquidityService::withdraw_from_asset(
+    AssetTransfer transfer) {
+  auto asset = co_await named_asset(transfer);
+  if (!asset) co_return std::unexpected(asset.error());
+  if (transfer.timeout_seconds > kWithdrawalTimeoutSecondsMax) {
+    co_return fail_with(LiquidityError::kInvalidTimeout);
+  }
+  co_return co_await withdraw(asset->id, *asset, transfer.amount, transfer.transfer_id,
+                              static_cast<std::uint32_t>(transfer.timeout_seconds));
+}
+
+asio::awaitable<Outcome<AccountTransfers, LiquidityError>> LiquidityService::accounting_transfers(
+    Uuid account, std::optional<Uuid> tenant_scope, std::int64_t limit) {
+  if (limit < 1 || limit > kAccountingTransfersMax) {
+    co_return fail_with(LiquidityError::kInvalidLimit);
+  }
+  AccountTransfers out;
+  if (account.is_nil()) co_return out;
+  auto ours = co_await in_scope(account, tenant_scope);
+  if (!ours) co_return pass_on<LiquidityError>(ours.error());
+  if (!*ours) co_return out;
+  auto debits = co_await store_.transfers(account, LiquidityStore::Side::kDebit, limit);
+  if (!debits) co_return pass_on<LiquidityError>(debits.error());
+  auto credits = co_await store_.transfers(account, LiquidityStore::Side::kCredit, limit);
+  if (!credits) co_return pass_on<LiquidityError>(credits.error());
+  out.debits = std::move(*debits);
+  out.credits = std::move(*credits);
+  co_return out;
 }
 
 }  // namespace rafiki::backend::liquidity

@@ -332,8 +332,9 @@ asio::awaitable<Result<Peer>> PeerService::create(CreatePeer input) {
   invalidate();  // this process need not wait for its own notification
 
   if (input.initial_liquidity && *input.initial_liquidity > 0) {
-    auto deposited = co_await backend_.liquidity->deposit(peer.id, **asset,
-                                                          *input.initial_liquidity, Uuid::v4());
+    auto outcome = co_await backend_.liquidity->deposit(peer.id, **asset,
+                                                        *input.initial_liquidity, Uuid::v4());
+    auto deposited = liquidity::to_result(std::move(outcome));
     if (!deposited) {
       spdlog::warn("peer {}: initial liquidity deposit failed: {} ({})", peer.id.str(),
                 deposited.error().message, deposited.error().code);
@@ -467,7 +468,8 @@ asio::awaitable<Result<void>> PeerService::deposit(Uuid peer_id, std::optional<U
                                                    money::u128 amount, Uuid transfer_id) {
   // Named, not a temporary inside the co_await (g++ 12, docs/architecture.md).
   MoveLiquidity move = [&](const asset::Asset& asset) -> asio::awaitable<Result<void>> {
-    co_return co_await backend_.liquidity->deposit(peer_id, asset, amount, transfer_id);
+    auto done = co_await backend_.liquidity->deposit(peer_id, asset, amount, transfer_id);
+    co_return liquidity::to_result(std::move(done));
   };
   co_return co_await with_locked_peer(backend_, peer_id, tenant_scope, std::move(move));
 }
@@ -477,8 +479,9 @@ asio::awaitable<Result<void>> PeerService::withdraw(Uuid peer_id,
                                                     money::u128 amount, Uuid transfer_id,
                                                     std::uint32_t timeout_seconds) {
   MoveLiquidity move = [&](const asset::Asset& asset) -> asio::awaitable<Result<void>> {
-    co_return co_await backend_.liquidity->withdraw(peer_id, asset, amount, transfer_id,
-                                                    timeout_seconds);
+    auto done = co_await backend_.liquidity->withdraw(peer_id, asset, amount, transfer_id,
+                                                      timeout_seconds);
+    co_return liquidity::to_result(std::move(done));
   };
   co_return co_await with_locked_peer(backend_, peer_id, tenant_scope, std::move(move));
 }

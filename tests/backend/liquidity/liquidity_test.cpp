@@ -282,12 +282,12 @@ TEST(AdminLiquidity, CreateAccountIsIdempotent) {
   ASSERT_TRUE(a && *a);
   auto zero = h.wait(liquidity.deposit(id, **a, 0, Uuid::v4()));
   ASSERT_FALSE(zero);
-  EXPECT_EQ(liquidity::transfer_error(zero.error()), liquidity::TransferError::kAmountZero);
+  EXPECT_EQ(zero.error().domain(), liquidity::LiquidityError::kAmountZero);
   ASSERT_TRUE(h.wait(liquidity.deposit(id, **a, 7, Uuid::v4())));
   auto over = h.wait(liquidity.withdraw(id, **a, 8, Uuid::v4(), 0));
   ASSERT_FALSE(over);
-  EXPECT_EQ(liquidity::transfer_error(over.error()), liquidity::TransferError::kInsufficientBalance);
-  EXPECT_EQ(liquidity::message(*liquidity::transfer_error(over.error())), "Insufficient transfer balance");
+  EXPECT_EQ(over.error().domain(), liquidity::LiquidityError::kInsufficientBalance);
+  EXPECT_EQ(describe(over.error().domain()).message, "Insufficient transfer balance");
   EXPECT_EQ(unbalanced_ledgers(h), "0");
 }
 

@@ -346,7 +346,7 @@ void credit_wallet_address(AdminHarness& h, const std::string& wa, const std::st
       *Uuid::parse(wa), (*asset)->ledger, liquidity::account_code::kWalletAddress)));
   auto deposited =
       h.wait(h.backend().liquidity->deposit(*Uuid::parse(wa), **asset, amount, Uuid::v4()));
-  ASSERT_TRUE(deposited) << deposited.error().message;
+  ASSERT_TRUE(deposited) << liquidity::to_error(deposited.error()).message;
 }
 
 TEST(WalletAddressAdmin, TriggerEventsEmitsWebMonetizationOncePerReceipt) {
