@@ -409,7 +409,8 @@ asio::awaitable<Outcome<money::u128, E>> WalletAddressService::withdraw(
   if (!*asset) co_return fail_with(E::kWithdrawalUnknownAsset);
   auto withdrawn = co_await liquidity_.withdraw(address.id, **asset, **balance, transfer_id,
                                                 static_cast<std::uint32_t>(timeout_seconds));
-  if (!withdrawn) co_return pass_on<E>(withdrawn.error());
+  // Liquidity's refusals travel as its Error (resolvers.cpp reads them back into its answers).
+  if (!withdrawn) co_return pass_on<E>(liquidity::to_error(withdrawn.error()));
   co_return **balance;
 }
 
