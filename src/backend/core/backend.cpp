@@ -38,7 +38,9 @@ void Backend::build_services() {
   fees = std::make_shared<fee::FeeService>(fee::FeeStore(pg), *assets);
   liquidity = std::make_shared<liquidity::LiquidityService>(liquidity::LiquidityStore(pg), ledger,
                                                              *assets);
-  peers = std::make_shared<peer::PeerService>(*this);
+  peers = std::make_shared<peer::PeerService>(
+      peer::PeerStore(pg), peer::PeerSettings::from_config(config), executor, *assets, *liquidity,
+      *tenants, ledger, http, outbound);
   wallet_addresses = std::make_shared<wallet_address::WalletAddressService>(
       wallet_address::WalletAddressStore(pg), wallet_address::WalletAddressSettings::from_config(config),
       *tenants, *assets, *liquidity, *webhooks, ledger);

@@ -6,11 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "backend/asset/service.h"
-#include "backend/core/backend.h"
-#include "backend/liquidity/service.h"
+#include "backend/config.h"
 #include "backend/peer/service.h"
-#include "backend/tenant/service.h"
 
 namespace rafiki::backend::peer {
 
@@ -27,7 +24,7 @@ std::string member_string(const json::object& o, std::string_view name) {
 }
 
 // The error a non-200 answer stands for: {"error": {"type": ...}}.
-std::unexpected<Error> remote_failure(const net::ClientResponse& response) {
+PeerError remote_failure(const net::ClientResponse& response) {
   boost::system::error_code ec;
   json::value body = json::parse(response.body, ec);
   std::string type;
@@ -37,13 +34,9 @@ std::unexpected<Error> remote_failure(const net::ClientResponse& response) {
       type = member_string(error->as_object(), "type");
     }
   }
-  if (type == "InvalidPeerIlpConfiguration") {
-    return fail(std::string(kPeerErrorIlpConfiguration), "The ILP configuration is misconfigured");
-  }
-  if (type == "UnknownAsset") {
-    return fail(std::string(kPeerErrorUnsupportedAsset), "Peer does not support asset");
-  }
-  return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
+  if (type == "InvalidPeerIlpConfiguration") return PeerError::kAutoIlpConfiguration;
+  if (type == "UnknownAsset") return PeerError::kAutoUnsupportedAsset;
+  return PeerError::kAutoPeeringRequest;
 }
 
 // The accepting side's error answer: {"error": {"code", "message", "type"}}.
@@ -53,9 +46,16 @@ PeerService::PeeringAnswer peering_error(int status, std::string_view message,
   return {status, json::serialize(json::object{{"error", std::move(error)}})};
 }
 
+// Whether a deposit failed because a transfer with its id exists.
+bool transfer_exists(const Failure<PeerLiquidityError>& failure) {
+  return failure.is_domain() &&
+         failure.domain() == PeerLiquidityError(liquidity::TransferError::kTransferExists);
+}
+
 }  // namespace
 
-asio::awaitable<Result<Peer>> PeerService::create_or_renew(CreatePeer create, bool& renewed) {
+asio::awaitable<Outcome<Peer, PeerError>> PeerService::create_or_renew(CreatePeer create,
+                                                                       bool& renewed) {
   UpdatePeer update;  // what a renewal changes, taken before `create` is spent
   update.tenant_scope = create.tenant_scope;
   update.incoming_tokens = create.incoming_tokens;
@@ -68,9 +68,11 @@ asio::awaitable<Result<Peer>> PeerService::create_or_renew(CreatePeer create, bo
   const Uuid asset_id = create.asset_id;
   const std::string address = create.static_ilp_address;
   auto peer = co_await this->create(std::move(create));
-  if (peer || peer.error().code != kPeerErrorDuplicate) co_return peer;
+  if (peer || !peer.error().is_domain() || peer.error().domain() != PeerError::kDuplicate) {
+    co_return peer;
+  }
   auto existing = co_await store_.find_by_address(asset_id, address);
-  if (!existing) co_return std::unexpected(existing.error());
+  if (!existing) co_return pass_on<PeerError>(existing.error());
   if (!*existing) co_return peer;  // deleted meanwhile: the duplicate error stands
   update.id = (*existing)->id;
   renewed = true;
@@ -78,8 +80,8 @@ asio::awaitable<Result<Peer>> PeerService::create_or_renew(CreatePeer create, bo
 }
 
 asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::string body) {
-  const PeeringAnswer invalid_request = peering_error(400, "Invalid peering request",
-                                                     "InvalidPeeringRequest");
+  const PeeringAnswer invalid_request =
+      peering_error(400, "Invalid peering request", "InvalidPeeringRequest");
   const PeeringAnswer invalid_configuration = peering_error(
       400, "Requested peer's ILP configuration is misconfigured", "InvalidPeerIlpConfiguration");
   const PeeringAnswer unknown_asset = peering_error(404, "Unknown asset", "UnknownAsset");
@@ -103,10 +105,9 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
     if (number_ec) scale = -1;
   }
   if (code.empty() || scale < 0 || scale > 255) co_return unknown_asset;
-  auto operator_id = Uuid::parse(backend_.config.operator_tenant_id);
+  const std::optional<Uuid>& operator_id = settings_.operator_tenant_id;
   if (!operator_id) co_return peering_error(500, "no operator tenant", "InternalError");
-  auto asset = co_await backend_.assets->get_by_code_and_scale(*operator_id, code,
-                                                               static_cast<int>(scale));
+  auto asset = co_await assets_.get_by_code_and_scale(*operator_id, code, static_cast<int>(scale));
   if (!asset) co_return peering_error(500, "Internal error", "InternalError");
   if (!*asset || (*asset)->deleted_at) co_return unknown_asset;
   const asset::Asset& a = **asset;
@@ -118,7 +119,7 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
   // reserved (or, without TENANT_OUTBOUND_ALLOW_PRIVATE, loopback or private) address is refused.
   // A host name is not checked here (the peer is the operator's, so its connections are not
   // restricted): auto-peering stays for testnets.
-  if (auto allowed = backend_.outbound.check_tenants_url(endpoint); !allowed) {
+  if (auto allowed = outbound_.check_tenants_url(endpoint); !allowed) {
     co_return invalid_configuration;
   }
   if (token.empty() || token.size() > kTokenBytesMax) co_return invalid_request;
@@ -141,7 +142,7 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
   }
   std::optional<std::string> name;
   if (std::string n = member_string(o, "name"); !n.empty()) name = std::move(n);
-  auto own_address = co_await backend_.tenants->setting(*operator_id, kIlpAddressSetting);
+  auto own_address = co_await tenants_.setting(*operator_id, kIlpAddressSetting);
   if (!own_address) co_return peering_error(500, "Internal error", "InternalError");
 
   const std::string outgoing_token = Uuid::v4().str();
@@ -161,63 +162,53 @@ asio::awaitable<PeerService::PeeringAnswer> PeerService::accept_peering(std::str
     // A peer whose first deposit never happened (the process died between creating the peer
     // and depositing, say) gets it now; the peer's id as the transfer id makes it happen once
     // at most.
-    auto account = co_await backend_.ledger.balances(peer->id);
+    auto account = co_await ledger_.balances(peer->id);
     if (!account) co_return peering_error(500, "Internal error", "InternalError");
     if (!*account || (*account)->credits_posted == 0) {
       auto deposited =
           co_await deposit(peer->id, std::nullopt, kAutoPeeringInitialLiquidity, peer->id);
-      // "transfer.exists": a concurrent renewal made that one deposit.
-      if (!deposited && deposited.error().code != "transfer.exists") {
+      // The transfer exists: a concurrent renewal made that one deposit.
+      if (!deposited && !transfer_exists(deposited.error())) {
         spdlog::warn("auto-peering: deposit to peer {} failed: {}", peer->id.str(),
-                     deposited.error().message);
+                     message_of(deposited.error()));
         co_return peering_error(500, "Internal error", "InternalError");
       }
     }
   }
   if (!peer) {
-    const std::string& error = peer.error().code;
-    if (error == kPeerErrorInvalidAddress || error == kPeerErrorInvalidEndpoint) {
-      co_return invalid_configuration;
+    if (peer.error().is_domain()) {
+      if (is_ilp_configuration_error(peer.error().domain())) co_return invalid_configuration;
+      co_return invalid_request;
     }
-    if (error.starts_with("peer.")) co_return invalid_request;
-    spdlog::warn("auto-peering: accepting {} failed: {}", address, peer.error().message);
+    spdlog::warn("auto-peering: accepting {} failed: {}", address, message_of(peer.error()));
     co_return peering_error(500, "Internal error", "InternalError");
   }
   spdlog::info("auto-peering: peered with {} ({}) on {} {}", address, endpoint, a.code, a.scale);
   json::object answer;
-  answer["ilpConnectorUrl"] = backend_.config.ilp_connector_url;
-  answer["staticIlpAddress"] = own_address->value_or(backend_.config.ilp_address);
+  answer["ilpConnectorUrl"] = settings_.ilp_connector_url;
+  answer["staticIlpAddress"] = own_address->value_or(settings_.ilp_address);
   answer["httpToken"] = outgoing_token;
-  answer["name"] = backend_.config.instance_name;
+  answer["name"] = settings_.instance_name;
   answer["tenantId"] = operator_id->str();
   co_return PeeringAnswer{200, json::serialize(answer)};
 }
 
-asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl input) {
-  Result<std::optional<asset::Asset>> asset;
-  if (input.tenant_scope) {
-    asset = co_await backend_.assets->get_for_tenant(input.asset_id, *input.tenant_scope);
-  } else {
-    asset = co_await backend_.assets->get(input.asset_id);
-  }
-  if (!asset) co_return std::unexpected(asset.error());
-  if (!*asset) co_return fail(std::string(kPeerErrorAutoUnknownAsset), "Unknown asset");
+asio::awaitable<Outcome<Peer, PeerError>> PeerService::create_or_update_by_url(PeerByUrl input) {
+  auto asset = co_await asset_in_scope(input.asset_id, input.tenant_scope);
+  if (!asset) co_return pass_on<PeerError>(asset.error());
+  if (!*asset) co_return fail_with(PeerError::kAutoUnknownAsset);
   const asset::Asset& a = **asset;
-  if (!is_valid_http_endpoint(input.peer_url)) {
-    co_return fail(std::string(kPeerErrorPeerUrl),
-                   "Peer URL is invalid or peer does not support auto-peering");
+  if (!is_valid_http_endpoint(input.peer_url)) co_return fail_with(PeerError::kAutoPeerUrl);
+  if (auto refused = forbidden_endpoint(a.tenant_id, input.peer_url)) {
+    co_return fail_with(*refused);
   }
 
-  if (auto allowed = backend_.outbound.check_url(a.tenant_id, input.peer_url); !allowed) {
-    co_return fail(std::string(kPeerErrorInvalidEndpoint), allowed.error().message);
-  }
-
-  auto own_address = co_await backend_.tenants->setting(a.tenant_id, kIlpAddressSetting);
-  if (!own_address) co_return std::unexpected(own_address.error());
+  auto own_address = co_await tenants_.setting(a.tenant_id, kIlpAddressSetting);
+  if (!own_address) co_return pass_on<PeerError>(own_address.error());
   const std::string outgoing_token = Uuid::v4().str();
   json::object request_body;
-  request_body["staticIlpAddress"] = own_address->value_or(backend_.config.ilp_address);
-  request_body["ilpConnectorUrl"] = backend_.config.ilp_connector_url;
+  request_body["staticIlpAddress"] = own_address->value_or(settings_.ilp_address);
+  request_body["ilpConnectorUrl"] = settings_.ilp_connector_url;
   request_body["asset"] = json::object{{"code", a.code}, {"scale", a.scale}};
   request_body["httpToken"] = outgoing_token;
   if (input.max_packet_amount && *input.max_packet_amount <= UINT64_MAX) {
@@ -225,7 +216,7 @@ asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl inp
   } else {
     request_body["maxPacketAmount"] = nullptr;
   }
-  request_body["name"] = backend_.config.instance_name;
+  request_body["name"] = settings_.instance_name;
 
   net::ClientRequest request;
   request.method = net::Method::kPost;
@@ -234,31 +225,27 @@ asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl inp
   request.headers.set("Accept", "application/json");
   request.body = json::serialize(request_body);
   request.timeout_ms = kAutoPeeringTimeoutMs;
-  request.address_policy = backend_.outbound.for_owner(a.tenant_id);  // the asset's tenant's URL
-  auto response = co_await backend_.http.request(std::move(request));
+  request.address_policy = outbound_.for_owner(a.tenant_id);  // the asset's tenant's URL
+  auto response = co_await http_.request(std::move(request));
   if (!response) {
     spdlog::info("auto-peering with {} failed: {}", input.peer_url, response.error().message);
-    co_return fail(std::string(kPeerErrorPeerUrl),
-                   "Peer URL is invalid or peer does not support auto-peering");
+    co_return fail_with(PeerError::kAutoPeerUrl);
   }
-  if (response->status != 200) co_return remote_failure(*response);
+  if (response->status != 200) co_return fail_with(remote_failure(*response));
 
   boost::system::error_code ec;
   json::value answer = json::parse(response->body, ec);
-  if (ec || !answer.is_object()) {
-    co_return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
-  }
+  if (ec || !answer.is_object()) co_return fail_with(PeerError::kAutoPeeringRequest);
   const json::object& o = answer.as_object();
   std::string address = member_string(o, "staticIlpAddress");
   std::string endpoint = member_string(o, "ilpConnectorUrl");
   std::string incoming_token = member_string(o, "httpToken");
   std::string remote_name = member_string(o, "name");
   if (!is_valid_ilp_address(address) || !is_valid_http_endpoint(endpoint)) {
-    co_return fail(std::string(kPeerErrorPeerIlpConfiguration),
-                   "Requested peer's ILP configuration is misconfigured");
+    co_return fail_with(PeerError::kAutoPeerIlpConfiguration);
   }
   if (incoming_token.empty() || incoming_token.size() > kTokenBytesMax) {
-    co_return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
+    co_return fail_with(PeerError::kAutoPeeringRequest);
   }
   std::optional<std::string> name = input.name;
   if (!name && !remote_name.empty()) name = remote_name;
@@ -276,24 +263,20 @@ asio::awaitable<Result<Peer>> PeerService::create_or_update_by_url(PeerByUrl inp
   bool renewed = false;
   auto peer = co_await create_or_renew(std::move(create), renewed);
   if (!peer) {
-    const std::string& code = peer.error().code;
-    if (code == kPeerErrorInvalidAddress || code == kPeerErrorInvalidEndpoint) {
-      co_return fail(std::string(kPeerErrorPeerIlpConfiguration),
-                     "Requested peer's ILP configuration is misconfigured");
+    if (!peer.error().is_domain()) co_return peer;
+    if (is_ilp_configuration_error(peer.error().domain())) {
+      co_return fail_with(PeerError::kAutoPeerIlpConfiguration);
     }
-    if (code.starts_with("peer.")) {
-      co_return fail(std::string(kPeerErrorPeeringRequest), "Invalid peering request");
-    }
-    co_return std::unexpected(peer.error());
+    co_return fail_with(PeerError::kAutoPeeringRequest);
   }
 
   if (input.liquidity_to_deposit && *input.liquidity_to_deposit > 0) {
-    auto deposited = co_await deposit(peer->id, std::nullopt, *input.liquidity_to_deposit,
-                                      Uuid::v4());
+    auto deposited =
+        co_await deposit(peer->id, std::nullopt, *input.liquidity_to_deposit, Uuid::v4());
     if (!deposited) {
       spdlog::warn("auto-peering: deposit to peer {} failed: {}", peer->id.str(),
-                   deposited.error().message);
-      co_return fail(std::string(kPeerErrorAutoLiquidity), "Could not deposit liquidity to peer");
+                   message_of(deposited.error()));
+      co_return fail_with(PeerError::kAutoLiquidity);
     }
   }
   co_return peer;

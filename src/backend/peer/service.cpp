@@ -1,20 +1,13 @@
 #include "backend/peer/service.h"
 
-#include <boost/asio/co_spawn.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
-#include <functional>
 #include <string>
-#include <unordered_map>
+#include <type_traits>
 #include <utility>
 
-#include "backend/asset/service.h"
 #include "backend/config.h"
-#include "backend/core/backend.h"
-#include "backend/liquidity/service.h"
-#include <spdlog/spdlog.h>
-#include "crypto/hash.h"
 
 namespace rafiki::backend::peer {
 
@@ -118,160 +111,37 @@ std::vector<std::string_view> address_prefixes(std::string_view address) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The snapshot
-
-namespace {
-
-struct UuidHash {
-  std::size_t operator()(const Uuid& id) const noexcept {
-    std::size_t h;
-    std::memcpy(&h, id.bytes.data(), sizeof h);
-    return h;
-  }
-};
-
-struct DigestHash {
-  std::size_t operator()(const crypto::Sha256Digest& d) const noexcept {
-    std::size_t h;
-    std::memcpy(&h, d.data(), sizeof h);
-    return h;
-  }
-};
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-
-std::optional<crypto::Sha256Digest> digest_from_hex(std::string_view hex) {
-  if (hex.size() != crypto::kSha256Bytes * 2) return std::nullopt;
-  crypto::Sha256Digest out{};
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return out;
-}
-
-// Picks, among peers (oldest first), the one with the longest route that is a prefix of the
-// address (from address_prefixes), skipping `exclude`: when every peer of a prefix is excluded,
-// the next shorter prefix is tried.
-const Peer* longest_prefix(const std::vector<const Peer*>& peers,
-                           const std::vector<std::string_view>& prefixes,
-                           const std::optional<Uuid>& exclude = std::nullopt) {
-  for (std::string_view prefix : prefixes) {
-    for (const Peer* p : peers) {
-      if (exclude && p->id == *exclude) continue;
-      if (std::find(p->routes.begin(), p->routes.end(), prefix) != p->routes.end()) return p;
-    }
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-struct Snapshot {
-  std::vector<Peer> peers;  // oldest first; never resized once built
-  std::unordered_map<crypto::Sha256Digest, const Peer*, DigestHash> by_token;
-  // asset → route prefix → peers (oldest first). An asset has one tenant, so the tenant check
-  // is done on the peer found.
-  std::unordered_map<Uuid,
-                     std::unordered_map<std::string, std::vector<const Peer*>, StringHash,
-                                        std::equal_to<>>,
-                     UuidHash>
-      routes;
-  // tenant → route prefix → peers of any asset (oldest first): the connector's next hops.
-  std::unordered_map<Uuid,
-                     std::unordered_map<std::string, std::vector<const Peer*>, StringHash,
-                                        std::equal_to<>>,
-                     UuidHash>
-      tenant_routes;
-};
-
-namespace {
-
-std::shared_ptr<const Snapshot> build_snapshot(std::vector<PeerWithTokens> rows) {
-  auto snap = std::make_shared<Snapshot>();
-  snap->peers.reserve(rows.size());
-  for (auto& row : rows) snap->peers.push_back(std::move(row.peer));
-  for (std::size_t i = 0; i < snap->peers.size(); ++i) {
-    const Peer* p = &snap->peers[i];
-    for (const auto& hex : rows[i].token_digests) {
-      if (auto d = digest_from_hex(hex)) snap->by_token.emplace(*d, p);
-    }
-    auto& table = snap->routes[p->asset_id];
-    auto& tenant_table = snap->tenant_routes[p->tenant_id];
-    for (const auto& route : p->routes) {
-      auto& list = table[route];
-      if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
-      auto& tenant_list = tenant_table[route];
-      if (std::find(tenant_list.begin(), tenant_list.end(), p) == tenant_list.end()) {
-        tenant_list.push_back(p);
-      }
-    }
-  }
-  return snap;
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------
 // The service
 
-PeerService::PeerService(Backend& backend)
-    : backend_(backend), store_(backend.pg), cache_(std::make_shared<CacheState>()) {}
-
-PeerService::~PeerService() { stop_listener(); }
-
-Result<void> PeerService::validate(const Peer& peer, const std::vector<std::string>* tokens) {
-  if (!is_valid_ilp_address(peer.static_ilp_address)) {
-    return fail(std::string(kPeerErrorInvalidAddress), "invalid ILP address");
-  }
-  if (peer.routes.size() > kRoutesMax + 1) {
-    return fail(std::string(kPeerErrorInvalidInput),
-                "too many routes (at most " + std::to_string(kRoutesMax) + ")");
-  }
-  for (const auto& route : peer.routes) {
-    if (!is_valid_route(route)) {
-      return fail(std::string(kPeerErrorInvalidAddress), "invalid ILP address");
-    }
-  }
-  if (!is_valid_http_endpoint(peer.outgoing_endpoint)) {
-    return fail(std::string(kPeerErrorInvalidEndpoint), "invalid HTTP endpoint");
-  }
-  if (peer.outgoing_token.size() > kTokenBytesMax) {
-    return fail(std::string(kPeerErrorInvalidInput),
-                "outgoing token too long (at most " + std::to_string(kTokenBytesMax) + " bytes)");
-  }
-  if (peer.name && peer.name->size() > kNameBytesMax) {
-    return fail(std::string(kPeerErrorInvalidInput),
-                "name too long (at most " + std::to_string(kNameBytesMax) + " bytes)");
-  }
-  if (tokens) {
-    if (tokens->size() > kIncomingTokensMax) {
-      return fail(std::string(kPeerErrorInvalidInput),
-                  "too many incoming tokens (at most " + std::to_string(kIncomingTokensMax) + ")");
-    }
-    for (const auto& t : *tokens) {
-      if (t.empty() || t.size() > kTokenBytesMax) {
-        return fail(std::string(kPeerErrorInvalidInput),
-                    "incoming tokens must be 1 to " + std::to_string(kTokenBytesMax) + " bytes");
-      }
-    }
-  }
-  return {};
-}
-
 namespace {
+
+// Runs `body(conn) -> awaitable<Outcome<T, E>>` in a transaction of the peer store: a domain
+// error rolls the transaction back like any failure and comes out as itself.
+template <class T, class E, class F>
+asio::awaitable<Outcome<T, E>> in_transaction(PeerStore& store, F body) {
+  std::optional<E> refused;
+  auto done = co_await store.transaction([&](store::PgConn& conn) -> asio::awaitable<Result<T>> {
+    refused.reset();
+    Outcome<T, E> outcome = co_await body(conn);
+    if (!outcome) {
+      if (!outcome.error().is_domain()) co_return std::unexpected(outcome.error().infrastructure());
+      refused = outcome.error().domain();
+      co_return fail("peer.refused", "refused: rolled back");
+    }
+    if constexpr (std::is_void_v<T>) {
+      co_return Result<void>{};
+    } else {
+      co_return std::move(*outcome);
+    }
+  });
+  if (refused) co_return fail_with(*refused);
+  if (!done) co_return pass_on<E>(done.error());
+  if constexpr (std::is_void_v<T>) {
+    co_return Outcome<void, E>{};
+  } else {
+    co_return std::move(*done);
+  }
+}
 
 std::vector<std::string> all_routes(const std::string& address,
                                     const std::vector<std::string>& routes) {
@@ -284,17 +154,107 @@ std::vector<std::string> all_routes(const std::string& address,
   return out;
 }
 
+// The first rule `peer` (with `tokens`, when they are being set) breaks, in this order.
+std::optional<PeerError> invalid(const Peer& peer, const std::vector<std::string>* tokens) {
+  if (!is_valid_ilp_address(peer.static_ilp_address)) return PeerError::kInvalidAddress;
+  if (peer.routes.size() > kRoutesMax + 1) return PeerError::kTooManyRoutes;
+  for (const auto& route : peer.routes) {
+    if (!is_valid_route(route)) return PeerError::kInvalidAddress;
+  }
+  if (!is_valid_http_endpoint(peer.outgoing_endpoint)) return PeerError::kInvalidEndpoint;
+  if (peer.outgoing_token.size() > kTokenBytesMax) return PeerError::kOutgoingTokenTooLong;
+  if (peer.name && peer.name->size() > kNameBytesMax) return PeerError::kNameTooLong;
+  if (tokens) {
+    if (tokens->size() > kIncomingTokensMax) return PeerError::kTooManyIncomingTokens;
+    for (const auto& t : *tokens) {
+      if (t.empty() || t.size() > kTokenBytesMax) return PeerError::kIncomingTokenSize;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-asio::awaitable<Result<Peer>> PeerService::create(CreatePeer input) {
+ErrorDescription describe(const PeerLiquidityError& error) {
+  if (const auto* peer_error = std::get_if<PeerError>(&error)) return describe(*peer_error);
+  const auto transfer = std::get<liquidity::TransferError>(error);
+  return {liquidity::error_code(transfer), liquidity::graphql_code(transfer),
+          liquidity::message(transfer)};
+}
+
+PeerSettings PeerSettings::from_config(const Config& config) {
+  PeerSettings settings;
+  settings.operator_tenant_id = Uuid::parse(config.operator_tenant_id);
+  settings.ilp_address = config.ilp_address;
+  settings.ilp_connector_url = config.ilp_connector_url;
+  settings.instance_name = config.instance_name;
+  return settings;
+}
+
+PeerService::PeerService(PeerStore store, PeerSettings settings, asio::any_io_executor executor,
+                         asset::AssetService& assets, liquidity::LiquidityService& liquidity,
+                         tenant::TenantService& tenants, ledger::Ledger& ledger,
+                         net::HttpClient& http, const OutboundPolicy& outbound)
+    : store_(std::move(store)),
+      settings_(std::move(settings)),
+      executor_(std::move(executor)),
+      assets_(assets),
+      liquidity_(liquidity),
+      tenants_(tenants),
+      ledger_(ledger),
+      http_(http),
+      outbound_(outbound),
+      cache_([] {
+        store::NotifyCache<std::monostate, Snapshot>::Options options;
+        options.channel = std::string(kPeerChannel);
+        options.name = "peer cache";
+        options.entries_max = 1;
+        options.single_load = true;  // every notification drops the one snapshot
+        return options;
+      }()) {}
+
+PeerService::~PeerService() {
+  stop_listener();
+}
+
+Result<void> PeerService::start_listener() {
+  return cache_.start(executor_, store_.pool().config());
+}
+
+void PeerService::stop_listener() {
+  cache_.stop();
+}
+
+asio::awaitable<Result<std::optional<asset::Asset>>> PeerService::asset_in_scope(
+    Uuid asset_id, std::optional<Uuid> tenant_scope) {
+  if (tenant_scope) co_return co_await assets_.get_for_tenant(asset_id, *tenant_scope);
+  co_return co_await assets_.get(asset_id);
+}
+
+std::optional<PeerError> PeerService::forbidden_endpoint(const Uuid& owner,
+                                                         std::string_view url) const {
+  if (outbound_.check_url(owner, url)) return std::nullopt;
+  // check_url refuses only a literal host of a class the owner's policy forbids.
+  switch (net::literal_host_class(url).value_or(net::AddressClass::kReserved)) {
+    case net::AddressClass::kLoopback:
+      return PeerError::kForbiddenEndpointLoopback;
+    case net::AddressClass::kPrivate:
+      return PeerError::kForbiddenEndpointPrivate;
+    case net::AddressClass::kLinkLocal:
+      return PeerError::kForbiddenEndpointLinkLocal;
+    case net::AddressClass::kPublic:
+    case net::AddressClass::kReserved:
+      break;
+  }
+  return PeerError::kForbiddenEndpointReserved;
+}
+
+asio::awaitable<Outcome<Peer, PeerError>> PeerService::create(CreatePeer input) {
   Peer peer;
   peer.id = Uuid::v4();
   peer.asset_id = input.asset_id;
   peer.static_ilp_address = std::move(input.static_ilp_address);
-  if (input.routes.size() > kRoutesMax) {
-    co_return fail(std::string(kPeerErrorInvalidInput),
-                   "too many routes (at most " + std::to_string(kRoutesMax) + ")");
-  }
+  if (input.routes.size() > kRoutesMax) co_return fail_with(PeerError::kTooManyRoutes);
   peer.routes = all_routes(peer.static_ilp_address, input.routes);
   peer.outgoing_token = std::move(input.outgoing_token);
   peer.outgoing_endpoint = std::move(input.outgoing_endpoint);
@@ -302,72 +262,66 @@ asio::awaitable<Result<Peer>> PeerService::create(CreatePeer input) {
   peer.liquidity_threshold = input.liquidity_threshold;
   peer.name = std::move(input.name);
   peer.created_at = now_ms();
-  if (auto ok = validate(peer, &input.incoming_tokens); !ok) co_return std::unexpected(ok.error());
+  if (auto refused = invalid(peer, &input.incoming_tokens)) co_return fail_with(*refused);
 
-  Result<std::optional<asset::Asset>> asset;
-  if (input.tenant_scope) {
-    asset = co_await backend_.assets->get_for_tenant(input.asset_id, *input.tenant_scope);
-  } else {
-    asset = co_await backend_.assets->get(input.asset_id);
-  }
-  if (!asset) co_return std::unexpected(asset.error());
-  if (!*asset) co_return fail(std::string(kPeerErrorUnknownAsset), "unknown asset");
+  auto asset = co_await asset_in_scope(input.asset_id, input.tenant_scope);
+  if (!asset) co_return pass_on<PeerError>(asset.error());
+  if (!*asset) co_return fail_with(PeerError::kUnknownAsset);
   peer.tenant_id = (*asset)->tenant_id;
   const std::uint32_t ledger_number = (*asset)->ledger;
-  if (auto allowed = backend_.outbound.check_url(peer.tenant_id, peer.outgoing_endpoint);
-      !allowed) {
-    co_return fail(std::string(kPeerErrorInvalidEndpoint), allowed.error().message);
+  if (auto refused = forbidden_endpoint(peer.tenant_id, peer.outgoing_endpoint)) {
+    co_return fail_with(*refused);
   }
 
   // The row, its tokens, the notification and the ledger account in one transaction: the
   // account is created last, so a refused peer (duplicate) leaves no account behind. Should the
   // commit fail after the account was made, the account stays empty (harmless).
-  auto created = co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<void>> {
+  auto created = co_await in_transaction<void, PeerError>(
+      store_, [&](store::PgConn& conn) -> asio::awaitable<Outcome<void, PeerError>> {
         if (auto r = co_await PeerStore::insert(conn, peer, input.incoming_tokens); !r) co_return r;
-        co_return co_await backend_.liquidity->create_account(peer.id, ledger_number,
-                                                              liquidity::account_code::kPeer);
+        auto account = co_await liquidity_.create_account(peer.id, ledger_number,
+                                                          liquidity::account_code::kPeer);
+        if (!account) co_return pass_on<PeerError>(account.error());
+        co_return Outcome<void, PeerError>{};
       });
   if (!created) co_return std::unexpected(created.error());
   invalidate();  // this process need not wait for its own notification
 
   if (input.initial_liquidity && *input.initial_liquidity > 0) {
-    auto outcome = co_await backend_.liquidity->deposit(peer.id, **asset,
-                                                        *input.initial_liquidity, Uuid::v4());
-    auto deposited = liquidity::to_result(std::move(outcome));
+    auto done = co_await liquidity_.deposit(peer_id, asset, amount, transfer_id);
+    co_return liquidity::to_result(std::move(done));
     if (!deposited) {
       spdlog::warn("peer {}: initial liquidity deposit failed: {} ({})", peer.id.str(),
-                deposited.error().message, deposited.error().code);
+                   deposited.error().message, deposited.error().code);
       // No money reached the peer (its balance is checked again), so the peer goes too.
       auto removed = co_await remove(peer.id, peer.tenant_id);
       if (!removed) {
         spdlog::warn("peer {}: could not remove after failed initial deposit: {}", peer.id.str(),
-                  removed.error().message);
+                     message_of(removed.error()));
       }
-      co_return fail(std::string(kPeerErrorInitialLiquidity), "invalid initial liquidity for peer");
+      co_return fail_with(PeerError::kInitialLiquidity);
     }
   }
   co_return peer;
 }
 
-asio::awaitable<Result<Peer>> PeerService::update(UpdatePeer input) {
+asio::awaitable<Outcome<Peer, PeerError>> PeerService::update(UpdatePeer input) {
   if (input.routes && input.routes->size() > kRoutesMax) {
-    co_return fail(std::string(kPeerErrorInvalidInput),
-                   "too many routes (at most " + std::to_string(kRoutesMax) + ")");
+    co_return fail_with(PeerError::kTooManyRoutes);
   }
   // Cheap checks first, so that bad input is refused before any lookup.
   if (input.static_ilp_address && !is_valid_ilp_address(*input.static_ilp_address)) {
-    co_return fail(std::string(kPeerErrorInvalidAddress), "invalid ILP address");
+    co_return fail_with(PeerError::kInvalidAddress);
   }
   if (input.outgoing_endpoint && !is_valid_http_endpoint(*input.outgoing_endpoint)) {
-    co_return fail(std::string(kPeerErrorInvalidEndpoint), "invalid HTTP endpoint");
+    co_return fail_with(PeerError::kInvalidEndpoint);
   }
-  auto updated = co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<Peer>> {
+  auto updated = co_await in_transaction<Peer, PeerError>(
+      store_, [&](store::PgConn& conn) -> asio::awaitable<Outcome<Peer, PeerError>> {
         auto found = co_await PeerStore::lock(conn, input.id, true);
-        if (!found) co_return std::unexpected(found.error());
+        if (!found) co_return pass_on<PeerError>(found.error());
         if (!*found || (input.tenant_scope && (*found)->tenant_id != *input.tenant_scope)) {
-          co_return fail(std::string(kPeerErrorUnknown), "unknown peer");
+          co_return fail_with(PeerError::kUnknown);
         }
         Peer peer = std::move(**found);
         const std::string old_address = peer.static_ilp_address;
@@ -385,14 +339,13 @@ asio::awaitable<Result<Peer>> PeerService::update(UpdatePeer input) {
         if (input.max_packet_amount) peer.max_packet_amount = *input.max_packet_amount;
         if (input.liquidity_threshold) peer.liquidity_threshold = *input.liquidity_threshold;
         if (input.name) peer.name = input.name;
-        if (auto ok = validate(peer, input.incoming_tokens ? &*input.incoming_tokens : nullptr);
-            !ok) {
-          co_return std::unexpected(ok.error());
+        if (auto refused =
+                invalid(peer, input.incoming_tokens ? &*input.incoming_tokens : nullptr)) {
+          co_return fail_with(*refused);
         }
         if (input.outgoing_endpoint) {
-          auto allowed = backend_.outbound.check_url(peer.tenant_id, peer.outgoing_endpoint);
-          if (!allowed) {
-            co_return fail(std::string(kPeerErrorInvalidEndpoint), allowed.error().message);
+          if (auto refused = forbidden_endpoint(peer.tenant_id, peer.outgoing_endpoint)) {
+            co_return fail_with(*refused);
           }
         }
         if (auto r = co_await PeerStore::update(conn, peer, input.incoming_tokens); !r) {
@@ -404,14 +357,12 @@ asio::awaitable<Result<Peer>> PeerService::update(UpdatePeer input) {
   co_return updated;
 }
 
-asio::awaitable<Result<void>> PeerService::remove(Uuid id, Uuid tenant_id) {
-  auto removed = co_await backend_.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<void>> {
+asio::awaitable<Outcome<void, PeerError>> PeerService::remove(Uuid id, Uuid tenant_id) {
+  auto removed = co_await in_transaction<void, PeerError>(
+      store_, [&](store::PgConn& conn) -> asio::awaitable<Outcome<void, PeerError>> {
         auto found = co_await PeerStore::lock(conn, id, true);
-        if (!found) co_return std::unexpected(found.error());
-        if (!*found || (*found)->tenant_id != tenant_id) {
-          co_return fail(std::string(kPeerErrorUnknown), "unknown peer");
-        }
+        if (!found) co_return pass_on<PeerError>(found.error());
+        if (!*found || (*found)->tenant_id != tenant_id) co_return fail_with(PeerError::kUnknown);
         // Deposits and withdrawals share-lock the row around their transfer, so the balance read
         // here is final until this transaction ends. The connector does not lock the row: it
         // creates a packet's pending transfer, then checks that the peer row still exists (a
@@ -419,247 +370,87 @@ asio::awaitable<Result<void>> PeerService::remove(Uuid id, Uuid tenant_id) {
         // until it commits) orders that with this delete: a batch that committed first is in the
         // balance read below (refused: the peer has liquidity); one that commits after this
         // transaction finds, in the connector's check after it, the row gone (voided, F02).
-        auto locked = co_await conn.query(
-            "SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE", id);
-        if (!locked) co_return std::unexpected(locked.error());
-        auto account = co_await backend_.ledger.balances(id);
-        if (!account) co_return std::unexpected(account.error());
+        if (auto locked = co_await PeerStore::lock_liquidity_account(conn, id); !locked) {
+          co_return pass_on<PeerError>(locked.error());
+        }
+        auto account = co_await ledger_.balances(id);
+        if (!account) co_return pass_on<PeerError>(account.error());
         if (*account && ((*account)->credits_posted != (*account)->debits_posted ||
                          (*account)->credits_pending != 0 || (*account)->debits_pending != 0)) {
-          co_return fail(std::string(kPeerErrorHasLiquidity),
-                         "Cannot delete! Peer has liquidity.");
+          co_return fail_with(PeerError::kHasLiquidity);
         }
-        co_return co_await PeerStore::remove(conn, id);
+        if (auto gone = co_await PeerStore::remove(conn, id); !gone) {
+          co_return pass_on<PeerError>(gone.error());
+        }
+        co_return Outcome<void, PeerError>{};
       });
   if (removed) invalidate();
   co_return removed;
 }
 
-asio::awaitable<Result<std::optional<Peer>>> PeerService::get(Uuid id) {
-  co_return co_await store_.find(id);
+asio::awaitable<Outcome<std::optional<Peer>, PeerError>> PeerService::get(Uuid id) {
+  auto found = co_await store_.find(id);
+  if (!found) co_return pass_on<PeerError>(found.error());
+  co_return std::move(*found);
 }
 
-namespace {
+asio::awaitable<Outcome<Paged<Peer>, PeerError>> PeerService::page(std::optional<Uuid> tenant,
+                                                                   const PageArgs& args) {
+  auto page = co_await store_.page(tenant, args);
+  if (!page) co_return pass_on<PeerError>(page.error());
+  co_return std::move(*page);
+}
 
-using MoveLiquidity = std::function<asio::awaitable<Result<void>>(const asset::Asset&)>;
-
-// Runs a deposit or withdrawal on the peer's account while the peer row is share-locked, so a
-// concurrent deletePeer either sees the money or the peer is gone first ("unknown peer").
-asio::awaitable<Result<void>> with_locked_peer(Backend& backend, Uuid peer_id,
-                                               std::optional<Uuid> tenant_scope,
-                                               MoveLiquidity move) {
-  co_return co_await backend.pg.transaction(
-      [&](store::PgConn& conn) -> asio::awaitable<Result<void>> {
+asio::awaitable<Outcome<void, PeerLiquidityError>> PeerService::with_locked_peer(
+    Uuid peer_id, std::optional<Uuid> tenant_scope, PeerError unknown, MoveLiquidity move) {
+  using Moved = Outcome<void, PeerLiquidityError>;
+  co_return co_await in_transaction<void, PeerLiquidityError>(
+      store_, [&](store::PgConn& conn) -> asio::awaitable<Moved> {
         auto found = co_await PeerStore::lock(conn, peer_id, false);
-        if (!found) co_return std::unexpected(found.error());
+        if (!found) co_return pass_on<PeerLiquidityError>(found.error());
         if (!*found || (tenant_scope && (*found)->tenant_id != *tenant_scope)) {
-          co_return fail(std::string(kPeerErrorUnknown), "unknown peer");
+          co_return fail_with(PeerLiquidityError(unknown));
         }
-        auto asset = co_await backend.assets->get_including_deleted((*found)->asset_id);
-        if (!asset) co_return std::unexpected(asset.error());
-        if (!*asset) co_return fail(std::string(kPeerErrorUnknownAsset), "unknown asset");
-        co_return co_await move(**asset);
+        auto asset = co_await assets_.get_including_deleted((*found)->asset_id);
+        if (!asset) co_return pass_on<PeerLiquidityError>(asset.error());
+        if (!*asset) co_return fail_with(PeerLiquidityError(PeerError::kUnknownAsset));
+        auto moved = co_await move(**asset);
+        if (!moved) {
+          if (auto transfer = liquidity::transfer_error(moved.error())) {
+            co_return fail_with(PeerLiquidityError(*transfer));
+          }
+          co_return pass_on<PeerLiquidityError>(moved.error());
+        }
+        co_return Moved{};
       });
 }
 
-}  // namespace
-
-asio::awaitable<Result<void>> PeerService::deposit(Uuid peer_id, std::optional<Uuid> tenant_scope,
-                                                   money::u128 amount, Uuid transfer_id) {
+asio::awaitable<Outcome<void, PeerLiquidityError>> PeerService::deposit(
+    Uuid peer_id, std::optional<Uuid> tenant_scope, money::u128 amount, Uuid transfer_id) {
   // Named, not a temporary inside the co_await (g++ 12, docs/architecture.md).
   MoveLiquidity move = [&](const asset::Asset& asset) -> asio::awaitable<Result<void>> {
-    auto done = co_await backend_.liquidity->deposit(peer_id, asset, amount, transfer_id);
+    auto done = co_await liquidity_.deposit(peer_id, asset, amount, transfer_id);
     co_return liquidity::to_result(std::move(done));
   };
-  co_return co_await with_locked_peer(backend_, peer_id, tenant_scope, std::move(move));
+  co_return co_await with_locked_peer(peer_id, tenant_scope, PeerError::kUnknown, std::move(move));
 }
 
-asio::awaitable<Result<void>> PeerService::withdraw(Uuid peer_id,
-                                                    std::optional<Uuid> tenant_scope,
-                                                    money::u128 amount, Uuid transfer_id,
-                                                    std::uint32_t timeout_seconds) {
+asio::awaitable<Outcome<void, PeerLiquidityError>> PeerService::withdraw(
+    Uuid peer_id, std::optional<Uuid> tenant_scope, money::u128 amount, Uuid transfer_id,
+    std::uint32_t timeout_seconds) {
   MoveLiquidity move = [&](const asset::Asset& asset) -> asio::awaitable<Result<void>> {
-    auto done = co_await backend_.liquidity->withdraw(peer_id, asset, amount, transfer_id,
-                                                      timeout_seconds);
+    auto done = co_await liquidity_.withdraw(peer_id, asset, amount, transfer_id, timeout_seconds);
     co_return liquidity::to_result(std::move(done));
   };
-  co_return co_await with_locked_peer(backend_, peer_id, tenant_scope, std::move(move));
+  co_return co_await with_locked_peer(peer_id, tenant_scope, PeerError::kLiquidityUnknownPeer,
+                                      std::move(move));
 }
 
-asio::awaitable<Result<std::optional<money::u128>>> PeerService::liquidity(Uuid peer_id) {
-  co_return co_await backend_.liquidity->balance(peer_id);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lookups and the cache
-
-void CacheState::invalidate() {
-  std::lock_guard lock(mutex);
-  ++generation;
-  snapshot.reset();
-}
-
-void PeerService::invalidate() { cache_->invalidate(); }
-
-bool PeerService::cache_live() const {
-  std::lock_guard lock(cache_->mutex);
-  return cache_->listener && cache_->listener->connected();
-}
-
-asio::awaitable<Result<std::shared_ptr<const Snapshot>>> PeerService::snapshot() {
-  CacheState& cache = *cache_;
-  std::uint64_t generation = 0;
-  {
-    std::lock_guard lock(cache.mutex);
-    if (!cache.listener || !cache.listener->connected()) {
-      co_return std::shared_ptr<const Snapshot>{};
-    }
-    if (cache.snapshot) co_return cache.snapshot;
-    if (cache.loading) co_return std::shared_ptr<const Snapshot>{};
-    cache.loading = true;
-    generation = cache.generation;
-  }
-  auto rows = co_await store_.load_all();
-  if (!rows) {
-    std::lock_guard lock(cache.mutex);
-    cache.loading = false;
-    co_return std::unexpected(rows.error());
-  }
-  auto snap = build_snapshot(std::move(*rows));
-  snapshot_loads_.fetch_add(1);
-  {
-    std::lock_guard lock(cache.mutex);
-    cache.loading = false;
-    // Installed only when nothing was invalidated meanwhile (a change might have committed
-    // after the read). This call uses it either way: it was read after the call began.
-    if (generation == cache.generation && cache.listener && cache.listener->connected()) {
-      cache.snapshot = snap;
-    }
-  }
-  co_return snap;
-}
-
-asio::awaitable<Result<std::shared_ptr<const Peer>>> PeerService::by_incoming_token(
-    std::string_view token) {
-  auto snap = co_await snapshot();
-  if (!snap) co_return std::unexpected(snap.error());
-  if (*snap) {
-    auto it = (*snap)->by_token.find(crypto::sha256(token));
-    if (it == (*snap)->by_token.end()) co_return std::shared_ptr<const Peer>{};
-    co_return std::shared_ptr<const Peer>(*snap, it->second);  // shares the snapshot
-  }
-  auto found = co_await store_.find_by_token_digest(token_digest(token));
-  if (!found) co_return std::unexpected(found.error());
-  if (!*found) co_return std::shared_ptr<const Peer>{};
-  co_return std::make_shared<const Peer>(std::move(**found));
-}
-
-asio::awaitable<Result<std::shared_ptr<const Peer>>> PeerService::route(Uuid tenant_id,
-                                                                        Uuid asset_id,
-                                                                        std::string_view address) {
-  auto snap = co_await snapshot();
-  if (!snap) co_return std::unexpected(snap.error());
-  if (*snap) {
-    auto table = (*snap)->routes.find(asset_id);
-    if (table == (*snap)->routes.end()) co_return std::shared_ptr<const Peer>{};
-    // Longest prefix first, without allocating: cut at each '.' from the right.
-    std::string_view prefix = address;
-    while (!prefix.empty()) {
-      auto hit = table->second.find(prefix);
-      if (hit != table->second.end()) {
-        const Peer* p = hit->second.front();
-        if (p->tenant_id != tenant_id) co_return std::shared_ptr<const Peer>{};
-        co_return std::shared_ptr<const Peer>(*snap, p);
-      }
-      auto dot = prefix.rfind('.');
-      if (dot == std::string_view::npos) break;
-      prefix = prefix.substr(0, dot);
-    }
-    co_return std::shared_ptr<const Peer>{};
-  }
-  auto prefixes = address_prefixes(address);
-  if (prefixes.empty()) co_return std::shared_ptr<const Peer>{};
-  auto peers = co_await store_.find_by_routes(tenant_id, asset_id, prefixes);
-  if (!peers) co_return std::unexpected(peers.error());
-  std::vector<const Peer*> candidates;
-  for (const auto& p : *peers) candidates.push_back(&p);
-  const Peer* best = longest_prefix(candidates, prefixes);
-  if (!best) co_return std::shared_ptr<const Peer>{};
-  co_return std::make_shared<const Peer>(*best);
-}
-
-asio::awaitable<Result<std::shared_ptr<const Peer>>> PeerService::next_hop(
-    Uuid tenant_id, std::string_view address, std::optional<Uuid> exclude_peer) {
-  auto snap = co_await snapshot();
-  if (!snap) co_return std::unexpected(snap.error());
-  if (*snap) {
-    auto table = (*snap)->tenant_routes.find(tenant_id);
-    if (table == (*snap)->tenant_routes.end()) co_return std::shared_ptr<const Peer>{};
-    // Longest prefix first, without allocating: cut at each '.' from the right; a prefix whose
-    // peers are all excluded gives way to the next shorter one.
-    std::string_view prefix = address;
-    while (!prefix.empty()) {
-      auto hit = table->second.find(prefix);
-      if (hit != table->second.end()) {
-        for (const Peer* p : hit->second) {
-          if (exclude_peer && p->id == *exclude_peer) continue;
-          co_return std::shared_ptr<const Peer>(*snap, p);
-        }
-      }
-      auto dot = prefix.rfind('.');
-      if (dot == std::string_view::npos) break;
-      prefix = prefix.substr(0, dot);
-    }
-    co_return std::shared_ptr<const Peer>{};
-  }
-  auto prefixes = address_prefixes(address);
-  if (prefixes.empty()) co_return std::shared_ptr<const Peer>{};
-  auto peers = co_await store_.find_by_tenant_routes(tenant_id, prefixes);
-  if (!peers) co_return std::unexpected(peers.error());
-  std::vector<const Peer*> candidates;
-  candidates.reserve(peers->size());
-  for (const auto& p : *peers) candidates.push_back(&p);
-  const Peer* best = longest_prefix(candidates, prefixes, exclude_peer);
-  if (!best) co_return std::shared_ptr<const Peer>{};
-  co_return std::make_shared<const Peer>(*best);
-}
-
-Result<void> PeerService::start_listener() {
-  std::shared_ptr<store::PgListener> listener;
-  {
-    std::lock_guard lock(cache_->mutex);
-    if (cache_->listener) return {};
-    auto created = store::PgListener::create(backend_.executor, backend_.pg.config(),
-                                             {std::string(kPeerChannel)});
-    if (!created) return std::unexpected(created.error());
-    listener = *created;
-    // The callbacks hold the cache state, not the service: they may outlive it briefly.
-    listener->on_notification(
-        [cache = cache_](const store::PgNotification&) { cache->invalidate(); });
-    listener->on_resync([cache = cache_] { cache->invalidate(); });
-    cache_->listener = listener;
-  }
-  asio::co_spawn(backend_.executor, listener->run(), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("peer cache listener stopped: {}", ex.what());
-    }
-  });
-  return {};
-}
-
-void PeerService::stop_listener() {
-  std::shared_ptr<store::PgListener> listener;
-  {
-    std::lock_guard lock(cache_->mutex);
-    listener = std::move(cache_->listener);
-    cache_->listener.reset();
-    ++cache_->generation;
-    cache_->snapshot.reset();
-  }
-  if (listener) listener->stop();
+asio::awaitable<Outcome<std::optional<money::u128>, PeerError>> PeerService::liquidity(
+    Uuid peer_id) {
+  auto balance = co_await liquidity_.balance(peer_id);
+  if (!balance) co_return pass_on<PeerError>(balance.error());
+  co_return *balance;
 }
 
 }  // namespace rafiki::backend::peer

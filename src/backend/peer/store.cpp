@@ -1,10 +1,12 @@
 #include "backend/peer/store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "base/encoding.h"
 #include "crypto/hash.h"
 #include "store/listen.h"
+#include "store/pg_binary.h"
 
 namespace rafiki::backend::peer {
 namespace {
@@ -48,30 +50,37 @@ std::vector<std::string> digests_of(const std::vector<std::string>& tokens) {
   return out;
 }
 
-asio::awaitable<Result<void>> insert_tokens(store::PgConn& conn, const Uuid& peer_id,
-                                            const std::vector<std::string>& tokens) {
-  if (tokens.empty()) co_return Result<void>{};
+asio::awaitable<Outcome<void, PeerError>> insert_tokens(store::PgConn& conn, const Uuid& peer_id,
+                                                        const std::vector<std::string>& tokens) {
+  if (tokens.empty()) co_return Outcome<void, PeerError>{};
   auto digests = digests_of(tokens);
   auto inserted = co_await conn.query(
       "INSERT INTO peer_incoming_tokens (token_sha256, peer_id)"
       " SELECT DISTINCT d, $2::uuid FROM unnest($1::text[]) AS d ON CONFLICT DO NOTHING",
       array_literal(digests), peer_id);
-  if (!inserted) co_return std::unexpected(inserted.error());
+  if (!inserted) co_return pass_on<PeerError>(inserted.error());
   // Fewer rows than tokens: one was taken already, or the input named one twice.
   if (inserted->affected_rows() != static_cast<std::int64_t>(tokens.size())) {
-    co_return fail(std::string(kPeerErrorDuplicateToken), "duplicate incoming token");
+    co_return fail_with(PeerError::kDuplicateToken);
   }
-  co_return Result<void>{};
+  co_return Outcome<void, PeerError>{};
 }
 
-}  // namespace
+asio::awaitable<Outcome<void, PeerError>> notify_change(store::PgConn& conn, const Uuid& id) {
+  auto sent = co_await store::notify(conn, kPeerChannel, id.str());
+  if (!sent) co_return pass_on<PeerError>(sent.error());
+  co_return Outcome<void, PeerError>{};
+}
 
-std::string token_digest(std::string_view token) { return encoding::hex_encode(crypto::sha256(token)); }
-
-const std::string_view kPeerColumns =
+// The select list of a peer row (table alias t), read by peer_from_row.
+constexpr std::string_view kPeerColumns =
     "t.id, t.tenant_id, t.asset_id, t.static_ilp_address,"
     " array_to_string(t.routes, ' ') AS routes_text, t.outgoing_token, t.outgoing_endpoint,"
     " t.max_packet_amount, t.liquidity_threshold, t.name, t.created_at";
+
+std::string select_peers(std::string_view rest) {
+  return std::string("SELECT ") + std::string(kPeerColumns) + " " + std::string(rest);
+}
 
 Peer peer_from_row(const PgRow& row) {
   Peer p;
@@ -90,46 +99,64 @@ Peer peer_from_row(const PgRow& row) {
   return p;
 }
 
+std::optional<Peer> first_peer(const store::PgResult& rows) {
+  if (rows.empty()) return std::nullopt;
+  return peer_from_row(rows.row(0));
+}
+
+std::vector<Peer> all_peers(const store::PgResult& rows) {
+  std::vector<Peer> out;
+  out.reserve(static_cast<std::size_t>(rows.rows()));
+  for (const auto& row : rows) out.push_back(peer_from_row(row));
+  return out;
+}
+
+}  // namespace
+
+std::string token_digest(std::string_view token) {
+  return encoding::hex_encode(crypto::sha256(token));
+}
+
 asio::awaitable<Result<std::optional<Peer>>> PeerStore::find(const Uuid& id) {
-  auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +
-                                  " FROM peers t WHERE t.id = $1",
-                              id);
-  if (!r) co_return std::unexpected(r.error());
-  if (r->empty()) co_return std::optional<Peer>{};
-  co_return peer_from_row(r->row(0));
+  auto rows = co_await pg_.query(select_peers("FROM peers t WHERE t.id = $1"), id);
+  if (!rows) co_return std::unexpected(rows.error());
+  co_return first_peer(*rows);
 }
 
 asio::awaitable<Result<std::optional<Peer>>> PeerStore::lock(store::PgConn& conn, const Uuid& id,
                                                              bool exclusive) {
-  auto r = co_await conn.query(std::string("SELECT ") + std::string(kPeerColumns) +
-                                   " FROM peers t WHERE t.id = $1" +
-                                   (exclusive ? " FOR UPDATE" : " FOR SHARE"),
-                               id);
-  if (!r) co_return std::unexpected(r.error());
-  if (r->empty()) co_return std::optional<Peer>{};
-  co_return peer_from_row(r->row(0));
+  auto rows =
+      co_await conn.query(select_peers(exclusive ? "FROM peers t WHERE t.id = $1 FOR UPDATE"
+                                                 : "FROM peers t WHERE t.id = $1 FOR SHARE"),
+                          id);
+  if (!rows) co_return std::unexpected(rows.error());
+  co_return first_peer(*rows);
 }
 
-asio::awaitable<Result<void>> PeerStore::insert(store::PgConn& conn, const Peer& peer,
-                                                const std::vector<std::string>& tokens) {
+asio::awaitable<Result<void>> PeerStore::lock_liquidity_account(store::PgConn& conn,
+                                                                const Uuid& id) {
+  auto locked = co_await conn.query("SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE", id);
+  if (!locked) co_return std::unexpected(locked.error());
+  co_return Result<void>{};
+}
+
+asio::awaitable<Outcome<void, PeerError>> PeerStore::insert(
+    store::PgConn& conn, const Peer& peer, const std::vector<std::string>& tokens) {
   auto inserted = co_await conn.query(
       "INSERT INTO peers (id, tenant_id, asset_id, static_ilp_address, routes, outgoing_token,"
       " outgoing_endpoint, max_packet_amount, liquidity_threshold, name, created_at, updated_at)"
       " VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $11)"
       " ON CONFLICT ON CONSTRAINT peers_asset_address DO NOTHING",
       peer.id, peer.tenant_id, peer.asset_id, peer.static_ilp_address, array_literal(peer.routes),
-      peer.outgoing_token, peer.outgoing_endpoint, peer.max_packet_amount,
-      peer.liquidity_threshold, peer.name, peer.created_at);
-  if (!inserted) co_return std::unexpected(inserted.error());
-  if (inserted->affected_rows() == 0) {
-    co_return fail(std::string(kPeerErrorDuplicate),
-                   "duplicate peer found for same ILP address and asset");
-  }
+      peer.outgoing_token, peer.outgoing_endpoint, peer.max_packet_amount, peer.liquidity_threshold,
+      peer.name, peer.created_at);
+  if (!inserted) co_return pass_on<PeerError>(inserted.error());
+  if (inserted->affected_rows() == 0) co_return fail_with(PeerError::kDuplicate);
   if (auto t = co_await insert_tokens(conn, peer.id, tokens); !t) co_return t;
-  co_return co_await store::notify(conn, kPeerChannel, peer.id.str());
+  co_return co_await notify_change(conn, peer.id);
 }
 
-asio::awaitable<Result<void>> PeerStore::update(
+asio::awaitable<Outcome<void, PeerError>> PeerStore::update(
     store::PgConn& conn, const Peer& peer, const std::optional<std::vector<std::string>>& tokens) {
   auto updated = co_await conn.query(
       "UPDATE peers SET static_ilp_address = $2, routes = $3::text[], outgoing_token = $4,"
@@ -141,22 +168,18 @@ asio::awaitable<Result<void>> PeerStore::update(
       peer.outgoing_endpoint, peer.max_packet_amount, peer.liquidity_threshold, peer.name);
   if (!updated) {
     if (updated.error().code == store::kPgUniqueViolation) {
-      co_return fail(std::string(kPeerErrorDuplicate),
-                     "duplicate peer found for same ILP address and asset");
+      co_return fail_with(PeerError::kDuplicate);
     }
-    co_return std::unexpected(updated.error());
+    co_return pass_on<PeerError>(updated.error());
   }
-  if (updated->affected_rows() == 0) {
-    co_return fail(std::string(kPeerErrorDuplicate),
-                   "duplicate peer found for same ILP address and asset");
-  }
+  if (updated->affected_rows() == 0) co_return fail_with(PeerError::kDuplicate);
   if (tokens) {
-    auto removed = co_await conn.query("DELETE FROM peer_incoming_tokens WHERE peer_id = $1",
-                                       peer.id);
-    if (!removed) co_return std::unexpected(removed.error());
+    auto removed =
+        co_await conn.query("DELETE FROM peer_incoming_tokens WHERE peer_id = $1", peer.id);
+    if (!removed) co_return pass_on<PeerError>(removed.error());
     if (auto t = co_await insert_tokens(conn, peer.id, *tokens); !t) co_return t;
   }
-  co_return co_await store::notify(conn, kPeerChannel, peer.id.str());
+  co_return co_await notify_change(conn, peer.id);
 }
 
 asio::awaitable<Result<void>> PeerStore::remove(store::PgConn& conn, const Uuid& id) {
@@ -165,16 +188,29 @@ asio::awaitable<Result<void>> PeerStore::remove(store::PgConn& conn, const Uuid&
   co_return co_await store::notify(conn, kPeerChannel, id.str());
 }
 
+asio::awaitable<Result<Paged<Peer>>> PeerStore::page(std::optional<Uuid> tenant,
+                                                     const PageArgs& args) {
+  PageQuery query;
+  query.table = "peers";
+  query.columns = std::string(kPeerColumns);
+  if (tenant) {
+    query.where = "t.tenant_id = $1";
+    query.params.emplace_back(*tenant);
+  }
+  auto page = co_await fetch_page(pg_, query, args);
+  if (!page) co_return std::unexpected(page.error());
+  co_return typed_page<Peer>(*page, peer_from_row);
+}
+
 asio::awaitable<Result<std::vector<PeerWithTokens>>> PeerStore::load_all() {
-  auto r = co_await pg_.query(
-      std::string("SELECT ") + std::string(kPeerColumns) +
-      ", (SELECT string_agg(k.token_sha256, ' ') FROM peer_incoming_tokens k"
-      " WHERE k.peer_id = t.id) AS tokens"
-      " FROM peers t ORDER BY t.created_at, t.id");
-  if (!r) co_return std::unexpected(r.error());
+  auto rows = co_await pg_.query(
+      select_peers(", (SELECT string_agg(k.token_sha256, ' ') FROM peer_incoming_tokens k"
+                   " WHERE k.peer_id = t.id) AS tokens"
+                   " FROM peers t ORDER BY t.created_at, t.id"));
+  if (!rows) co_return std::unexpected(rows.error());
   std::vector<PeerWithTokens> out;
-  out.reserve(static_cast<std::size_t>(r->rows()));
-  for (const auto& row : *r) {
+  out.reserve(static_cast<std::size_t>(rows->rows()));
+  for (const auto& row : *rows) {
     PeerWithTokens p;
     p.peer = peer_from_row(row);
     if (auto tokens = row.get<std::optional<std::string_view>>("tokens")) {
@@ -186,51 +222,51 @@ asio::awaitable<Result<std::vector<PeerWithTokens>>> PeerStore::load_all() {
 }
 
 asio::awaitable<Result<std::optional<Peer>>> PeerStore::find_by_address(const Uuid& asset_id,
-                                                                       std::string_view address) {
-  auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +
-                                  " FROM peers t WHERE t.asset_id = $1 AND t.static_ilp_address = $2",
-                              asset_id, address);
-  if (!r) co_return std::unexpected(r.error());
-  if (r->empty()) co_return std::optional<Peer>{};
-  co_return peer_from_row(r->row(0));
+                                                                        std::string_view address) {
+  auto rows = co_await pg_.query(
+      select_peers("FROM peers t WHERE t.asset_id = $1 AND t.static_ilp_address = $2"), asset_id,
+      address);
+  if (!rows) co_return std::unexpected(rows.error());
+  co_return first_peer(*rows);
 }
 
 asio::awaitable<Result<std::optional<Peer>>> PeerStore::find_by_token_digest(
     std::string_view digest) {
-  auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +
-                                  " FROM peer_incoming_tokens k JOIN peers t ON t.id = k.peer_id"
-                                  " WHERE k.token_sha256 = $1",
-                              digest);
-  if (!r) co_return std::unexpected(r.error());
-  if (r->empty()) co_return std::optional<Peer>{};
-  co_return peer_from_row(r->row(0));
+  auto rows =
+      co_await pg_.query(select_peers("FROM peer_incoming_tokens k JOIN peers t ON t.id = k.peer_id"
+                                      " WHERE k.token_sha256 = $1"),
+                         digest);
+  if (!rows) co_return std::unexpected(rows.error());
+  co_return first_peer(*rows);
 }
 
 asio::awaitable<Result<std::vector<Peer>>> PeerStore::find_by_routes(
-    const Uuid& tenant_id, const Uuid& asset_id, const std::vector<std::string_view>& prefixes) {
+    const Uuid& tenant_id, std::optional<Uuid> asset_id,
+    const std::vector<std::string_view>& prefixes) {
   std::vector<std::string> items(prefixes.begin(), prefixes.end());
-  auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +
-                                  " FROM peers t WHERE t.tenant_id = $1 AND t.asset_id = $2"
-                                  " AND t.routes && $3::text[] ORDER BY t.created_at, t.id",
-                              tenant_id, asset_id, array_literal(items));
-  if (!r) co_return std::unexpected(r.error());
-  std::vector<Peer> out;
-  out.reserve(static_cast<std::size_t>(r->rows()));
-  for (const auto& row : *r) out.push_back(peer_from_row(row));
-  co_return out;
+  std::vector<PgParam> params{tenant_id, array_literal(items)};
+  std::string where = "FROM peers t WHERE t.tenant_id = $1 AND t.routes && $2::text[]";
+  if (asset_id) {
+    where += " AND t.asset_id = $3";
+    params.emplace_back(*asset_id);
+  }
+  auto rows = co_await pg_.query_params(select_peers(where + " ORDER BY t.created_at, t.id"),
+                                        std::move(params));
+  if (!rows) co_return std::unexpected(rows.error());
+  co_return all_peers(*rows);
 }
 
-asio::awaitable<Result<std::vector<Peer>>> PeerStore::find_by_tenant_routes(
-    const Uuid& tenant_id, const std::vector<std::string_view>& prefixes) {
-  std::vector<std::string> items(prefixes.begin(), prefixes.end());
-  auto r = co_await pg_.query(std::string("SELECT ") + std::string(kPeerColumns) +
-                                  " FROM peers t WHERE t.tenant_id = $1"
-                                  " AND t.routes && $2::text[] ORDER BY t.created_at, t.id",
-                              tenant_id, array_literal(items));
-  if (!r) co_return std::unexpected(r.error());
-  std::vector<Peer> out;
-  out.reserve(static_cast<std::size_t>(r->rows()));
-  for (const auto& row : *r) out.push_back(peer_from_row(row));
+asio::awaitable<Result<std::vector<Uuid>>> PeerStore::existing(std::vector<Uuid> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  store::PgBinaryArray array(store::PgElement::kUuid, ids.size());
+  for (const Uuid& id : ids) array.add_uuid(id);
+  auto rows = co_await pg_.query("SELECT id FROM peers WHERE id = ANY($1::uuid[])",
+                                 std::move(array).finish());
+  if (!rows) co_return std::unexpected(rows.error());
+  std::vector<Uuid> out;
+  out.reserve(static_cast<std::size_t>(rows->rows()));
+  for (const auto& row : *rows) out.push_back(row.get<Uuid>(0));
   co_return out;
 }
 
