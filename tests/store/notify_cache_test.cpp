@@ -79,220 +79,224 @@ awaitable<std::string> value_of(TextCache& cache, PgPool& pool, const std::strin
   co_return *value ? **value : std::string("null");
 }
 
-}  // namespace
-
-TEST(NotifyCache, KeyedEntriesAreServedUntilTheirNotificationAndThenRefilled) {
+// Runs body(executor, database, pool) on a fresh database whose table `items` (key, value)
+// holds `rows` (an SQL VALUES list).
+template <class F>
+void with_items(const std::string& rows, F body) {
   TestDatabase db;
   db.exec("CREATE TABLE items (key text PRIMARY KEY, value text)");
-  db.exec("INSERT INTO items VALUES ('a', 'one'), ('b', 'two')");
+  db.exec("INSERT INTO items VALUES " + rows);
   run_async([&](asio::any_io_executor ex) -> awaitable<void> {
     auto pool = PgPool::create(ex, config_for(db.url()));
     CO_ASSERT_OK(pool);
-    TextCache cache(keyed_options("items"));
-    int reads = 0;
-    // Not started: every get() reads, nothing is kept.
-    EXPECT_FALSE(cache.live());
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "one");
-    }
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "one");
-    }
-    EXPECT_EQ(reads, 2);
-    EXPECT_EQ(cache.size(), 0u);
-
-    CO_ASSERT_OK(cache.start(ex, config_for(db.url())));
-    CO_ASSERT_OK(cache.start(ex, config_for(db.url())));  // idempotent
-    CO_ASSERT(co_await eventually([&] { return cache.live(); }));
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "one");
-    }
-    {
-      std::string v = co_await value_of(cache, *pool, kB, reads);
-      EXPECT_EQ(v, "two");
-    }
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "one");
-    }
-    EXPECT_EQ(reads, 4);  // one read per key
-    EXPECT_EQ(cache.loads(), 4u);
-    CO_ASSERT(cache.cached("a") != nullptr);
-    EXPECT_EQ(*cache.cached("a"), "one");
-    // Absent rows are not kept.
-    {
-      std::string v = co_await value_of(cache, *pool, kC, reads);
-      EXPECT_EQ(v, "null");
-    }
-    EXPECT_EQ(cache.size(), 2u);
-
-    // A change nobody announced is not seen: the entry is in use.
-    db.exec("UPDATE items SET value = 'uno' WHERE key = 'a'");
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "one");
-    }
-    // Announced: that entry goes, the other stays; the next get() reads it again.
-    db.exec("SELECT pg_notify('items', 'a')");
-    CO_ASSERT(co_await eventually([&] { return cache.cached("a") == nullptr; }));
-    EXPECT_NE(cache.cached("b"), nullptr);
-    const int before = reads;
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "uno");
-    }
-    EXPECT_EQ(reads, before + 1);
-    EXPECT_NE(cache.cached("a"), nullptr);
-
-    // This process's own change: invalidate() drops the entry at once.
-    cache.invalidate("b");
-    EXPECT_EQ(cache.cached("b"), nullptr);
-
-    cache.stop();
-    EXPECT_FALSE(cache.live());
-    EXPECT_EQ(cache.size(), 0u);
-    EXPECT_EQ(cache.cached("a"), nullptr);
+    co_await body(ex, db, *pool);
   });
 }
 
+// Starts the cache's listener and waits until it is connected.
+template <class Cache>
+awaitable<bool> started(Cache& cache, asio::any_io_executor ex, const TestDatabase& db) {
+  if (!cache.start(ex, config_for(db.url()))) co_return false;
+  co_return co_await eventually([&] { return cache.live(); });
+}
+
+}  // namespace
+
+TEST(NotifyCache, KeyedEntriesAreServedUntilTheirNotificationAndThenRefilled) {
+  with_items("('a', 'one'), ('b', 'two')",
+             [](asio::any_io_executor ex, const TestDatabase& db, PgPool& pool) -> awaitable<void> {
+               TextCache cache(keyed_options("items"));
+               int reads = 0;
+               // Not started: every get() reads, nothing is kept.
+               EXPECT_FALSE(cache.live());
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "one");
+               }
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "one");
+               }
+               EXPECT_EQ(reads, 2);
+               EXPECT_EQ(cache.size(), 0u);
+
+               CO_ASSERT_OK(cache.start(ex, config_for(db.url())));
+               CO_ASSERT_OK(cache.start(ex, config_for(db.url())));  // idempotent
+               CO_ASSERT(co_await eventually([&] { return cache.live(); }));
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "one");
+               }
+               {
+                 std::string v = co_await value_of(cache, pool, kB, reads);
+                 EXPECT_EQ(v, "two");
+               }
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "one");
+               }
+               EXPECT_EQ(reads, 4);  // one read per key
+               EXPECT_EQ(cache.loads(), 4u);
+               CO_ASSERT(cache.cached("a") != nullptr);
+               EXPECT_EQ(*cache.cached("a"), "one");
+               // Absent rows are not kept.
+               {
+                 std::string v = co_await value_of(cache, pool, kC, reads);
+                 EXPECT_EQ(v, "null");
+               }
+               EXPECT_EQ(cache.size(), 2u);
+
+               // A change nobody announced is not seen: the entry is in use.
+               db.exec("UPDATE items SET value = 'uno' WHERE key = 'a'");
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "one");
+               }
+               // Announced: that entry goes, the other stays; the next get() reads it again.
+               db.exec("SELECT pg_notify('items', 'a')");
+               CO_ASSERT(co_await eventually([&] { return cache.cached("a") == nullptr; }));
+               EXPECT_NE(cache.cached("b"), nullptr);
+               const int before = reads;
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "uno");
+               }
+               EXPECT_EQ(reads, before + 1);
+               EXPECT_NE(cache.cached("a"), nullptr);
+
+               // This process's own change: invalidate() drops the entry at once.
+               cache.invalidate("b");
+               EXPECT_EQ(cache.cached("b"), nullptr);
+
+               cache.stop();
+               EXPECT_FALSE(cache.live());
+               EXPECT_EQ(cache.size(), 0u);
+               EXPECT_EQ(cache.cached("a"), nullptr);
+             });
+}
+
 TEST(NotifyCache, APayloadNamingNoKeyDropsEverything) {
-  TestDatabase db;
-  db.exec("CREATE TABLE items (key text PRIMARY KEY, value text)");
-  db.exec("INSERT INTO items VALUES ('a', 'one'), ('b', 'two')");
-  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
-    auto pool = PgPool::create(ex, config_for(db.url()));
-    CO_ASSERT_OK(pool);
-    TextCache::Options options = keyed_options("items");
-    options.key_of = [](std::string_view payload) -> std::optional<std::string> {
-      if (payload == "*") return std::nullopt;
-      return std::string(payload);
-    };
-    TextCache cache(std::move(options));
-    CO_ASSERT_OK(cache.start(ex, config_for(db.url())));
-    CO_ASSERT(co_await eventually([&] { return cache.live(); }));
-    int reads = 0;
-    co_await value_of(cache, *pool, kA, reads);
-    co_await value_of(cache, *pool, kB, reads);
-    EXPECT_EQ(cache.size(), 2u);
-    db.exec("SELECT pg_notify('items', '*')");
-    CO_ASSERT(co_await eventually([&] { return cache.size() == 0; }));
-    cache.stop();
-  });
+  with_items("('a', 'one'), ('b', 'two')",
+             [](asio::any_io_executor ex, const TestDatabase& db, PgPool& pool) -> awaitable<void> {
+               TextCache::Options options = keyed_options("items");
+               options.key_of = [](std::string_view payload) -> std::optional<std::string> {
+                 if (payload == "*") return std::nullopt;
+                 return std::string(payload);
+               };
+               TextCache cache(std::move(options));
+               CO_ASSERT(co_await started(cache, ex, db));
+               int reads = 0;
+               co_await value_of(cache, pool, kA, reads);
+               co_await value_of(cache, pool, kB, reads);
+               EXPECT_EQ(cache.size(), 2u);
+               db.exec("SELECT pg_notify('items', '*')");
+               CO_ASSERT(co_await eventually([&] { return cache.size() == 0; }));
+               cache.stop();
+             });
 }
 
 // The peer domain's shape: one snapshot of a whole table, dropped by every notification, loaded
 // by one caller at a time while the others are told to read the database their own way.
 TEST(NotifyCache, ASingleLoadSnapshotIsLoadedOnceAndBypassedMeanwhile) {
-  TestDatabase db;
-  db.exec("CREATE TABLE items (key text PRIMARY KEY, value text)");
-  db.exec("INSERT INTO items VALUES ('a', 'one')");
-  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
-    auto pool = PgPool::create(ex, config_for(db.url()));
-    CO_ASSERT_OK(pool);
-    using Snapshot = NotifyCache<std::monostate, std::string>;
-    Snapshot::Options options;
-    options.channel = "items";
-    options.single_load = true;
-    Snapshot cache(std::move(options));
-    const std::monostate whole;
-    int loads_started = 0;
-    bool release = false;
-    // A load that waits for `release`, so that other callers arrive while it runs.
-    Snapshot::Loader slow = [&]() -> awaitable<Result<std::shared_ptr<const std::string>>> {
-      ++loads_started;
-      while (!release) co_await sleep_ms(kPollMs);
-      auto rows = co_await pool->query("SELECT string_agg(value, ',' ORDER BY key) FROM items");
-      if (!rows) co_return std::unexpected(rows.error());
-      co_return std::make_shared<const std::string>((*rows)[0].get<std::string>(0));
-    };
+  with_items(
+      "('a', 'one')",
+      [](asio::any_io_executor ex, const TestDatabase& db, PgPool& pool) -> awaitable<void> {
+        using Snapshot = NotifyCache<std::monostate, std::string>;
+        Snapshot::Options options;
+        options.channel = "items";
+        options.single_load = true;
+        Snapshot cache(std::move(options));
+        const std::monostate whole;
+        int loads_started = 0;
+        bool release = false;
+        // A load that waits for `release`, so that other callers arrive while it runs.
+        Snapshot::Loader slow = [&]() -> awaitable<Result<std::shared_ptr<const std::string>>> {
+          ++loads_started;
+          while (!release) co_await sleep_ms(kPollMs);
+          auto rows = co_await pool.query("SELECT string_agg(value, ',' ORDER BY key) FROM items");
+          if (!rows) co_return std::unexpected(rows.error());
+          co_return std::make_shared<const std::string>((*rows)[0].get<std::string>(0));
+        };
 
-    // Not live: null, without loading.
-    auto before_start = co_await cache.get(whole, slow);
-    CO_ASSERT_OK(before_start);
-    EXPECT_EQ(*before_start, nullptr);
-    EXPECT_EQ(loads_started, 0);
+        // Not live: null, without loading.
+        auto before_start = co_await cache.get(whole, slow);
+        CO_ASSERT_OK(before_start);
+        EXPECT_EQ(*before_start, nullptr);
+        EXPECT_EQ(loads_started, 0);
 
-    CO_ASSERT_OK(cache.start(ex, config_for(db.url())));
-    CO_ASSERT(co_await eventually([&] { return cache.live(); }));
-    std::shared_ptr<const std::string> first;
-    bool first_done = false;
-    asio::co_spawn(
-        ex,
-        [&]() -> awaitable<void> {
-          auto got = co_await cache.get(whole, slow);
-          if (got) first = *got;
-          first_done = true;
-        },
-        asio::detached);
-    CO_ASSERT(co_await eventually([&] { return loads_started == 1; }));
-    // While it loads, another caller gets null at once.
-    auto meanwhile = co_await cache.get(whole, slow);
-    CO_ASSERT_OK(meanwhile);
-    EXPECT_EQ(*meanwhile, nullptr);
-    release = true;
-    CO_ASSERT(co_await eventually([&] { return first_done; }));
-    CO_ASSERT(first != nullptr);
-    EXPECT_EQ(*first, "one");
-    auto served = co_await cache.get(whole, slow);
-    CO_ASSERT_OK(served);
-    EXPECT_EQ(*served, first);  // the same object, from memory
-    EXPECT_EQ(loads_started, 1);
-    EXPECT_EQ(cache.loads(), 1u);
+        CO_ASSERT(co_await started(cache, ex, db));
+        std::shared_ptr<const std::string> first;
+        bool first_done = false;
+        asio::co_spawn(
+            ex,
+            [&]() -> awaitable<void> {
+              auto got = co_await cache.get(whole, slow);
+              if (got) first = *got;
+              first_done = true;
+            },
+            asio::detached);
+        CO_ASSERT(co_await eventually([&] { return loads_started == 1; }));
+        // While it loads, another caller gets null at once.
+        auto meanwhile = co_await cache.get(whole, slow);
+        CO_ASSERT_OK(meanwhile);
+        EXPECT_EQ(*meanwhile, nullptr);
+        release = true;
+        CO_ASSERT(co_await eventually([&] { return first_done; }));
+        CO_ASSERT(first != nullptr);
+        EXPECT_EQ(*first, "one");
+        auto served = co_await cache.get(whole, slow);
+        CO_ASSERT_OK(served);
+        EXPECT_EQ(*served, first);  // the same object, from memory
+        EXPECT_EQ(loads_started, 1);
+        EXPECT_EQ(cache.loads(), 1u);
 
-    // Any notification drops it; the next get() loads the table again.
-    db.exec("INSERT INTO items VALUES ('b', 'two')");
-    db.exec("SELECT pg_notify('items', 'whatever')");
-    CO_ASSERT(co_await eventually([&] { return cache.cached(whole) == nullptr; }));
-    auto reloaded = co_await cache.get(whole, slow);
-    CO_ASSERT_OK(reloaded);
-    CO_ASSERT(*reloaded != nullptr);
-    EXPECT_EQ(**reloaded, "one,two");
-    EXPECT_EQ(loads_started, 2);
-    cache.stop();
-  });
+        // Any notification drops it; the next get() loads the table again.
+        db.exec("INSERT INTO items VALUES ('b', 'two')");
+        db.exec("SELECT pg_notify('items', 'whatever')");
+        CO_ASSERT(co_await eventually([&] { return cache.cached(whole) == nullptr; }));
+        auto reloaded = co_await cache.get(whole, slow);
+        CO_ASSERT_OK(reloaded);
+        CO_ASSERT(*reloaded != nullptr);
+        EXPECT_EQ(**reloaded, "one,two");
+        EXPECT_EQ(loads_started, 2);
+        cache.stop();
+      });
 }
 
 TEST(NotifyCache, LosingTheListenerBypassesTheCacheAndTheReconnectDropsIt) {
-  TestDatabase db;
-  db.exec("CREATE TABLE items (key text PRIMARY KEY, value text)");
-  db.exec("INSERT INTO items VALUES ('a', 'one')");
-  run_async([&](asio::any_io_executor ex) -> awaitable<void> {
-    auto pool = PgPool::create(ex, config_for(db.url()));
-    CO_ASSERT_OK(pool);
-    TextCache cache(keyed_options("items"));
-    CO_ASSERT_OK(cache.start(ex, config_for(db.url())));
-    CO_ASSERT(co_await eventually([&] { return cache.live(); }));
-    int reads = 0;
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "one");
-    }
-    // A change nobody announced...
-    db.exec("UPDATE items SET value = 'uno' WHERE key = 'a'");
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "one");
-    }
-    // ...is seen once the listener's connection is lost (notifications may have been missed):
-    // while it is down the cache is bypassed, and the reconnect drops every entry.
-    const std::string name(kPgListenApplicationName);
-    auto killed = co_await pool->query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND application_name = $1",
-        name);
-    CO_ASSERT_OK(killed);
-    CO_ASSERT(co_await eventually([&] { return cache.cached("a") == nullptr; }));
-    CO_ASSERT(co_await eventually([&] { return cache.live(); }));
-    {
-      std::string v = co_await value_of(cache, *pool, kA, reads);
-      EXPECT_EQ(v, "uno");
-    }
-    EXPECT_EQ(*cache.cached("a"), "uno");
-    cache.stop();
-  });
+  with_items("('a', 'one')",
+             [](asio::any_io_executor ex, const TestDatabase& db, PgPool& pool) -> awaitable<void> {
+               TextCache cache(keyed_options("items"));
+               CO_ASSERT(co_await started(cache, ex, db));
+               int reads = 0;
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "one");
+               }
+               // A change nobody announced...
+               db.exec("UPDATE items SET value = 'uno' WHERE key = 'a'");
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "one");
+               }
+               // ...is seen once the listener's connection is lost (notifications may have been
+               // missed): while it is down the cache is bypassed, and the reconnect drops every
+               // entry.
+               const std::string name(kPgListenApplicationName);
+               auto killed = co_await pool.query(
+                   "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                   " WHERE datname = current_database() AND application_name = $1",
+                   name);
+               CO_ASSERT_OK(killed);
+               CO_ASSERT(co_await eventually([&] { return cache.cached("a") == nullptr; }));
+               CO_ASSERT(co_await eventually([&] { return cache.live(); }));
+               {
+                 std::string v = co_await value_of(cache, pool, kA, reads);
+                 EXPECT_EQ(v, "uno");
+               }
+               EXPECT_EQ(*cache.cached("a"), "uno");
+               cache.stop();
+             });
 }
 
 TEST(NotifyCache, AValueReadWhileAnInvalidationRacedIsNotKept) {
@@ -321,7 +325,7 @@ TEST(NotifyCache, AValueReadWhileAnInvalidationRacedIsNotKept) {
 TEST(NotifyCache, StartRefusesABadChannel) {
   asio::io_context io;
   TextCache cache(keyed_options("bad channel!"));
-  auto started = cache.start(io.get_executor(), config_for("postgresql://u@127.0.0.1:1/db"));
-  EXPECT_FALSE(started);
+  auto refused = cache.start(io.get_executor(), config_for("postgresql://u@127.0.0.1:1/db"));
+  EXPECT_FALSE(refused);
   EXPECT_FALSE(cache.live());
 }

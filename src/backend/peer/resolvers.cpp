@@ -148,6 +148,24 @@ std::expected<LiquidityInput, graphql::FieldError> liquidity_input(const Resolve
   return out;
 }
 
+// depositPeerLiquidity, or createPeerLiquidityWithdrawal when `withdrawal`.
+graphql::Resolver liquidity_mutation(PeerService& peers, bool withdrawal) {
+  return [&peers, withdrawal](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
+    auto in = liquidity_input(info, withdrawal,
+                              withdrawal ? PeerError::kLiquidityUnknownPeer : PeerError::kUnknown);
+    if (!in) co_return std::unexpected(in.error());
+    Outcome<void, PeerLiquidityError> done;
+    if (withdrawal) {
+      done = co_await peers.withdraw(in->peer_id, in->scope, in->amount, in->transfer_id,
+                                     in->timeout_seconds);
+    } else {
+      done = co_await peers.deposit(in->peer_id, in->scope, in->amount, in->transfer_id);
+    }
+    if (!done) co_return field_error_of(done.error());
+    co_return success();
+  };
+}
+
 }  // namespace
 
 void register_resolvers(graphql::Schema& schema, Backend& backend) {
@@ -285,27 +303,10 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                           }));
 
   set_resolver(schema, "Mutation.depositPeerLiquidity",
-               idempotent(backend, "depositPeerLiquidity",
-                          [&peers](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
-                            auto in = liquidity_input(info, false, PeerError::kUnknown);
-                            if (!in) co_return std::unexpected(in.error());
-                            auto done = co_await peers.deposit(in->peer_id, in->scope, in->amount,
-                                                               in->transfer_id);
-                            if (!done) co_return field_error_of(done.error());
-                            co_return success();
-                          }));
-
-  set_resolver(schema, "Mutation.createPeerLiquidityWithdrawal",
-               idempotent(backend, "createPeerLiquidityWithdrawal",
-                          [&peers](const ResolveInfo& info) -> asio::awaitable<FieldResult> {
-                            auto in = liquidity_input(info, true, PeerError::kLiquidityUnknownPeer);
-                            if (!in) co_return std::unexpected(in.error());
-                            auto done =
-                                co_await peers.withdraw(in->peer_id, in->scope, in->amount,
-                                                        in->transfer_id, in->timeout_seconds);
-                            if (!done) co_return field_error_of(done.error());
-                            co_return success();
-                          }));
+               idempotent(backend, "depositPeerLiquidity", liquidity_mutation(peers, false)));
+  set_resolver(
+      schema, "Mutation.createPeerLiquidityWithdrawal",
+      idempotent(backend, "createPeerLiquidityWithdrawal", liquidity_mutation(peers, true)));
 
   set_resolver(schema, "Mutation.createOrUpdatePeerByUrl",
                idempotent(backend, "createOrUpdatePeerByUrl",
