@@ -6,6 +6,7 @@
 
 #include <expected>
 
+#include "backend/asset/resolvers.h"
 #include "backend/core/admin.h"
 #include "backend/core/backend.h"
 #include "backend/core/domains.h"
@@ -216,7 +217,7 @@ void register_resolvers(graphql::Schema& schema, Backend& backend) {
                  auto asset = co_await assets.get_including_deleted(*asset_id);
                  if (!asset) co_return internal_error(asset.error());
                  if (!*asset) co_return refuse(PeerError::kUnknownAsset);
-                 co_return json::value(asset::AssetService::to_json(**asset));
+                 co_return json::value(asset::to_json(**asset));
                });
 
   set_resolver(schema, "Peer.liquidity",

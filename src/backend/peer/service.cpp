@@ -178,8 +178,7 @@ std::optional<PeerError> invalid(const Peer& peer, const std::vector<std::string
 ErrorDescription describe(const PeerLiquidityError& error) {
   if (const auto* peer_error = std::get_if<PeerError>(&error)) return describe(*peer_error);
   const auto transfer = std::get<liquidity::TransferError>(error);
-  return {liquidity::error_code(transfer), liquidity::graphql_code(transfer),
-          liquidity::message(transfer)};
+  return liquidity::describe(transfer);
 }
 
 PeerSettings PeerSettings::from_config(const Config& config) {
@@ -288,8 +287,9 @@ asio::awaitable<Outcome<Peer, PeerError>> PeerService::create(CreatePeer input) 
   invalidate();  // this process need not wait for its own notification
 
   if (input.initial_liquidity && *input.initial_liquidity > 0) {
-    auto done = co_await liquidity_.deposit(peer_id, asset, amount, transfer_id);
-    co_return liquidity::to_result(std::move(done));
+    auto outcome =
+        co_await liquidity_.deposit(peer.id, **asset, *input.initial_liquidity, Uuid::v4());
+    auto deposited = liquidity::to_result(std::move(outcome));
     if (!deposited) {
       spdlog::warn("peer {}: initial liquidity deposit failed: {} ({})", peer.id.str(),
                    deposited.error().message, deposited.error().code);

@@ -64,7 +64,7 @@ TEST(PeerDelete, RefusedWhileThePeerHoldsLiquidity) {
   if (posted.contains("errors")) {
     // The liquidity domain's resolver may not be registered yet: post through the service.
     auto r = h.wait(h.backend().liquidity->post_withdrawal(*Uuid::parse(withdrawal)));
-    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_TRUE(r) << liquidity::to_error(r.error()).message;
   }
   auto deleted = h.gql(kDelete, {{"input", {{"id", id}}}});
   EXPECT_TRUE(data_of(deleted, "deletePeer").at("success").as_bool());
