@@ -31,7 +31,9 @@ Backend::~Backend() = default;
 // Every domain's service, in the domain order (docs/architecture.md, "Dependencies"): each one
 // is given the services it uses, which are built before it.
 void Backend::build_services() {
-  tenants = std::make_shared<tenant::TenantService>(*this);
+  tenants = std::make_shared<tenant::TenantService>(
+      tenant::TenantStore(pg), tenant::TenantConfig::from_config(config), outbound,
+      tenant::AuthTenantClient(http, config.auth_service_api_url));
   webhooks = std::make_shared<webhook::WebhookService>(
       webhook::WebhookSettings::from_config(config), webhook::WebhookStore(pg), http, *tenants);
   assets = std::make_shared<asset::AssetService>(asset::AssetStore(pg), *tenants, ledger);

@@ -13,7 +13,7 @@
 #include "backend/core/idempotency.h"
 #include "backend/core/pagination.h"
 #include "backend/liquidity/service.h"
-#include "backend/tenant/service.h"
+#include "backend/tenant/resolvers.h"
 #include "backend/wallet_address/service.h"
 
 namespace rafiki::backend::wallet_address {

@@ -7,7 +7,7 @@
 #include "backend/core/backend.h"
 #include "backend/core/domains.h"
 #include "backend/core/pagination.h"
-#include "backend/tenant/service.h"
+#include "backend/tenant/resolvers.h"
 #include "backend/webhook/service.h"
 
 namespace rafiki::backend::webhook {

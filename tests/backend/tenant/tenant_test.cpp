@@ -1,5 +1,6 @@
 // Tenant mutations through the Admin API, with a real loopback HTTP server standing in for the
-// auth service's tenant API (it records every call and answers with a chosen status).
+// auth service's tenant API (it records every call and answers with a chosen status), and the
+// exact messages of refused outbound URL settings.
 #include <gtest/gtest.h>
 
 #include "backend/admin_harness.h"
@@ -276,6 +277,31 @@ TEST_F(TenantMutations, TenantsOutboundUrlsAtForbiddenLiteralAddressesAreRefused
                   .is_object());
   EXPECT_EQ(error_code(set("EXCHANGE_RATES_URL", "http://169.254.169.254/", as_tenant(other))),
             "BAD_USER_INPUT");
+}
+
+// --- settings beyond the mutations: exact refusal messages ---
+
+const char* kTenant = "b2b2b2b2-0000-4000-8000-000000000002";
+
+const char* kSetSettings =
+    "mutation($input: CreateTenantSettingsInput!) { createTenantSettings(input: $input) {"
+    " settings { key value } } }";
+
+TEST(TenantSettings, ARefusedOutboundUrlIsAnsweredWithTheKeyAndThePolicysWords) {
+  AdminHarness h;
+  h.db().exec(std::string("INSERT INTO tenants (id, api_secret) VALUES ('") + kTenant + "', 's')");
+  const OutboundPolicy& policy = h.backend().outbound;
+  for (const char* key : {"WEBHOOK_URL", "EXCHANGE_RATES_URL"}) {
+    for (const char* url : {"http://127.0.0.1:3030/", "http://192.168.1.10/",
+                            "http://169.254.169.254/", "http://0.0.0.0:3030/"}) {
+      auto refused = policy.check_url(*Uuid::parse(kTenant), url);
+      ASSERT_FALSE(refused) << url;
+      json::array settings{json::object{{"key", key}, {"value", url}}};
+      auto r = h.gql(kSetSettings, {{"input", {{"settings", settings}}}}, as_tenant(kTenant));
+      EXPECT_EQ(error_code(r), "BAD_USER_INPUT") << key << "=" << url;
+      EXPECT_EQ(error_message(r), std::string(key) + ": " + refused.error().message);
+    }
+  }
 }
 
 }  // namespace
