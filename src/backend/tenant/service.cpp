@@ -173,6 +173,11 @@ asio::awaitable<Result<std::optional<std::string>>> TenantService::setting(Uuid 
   co_return co_await store_.setting(id, key);
 }
 
+asio::awaitable<Result<std::optional<Uuid>>> TenantService::tenant_of_wallet_address_url(
+    std::string url) {
+  co_return co_await store_.by_wallet_address_url_prefix(std::move(url));
+}
+
 // --- changes ---
 
 std::optional<TenantError> TenantService::check_settings(const std::vector<Setting>& settings,

@@ -67,6 +67,10 @@ class TenantService {
   boost::asio::awaitable<Result<std::vector<Setting>>> settings(Uuid id);
   // One non-deleted setting; nullopt when the tenant has none.
   boost::asio::awaitable<Result<std::optional<std::string>>> setting(Uuid id, std::string_view key);
+  // The live tenant whose WALLET_ADDRESS_URL is the longest prefix of `url` (lower case); nullopt
+  // when none.
+  boost::asio::awaitable<Result<std::optional<Uuid>>> tenant_of_wallet_address_url(
+      std::string url);
 
   // --- changes; each is all or nothing, the auth service's copy included ---
   // Creates the tenant with its settings: the defaults as upstream (WEBHOOK_TIMEOUT,

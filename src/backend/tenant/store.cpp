@@ -88,6 +88,18 @@ asio::awaitable<Result<std::optional<std::string>>> TenantStore::setting(Uuid id
   co_return rows->row(0).get<std::string>(0);
 }
 
+asio::awaitable<Result<std::optional<Uuid>>> TenantStore::by_wallet_address_url_prefix(
+    std::string url) {
+  auto rows = co_await pg_.query(
+      "SELECT s.tenant_id FROM tenant_settings s JOIN tenants t ON t.id = s.tenant_id "
+      "WHERE s.key = $1 AND s.deleted_at IS NULL AND t.deleted_at IS NULL "
+      "AND starts_with($2, lower(s.value)) ORDER BY length(s.value) DESC LIMIT 1",
+      setting_key::kWalletAddressUrl, url);
+  if (!rows) co_return std::unexpected(rows.error());
+  if (rows->empty()) co_return std::optional<Uuid>{};
+  co_return rows->row(0).get<Uuid>(0);
+}
+
 asio::awaitable<Result<std::optional<Tenant>>> TenantStore::insert(store::PgConn& conn,
                                                                    const Tenant& tenant) {
   auto rows = co_await conn.query(

@@ -41,6 +41,10 @@ class TenantStore {
   boost::asio::awaitable<Result<std::vector<Setting>>> settings(Uuid id);
   // One live setting; nullopt when the tenant has none.
   boost::asio::awaitable<Result<std::optional<std::string>>> setting(Uuid id, std::string_view key);
+  // The live tenant whose live WALLET_ADDRESS_URL is the longest prefix of `url` (compared in
+  // lower case); nullopt when none.
+  boost::asio::awaitable<Result<std::optional<Uuid>>> by_wallet_address_url_prefix(
+      std::string url);
 
   // --- inside a transaction ---
   // Inserts the tenant's row (created_at and deleted_at are the database's); nullopt when the id

@@ -1,9 +1,10 @@
 // Tenant mutations through the Admin API, with a real loopback HTTP server standing in for the
-// auth service's tenant API (it records every call and answers with a chosen status), and the
-// exact messages of refused outbound URL settings.
+// auth service's tenant API (it records every call and answers with a chosen status), the exact
+// messages of refused outbound URL settings, and the lookup of a tenant by its WALLET_ADDRESS_URL.
 #include <gtest/gtest.h>
 
 #include "backend/admin_harness.h"
+#include "backend/tenant/service.h"
 #include "net/server.h"
 
 namespace rafiki::backend::test {
@@ -279,7 +280,7 @@ TEST_F(TenantMutations, TenantsOutboundUrlsAtForbiddenLiteralAddressesAreRefused
             "BAD_USER_INPUT");
 }
 
-// --- settings beyond the mutations: exact refusal messages ---
+// --- settings beyond the mutations: exact refusal messages, lookup by WALLET_ADDRESS_URL ---
 
 const char* kTenant = "b2b2b2b2-0000-4000-8000-000000000002";
 
@@ -302,6 +303,30 @@ TEST(TenantSettings, ARefusedOutboundUrlIsAnsweredWithTheKeyAndThePolicysWords) 
       EXPECT_EQ(error_message(r), std::string(key) + ": " + refused.error().message);
     }
   }
+}
+
+TEST(TenantSettings, ATenantIsFoundByTheLongestWalletAddressUrlPrefix) {
+  AdminHarness h;
+  const std::string other = Uuid::v4().str();
+  h.db().exec(std::string("INSERT INTO tenants (id, api_secret) VALUES ('") + kTenant +
+              "', 's'), ('" + other + "', 't')");
+  auto set = [&](const std::string& tenant, const char* url) {
+    json::array settings{json::object{{"key", "WALLET_ADDRESS_URL"}, {"value", url}}};
+    return data_of(h.gql(kSetSettings, {{"input", {{"settings", settings}}}}, as_tenant(tenant)),
+                   "createTenantSettings");
+  };
+  set(kTenant, "https://wallet.example");
+  set(other, "https://wallet.example/bank");
+  auto& tenants = *h.backend().tenants;
+  auto found = h.wait(tenants.tenant_of_wallet_address_url("https://wallet.example/bank/alice"));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->value_or(Uuid{}).str(), other);
+  found = h.wait(tenants.tenant_of_wallet_address_url("https://wallet.example/carol"));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->value_or(Uuid{}).str(), kTenant);
+  found = h.wait(tenants.tenant_of_wallet_address_url("https://elsewhere.example/carol"));
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
 }
 
 }  // namespace
