@@ -10,7 +10,7 @@
 #include "backend/core/domains.h"
 #include "backend/core/idempotency.h"
 #include "backend/core/pagination.h"
-#include "backend/tenant/service.h"
+#include "backend/tenant/resolvers.h"
 
 namespace rafiki::backend::asset {
 

@@ -13,7 +13,7 @@
 #include "backend/core/idempotency.h"
 #include "backend/core/pagination.h"
 #include "backend/peer/service.h"
-#include "backend/tenant/service.h"
+#include "backend/tenant/resolvers.h"
 
 namespace rafiki::backend::peer {
 
