@@ -47,8 +47,8 @@ struct ConnectorState {
       : accounts(backend.config, {*backend.tenants, *backend.assets, *backend.liquidity,
                                   *backend.peers, *backend.wallet_addresses}),
         events({accounts, *backend.liquidity, *backend.kv, *backend.webhooks,
-                *backend.wallet_addresses},
-               backend.pg, backend.executor) {}
+                *backend.wallet_addresses, *backend.peers},
+               backend.executor) {}
   DomainAccounts accounts;
   LiquidityEvents events;
   std::unique_ptr<StreamReceivers> receivers;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backend/liquidity/service.h"
+#include "backend/peer/service.h"
 #include "backend/wallet_address/service.h"
 #include "backend/webhook/model.h"
 #include "backend/webhook/service.h"
@@ -34,8 +35,8 @@ namespace json = boost::json;
 // that read suffices). One round trip per read instead of one per packet.
 class PeerRowReads : public std::enable_shared_from_this<PeerRowReads> {
  public:
-  PeerRowReads(store::PgPool pg, asio::any_io_executor executor)
-      : pg_(std::move(pg)), strand_(asio::make_strand(std::move(executor))) {}
+  PeerRowReads(peer::PeerService& peers, asio::any_io_executor executor)
+      : peers_(peers), strand_(asio::make_strand(std::move(executor))) {}
 
   asio::awaitable<Result<bool>> exists(Uuid id) {
     auto self = shared_from_this();
@@ -88,23 +89,9 @@ class PeerRowReads : public std::enable_shared_from_this<PeerRowReads> {
       std::vector<Uuid> ids;
       ids.reserve(n);
       for (const auto& c : batch) ids.push_back(c.id);
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      std::string array = "{";
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i > 0) array += ',';
-        array += ids[i].str();
-      }
-      array += '}';
       Result<std::vector<Uuid>> found = std::vector<Uuid>{};
       try {
-        auto rows = co_await self->pg_.query("SELECT id FROM peers WHERE id = ANY($1::uuid[])",
-                                             std::move(array));
-        if (!rows) {
-          found = std::unexpected(rows.error());
-        } else {
-          for (store::PgRow row : *rows) found->push_back(row.get<Uuid>(0));
-        }
+        found = co_await self->peers_.existing(std::move(ids));
       } catch (const std::exception& e) {
         found = fail("connector.peer_check", e.what());
       }
@@ -119,7 +106,7 @@ class PeerRowReads : public std::enable_shared_from_this<PeerRowReads> {
     self->reading_ = false;
   }
 
-  store::PgPool pg_;
+  peer::PeerService& peers_;
   asio::strand<asio::any_io_executor> strand_;
   std::vector<Check> queue_;  // on strand_
   bool reading_ = false;      // on strand_
@@ -137,10 +124,9 @@ json::object asset_json(const AssetInfo& asset) {
 
 }  // namespace
 
-LiquidityEvents::LiquidityEvents(Services services, store::PgPool pg,
-                                 asio::any_io_executor executor)
+LiquidityEvents::LiquidityEvents(Services services, asio::any_io_executor executor)
     : services_(services),
-      peer_rows_(std::make_shared<PeerRowReads>(std::move(pg), std::move(executor))) {}
+      peer_rows_(std::make_shared<PeerRowReads>(services.peers, std::move(executor))) {}
 
 asio::awaitable<Result<bool>> LiquidityEvents::peer_still_exists(const Account& peer) {
   // A plain read after the pending transfer committed: deletePeer locks the peer's ledger

@@ -16,7 +16,6 @@
 
 #include "backend/connector/accounts.h"
 #include "backend/connector/stages.h"
-#include "store/pg.h"
 
 namespace rafiki::store {
 class KeyValue;
@@ -30,6 +29,9 @@ class WebhookService;
 }
 namespace wallet_address {
 class WalletAddressService;
+}
+namespace peer {
+class PeerService;
 }
 }  // namespace rafiki::backend
 
@@ -45,8 +47,9 @@ class LiquidityEvents final : public BalanceHooks {
         store::KeyValue& kv;
     webhook::WebhookService& webhooks;
     wallet_address::WalletAddressService& wallet_addresses;
+    peer::PeerService& peers;
   };
-  LiquidityEvents(Services services, store::PgPool pg, boost::asio::any_io_executor executor);
+  LiquidityEvents(Services services, boost::asio::any_io_executor executor);
 
   boost::asio::awaitable<Result<bool>> peer_still_exists(const Account& peer) override;
   boost::asio::awaitable<void> posted(const Context& ctx) override;

@@ -15,22 +15,6 @@ namespace asio = boost::asio;
 using store::PgParam;
 using store::PgRow;
 
-// A text[] literal: {"a","b"} with " and \ escaped.
-std::string array_literal(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 std::vector<std::string> split_spaces(std::string_view text) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -57,7 +41,7 @@ asio::awaitable<Outcome<void, PeerError>> insert_tokens(store::PgConn& conn, con
   auto inserted = co_await conn.query(
       "INSERT INTO peer_incoming_tokens (token_sha256, peer_id)"
       " SELECT DISTINCT d, $2::uuid FROM unnest($1::text[]) AS d ON CONFLICT DO NOTHING",
-      array_literal(digests), peer_id);
+      store::text_array(digests), peer_id);
   if (!inserted) co_return pass_on<PeerError>(inserted.error());
   // Fewer rows than tokens: one was taken already, or the input named one twice.
   if (inserted->affected_rows() != static_cast<std::int64_t>(tokens.size())) {
@@ -147,7 +131,7 @@ asio::awaitable<Outcome<void, PeerError>> PeerStore::insert(
       " outgoing_endpoint, max_packet_amount, liquidity_threshold, name, created_at, updated_at)"
       " VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $11)"
       " ON CONFLICT ON CONSTRAINT peers_asset_address DO NOTHING",
-      peer.id, peer.tenant_id, peer.asset_id, peer.static_ilp_address, array_literal(peer.routes),
+      peer.id, peer.tenant_id, peer.asset_id, peer.static_ilp_address, store::text_array(peer.routes),
       peer.outgoing_token, peer.outgoing_endpoint, peer.max_packet_amount, peer.liquidity_threshold,
       peer.name, peer.created_at);
   if (!inserted) co_return pass_on<PeerError>(inserted.error());
@@ -164,7 +148,7 @@ asio::awaitable<Outcome<void, PeerError>> PeerStore::update(
       " updated_at = now()"
       " WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM peers o WHERE o.asset_id = peers.asset_id"
       " AND o.static_ilp_address = $2 AND o.id <> $1)",
-      peer.id, peer.static_ilp_address, array_literal(peer.routes), peer.outgoing_token,
+      peer.id, peer.static_ilp_address, store::text_array(peer.routes), peer.outgoing_token,
       peer.outgoing_endpoint, peer.max_packet_amount, peer.liquidity_threshold, peer.name);
   if (!updated) {
     if (updated.error().code == store::kPgUniqueViolation) {
@@ -244,7 +228,7 @@ asio::awaitable<Result<std::vector<Peer>>> PeerStore::find_by_routes(
     const Uuid& tenant_id, std::optional<Uuid> asset_id,
     const std::vector<std::string_view>& prefixes) {
   std::vector<std::string> items(prefixes.begin(), prefixes.end());
-  std::vector<PgParam> params{tenant_id, array_literal(items)};
+  std::vector<PgParam> params{tenant_id, store::text_array(items)};
   std::string where = "FROM peers t WHERE t.tenant_id = $1 AND t.routes && $2::text[]";
   if (asset_id) {
     where += " AND t.asset_id = $3";
@@ -259,10 +243,8 @@ asio::awaitable<Result<std::vector<Peer>>> PeerStore::find_by_routes(
 asio::awaitable<Result<std::vector<Uuid>>> PeerStore::existing(std::vector<Uuid> ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  store::PgBinaryArray array(store::PgElement::kUuid, ids.size());
-  for (const Uuid& id : ids) array.add_uuid(id);
-  auto rows = co_await pg_.query("SELECT id FROM peers WHERE id = ANY($1::uuid[])",
-                                 std::move(array).finish());
+  auto rows =
+      co_await pg_.query("SELECT id FROM peers WHERE id = ANY($1::uuid[])", store::uuid_array(ids));
   if (!rows) co_return std::unexpected(rows.error());
   std::vector<Uuid> out;
   out.reserve(static_cast<std::size_t>(rows->rows()));
