@@ -863,20 +863,32 @@ class Execution {
     return value;
   }
 
+  // The start of every field: __typename and fields the schema lacks are written at once, and
+  // the arguments are coerced. The field's result when that ends it, else nullopt with `args`
+  // set.
+  std::optional<bool> start_field(const Type* parent_type, FieldGroup& group, const PathNode* path,
+                                  const json::object*& args) {
+    const std::size_t mark = out_.size();
+    if (group.kind == FieldGroup::Kind::kTypename) {
+      write_string(out_, parent_type->name);
+      return true;
+    }
+    if (!group.field) {  // validation rejects unknown fields
+      out_.append("null");
+      return true;
+    }
+    args = arguments(group, path);
+    if (!args) return null_or_propagate(group.field->type, mark);
+    return std::nullopt;
+  }
+
   awaitable<bool> execute_field(const Type* parent_type, const Resolved& source, FieldGroup& group,
                                 const PathNode* path) {
     const std::size_t mark = out_.size();
+    const json::object* args = nullptr;
+    const std::optional<bool> done = start_field(parent_type, group, path, args);
+    if (done.has_value()) co_return *done;
     const Field* field = group.field;
-    if (group.kind == FieldGroup::Kind::kTypename) {
-      write_string(out_, parent_type->name);
-      co_return true;
-    }
-    if (!field) {  // validation rejects unknown fields
-      out_.append("null");
-      co_return true;
-    }
-    const json::object* args = arguments(group, path);
-    if (!args) co_return null_or_propagate(field->type, mark);
 
     Resolved value;
     if (group.kind == FieldGroup::Kind::kField && !source.native && field->resolver) {
@@ -915,17 +927,10 @@ class Execution {
   bool execute_field_sync(const Type* parent_type, const Resolved& source, FieldGroup& group,
                           const PathNode* path) {
     const std::size_t mark = out_.size();
+    const json::object* args = nullptr;
+    const std::optional<bool> done = start_field(parent_type, group, path, args);
+    if (done.has_value()) return *done;
     const Field* field = group.field;
-    if (group.kind == FieldGroup::Kind::kTypename) {
-      write_string(out_, parent_type->name);
-      return true;
-    }
-    if (!field) {  // validation rejects unknown fields
-      out_.append("null");
-      return true;
-    }
-    const json::object* args = arguments(group, path);
-    if (!args) return null_or_propagate(field->type, mark);
     Resolved value = resolve_sync(parent_type, source, group, *args);
     if (!complete_value_sync(field->type, *parent_type, group, value, path)) {
       return null_or_propagate(field->type, mark);
@@ -980,20 +985,68 @@ class Execution {
     return *group.object_subfields;
   }
 
+  // A non-null type's value was completed from `mark` on: a null written there is an error at
+  // this field (false).
+  bool non_null_written(std::size_t mark, const Type& parent_type, const FieldGroup& group,
+                        const PathNode* path) {
+    if (!wrote_null(out_, mark)) return true;
+    error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
+                      group.field->name),
+          {group.nodes.front()->loc}, path);
+    return false;
+  }
+
+  // The number of items of a list field's value; nullopt after recording why it cannot be
+  // completed as a list.
+  std::optional<std::size_t> list_size(const Resolved& value, const Type& parent_type,
+                                       const FieldGroup& group, const PathNode* path) {
+    const json::value& list = value.json();
+    std::size_t count = value.native_list ? value.natives.size()
+                        : list.is_array() ? list.get_array().size()
+                                          : 0;
+    if (!value.native_list && !list.is_array()) {
+      error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
+                        parent_type.name, group.field->name),
+            {group.nodes.front()->loc}, path);
+      return std::nullopt;
+    }
+    if (count > request_.list_items_max) {
+      error(fmt::format("List of {} items exceeds the limit of {} items.", count,
+                        request_.list_items_max),
+            {group.nodes.front()->loc}, path);
+      return std::nullopt;
+    }
+    return count;
+  }
+
+  // Item `i` of a list value that list_size accepted (it borrows from `list`).
+  static Resolved list_item(const Resolved& list, std::size_t i) {
+    Resolved item;
+    if (list.native_list) {
+      item.native = list.natives[i];
+    } else {
+      item.ref = &list.json().get_array()[i];
+    }
+    return item;
+  }
+
+  // The object type a value of `type` (an object or abstract type) completes as; nullptr after
+  // recording why none.
+  const Type* object_type_of(const Type* type, const Type& parent_type, const FieldGroup& group,
+                             const Resolved& value, const PathNode* path) {
+    if (!type->is_abstract()) return type;
+    return resolve_type(type, parent_type, *group.field, group.nodes, value, path);
+  }
+
+  // complete_value and complete_value_sync differ only in how they complete what a value holds
+  // (items, fields): with or without waiting for resolvers.
   awaitable<bool> complete_value(const Type* type, const Type& parent_type, FieldGroup& group,
                                  const Resolved& value, const PathNode* path) {
-    const Field& field = *group.field;
     if (type->kind == TypeKind::kNonNull) {
       const std::size_t mark = out_.size();
       bool ok = co_await complete_value(type->of, parent_type, group, value, path);
       if (!ok) co_return false;
-      if (wrote_null(out_, mark)) {
-        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
-                          field.name),
-              {group.nodes.front()->loc}, path);
-        co_return false;
-      }
-      co_return true;
+      co_return non_null_written(mark, parent_type, group, path);
     }
     if (value.is_null()) {
       out_.append("null");
@@ -1001,39 +1054,16 @@ class Execution {
     }
 
     if (type->kind == TypeKind::kList) {
-      const json::value& list = value.json();
-      std::size_t count = value.native_list ? value.natives.size()
-                          : list.is_array() ? list.get_array().size()
-                                            : 0;
-      if (!value.native_list && !list.is_array()) {
-        error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
-                          parent_type.name, field.name),
-              {group.nodes.front()->loc}, path);
-        co_return false;
-      }
-      if (count > request_.list_items_max) {
-        error(fmt::format("List of {} items exceeds the limit of {} items.", count,
-                          request_.list_items_max),
-              {group.nodes.front()->loc}, path);
-        co_return false;
-      }
+      const std::optional<std::size_t> count = list_size(value, parent_type, group, path);
+      if (!count) co_return false;
       out_.put('[');
-      for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t i = 0; i < *count; ++i) {
         if (i > 0) out_.put(',');
         const std::size_t item_mark = out_.size();
         PathNode item_path{path, {}, static_cast<int>(i)};
-        Resolved item;
-        if (value.native_list) {
-          item.native = value.natives[i];
-        } else {
-          item.ref = &list.get_array()[i];
-        }
+        const Resolved item = list_item(value, i);
         bool ok = co_await complete_value(type->of, parent_type, group, item, &item_path);
-        if (!ok) {
-          if (type->of->kind == TypeKind::kNonNull) co_return false;
-          out_.truncate(item_mark);
-          out_.append("null");
-        }
+        if (!ok && !null_or_propagate(type->of, item_mark)) co_return false;
       }
       out_.put(']');
       co_return true;
@@ -1041,28 +1071,18 @@ class Execution {
 
     if (type->is_leaf()) co_return complete_leaf(type, value.json(), group, path);
 
-    const Type* object_type = type;
-    if (type->is_abstract()) {
-      object_type = resolve_type(type, parent_type, field, group.nodes, value, path);
-      if (!object_type) co_return false;
-    }
+    const Type* object_type = object_type_of(type, parent_type, group, value, path);
+    if (!object_type) co_return false;
     FieldGroups& sub = object_subfields(object_type, type, group);
     co_return co_await execute_fields(object_type, value, sub, path);
   }
 
   bool complete_value_sync(const Type* type, const Type& parent_type, FieldGroup& group,
                            const Resolved& value, const PathNode* path) {
-    const Field& field = *group.field;
     if (type->kind == TypeKind::kNonNull) {
       const std::size_t mark = out_.size();
       if (!complete_value_sync(type->of, parent_type, group, value, path)) return false;
-      if (wrote_null(out_, mark)) {
-        error(fmt::format("Cannot return null for non-nullable field {}.{}.", parent_type.name,
-                          field.name),
-              {group.nodes.front()->loc}, path);
-        return false;
-      }
-      return true;
+      return non_null_written(mark, parent_type, group, path);
     }
     if (value.is_null()) {
       out_.append("null");
@@ -1070,37 +1090,17 @@ class Execution {
     }
 
     if (type->kind == TypeKind::kList) {
-      const json::value& list = value.json();
-      std::size_t count = value.native_list ? value.natives.size()
-                          : list.is_array() ? list.get_array().size()
-                                            : 0;
-      if (!value.native_list && !list.is_array()) {
-        error(fmt::format("Expected Iterable, but did not find one for field \"{}.{}\".",
-                          parent_type.name, field.name),
-              {group.nodes.front()->loc}, path);
-        return false;
-      }
-      if (count > request_.list_items_max) {
-        error(fmt::format("List of {} items exceeds the limit of {} items.", count,
-                          request_.list_items_max),
-              {group.nodes.front()->loc}, path);
-        return false;
-      }
+      const std::optional<std::size_t> count = list_size(value, parent_type, group, path);
+      if (!count) return false;
       out_.put('[');
-      for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t i = 0; i < *count; ++i) {
         if (i > 0) out_.put(',');
         const std::size_t item_mark = out_.size();
         PathNode item_path{path, {}, static_cast<int>(i)};
-        Resolved item;
-        if (value.native_list) {
-          item.native = value.natives[i];
-        } else {
-          item.ref = &list.get_array()[i];
-        }
-        if (!complete_value_sync(type->of, parent_type, group, item, &item_path)) {
-          if (type->of->kind == TypeKind::kNonNull) return false;
-          out_.truncate(item_mark);
-          out_.append("null");
+        const Resolved item = list_item(value, i);
+        if (!complete_value_sync(type->of, parent_type, group, item, &item_path) &&
+            !null_or_propagate(type->of, item_mark)) {
+          return false;
         }
       }
       out_.put(']');
@@ -1109,11 +1109,8 @@ class Execution {
 
     if (type->is_leaf()) return complete_leaf(type, value.json(), group, path);
 
-    const Type* object_type = type;
-    if (type->is_abstract()) {
-      object_type = resolve_type(type, parent_type, field, group.nodes, value, path);
-      if (!object_type) return false;
-    }
+    const Type* object_type = object_type_of(type, parent_type, group, value, path);
+    if (!object_type) return false;
     FieldGroups& sub = object_subfields(object_type, type, group);
     return execute_fields_sync(object_type, value, sub, path);
   }
