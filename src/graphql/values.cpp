@@ -25,6 +25,17 @@ std::optional<double> number_of(const json::value& v) {
   return std::nullopt;
 }
 
+// A string that Int and Float serialisation read as a number: a non-empty one that strtod reads
+// whole; nullopt otherwise.
+std::optional<double> number_in_string(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  const std::string text(s);
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return d;
+}
+
 std::string js_number(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
@@ -530,12 +541,7 @@ std::expected<json::value, std::string> serialize_leaf(const Type* type, const j
   std::optional<double> n = number_of(value);
   if (name == "Int") {
     if (value.is_bool()) return json::value(value.get_bool() ? 1 : 0);
-    if (value.is_string() && !value.get_string().empty()) {
-      char* end = nullptr;
-      std::string text(value.get_string());
-      double d = std::strtod(text.c_str(), &end);
-      if (end == text.c_str() + text.size()) n = d;
-    }
+    if (value.is_string()) n = number_in_string(value.get_string());
     if (!n || *n != std::floor(*n) || std::isinf(*n)) {
       return std::unexpected(
           fmt::format("Int cannot represent non-integer value: {}", inspect(value)));
@@ -548,12 +554,7 @@ std::expected<json::value, std::string> serialize_leaf(const Type* type, const j
   }
   if (name == "Float") {
     if (value.is_bool()) return json::value(value.get_bool() ? 1 : 0);
-    if (value.is_string() && !value.get_string().empty()) {
-      char* end = nullptr;
-      std::string text(value.get_string());
-      double d = std::strtod(text.c_str(), &end);
-      if (end == text.c_str() + text.size()) n = d;
-    }
+    if (value.is_string()) n = number_in_string(value.get_string());
     if (!n || !std::isfinite(*n)) {
       return std::unexpected(
           fmt::format("Float cannot represent non numeric value: {}", inspect(value)));
