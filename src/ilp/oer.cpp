@@ -131,7 +131,7 @@ Result<std::string_view> Reader::read_var_utf8(std::size_t max_bytes) {
   return as_chars(*contents);
 }
 
-Result<std::uint64_t> Reader::read_var_uint() {
+Result<ByteView> Reader::read_var_uint_bytes() {
   std::size_t start = position_;
   auto contents = read_var_octets();
   if (!contents) return std::unexpected(std::move(contents.error()));
@@ -139,6 +139,13 @@ Result<std::uint64_t> Reader::read_var_uint() {
     position_ = start;
     return fail(kErrBadLength, "VarUInt with no bytes");
   }
+  return contents;
+}
+
+Result<std::uint64_t> Reader::read_var_uint() {
+  std::size_t start = position_;
+  auto contents = read_var_uint_bytes();
+  if (!contents) return std::unexpected(std::move(contents.error()));
   if (contents->size() > kVarUintBytesMax) {
     position_ = start;
     return fail(kErrTooLarge, "VarUInt larger than 64 bits");
@@ -147,13 +154,8 @@ Result<std::uint64_t> Reader::read_var_uint() {
 }
 
 Result<std::uint64_t> Reader::read_var_uint_saturating() {
-  std::size_t start = position_;
-  auto contents = read_var_octets();
+  auto contents = read_var_uint_bytes();
   if (!contents) return std::unexpected(std::move(contents.error()));
-  if (contents->empty()) {
-    position_ = start;
-    return fail(kErrBadLength, "VarUInt with no bytes");
-  }
   ByteView digits = *contents;
   while (digits.size() > 1 && digits[0] == 0) digits = digits.subspan(1);
   if (digits.size() > kVarUintBytesMax) return UINT64_MAX;

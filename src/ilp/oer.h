@@ -82,6 +82,10 @@ class Reader {
   Result<std::uint64_t> read_var_uint_saturating();
 
  private:
+  // A VarUInt's content bytes: fails as read_var_octets, and with kErrBadLength when there are
+  // none.
+  Result<ByteView> read_var_uint_bytes();
+
   ByteView input_;
   std::size_t position_ = 0;
 };
