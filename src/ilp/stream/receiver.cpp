@@ -92,6 +92,21 @@ std::optional<std::string_view> token_segment(std::string_view destination,
   return local;
 }
 
+// The credentials of the connection whose encrypted token is `token`: its address under
+// `server_address` and its shared secret. Fails with kErrBadCredentials when that address would
+// not be a valid ILP address.
+Result<Credentials> credentials_for_token(const std::string& server_address,
+                                          ByteView shared_secret_generator, ByteView token) {
+  Credentials credentials;
+  credentials.ilp_address = server_address + "." + encoding::base64url_encode(token);
+  if (!is_valid_address(credentials.ilp_address)) {
+    return fail(kErrBadCredentials, "the connection's ILP address would be too long");
+  }
+  credentials.shared_secret =
+      crypto::stream_connection_shared_secret(shared_secret_generator, token);
+  return credentials;
+}
+
 bool has_frame(const Packet& packet, FrameType type) {
   return std::any_of(packet.frames.begin(), packet.frames.end(),
                      [type](const Frame& f) { return frame_type(f) == type; });
@@ -132,28 +147,14 @@ Result<Receiver> Receiver::create(ByteView server_secret, std::string server_add
 Result<Credentials> Receiver::generate_credentials(const ConnectionDetails& details) const {
   auto token = crypto::stream_encrypt(token_key_, encode_details(details));
   if (!token) return std::unexpected(token.error());
-  Credentials credentials;
-  credentials.ilp_address = server_address_ + "." + encoding::base64url_encode(*token);
-  if (!is_valid_address(credentials.ilp_address)) {
-    return fail(kErrBadCredentials, "the connection's ILP address would be too long");
-  }
-  credentials.shared_secret =
-      crypto::stream_connection_shared_secret(shared_secret_generator_, *token);
-  return credentials;
+  return credentials_for_token(server_address_, shared_secret_generator_, *token);
 }
 
 Result<Credentials> Receiver::generate_credentials_with_iv(const ConnectionDetails& details,
                                                            ByteView iv) const {
   auto token = crypto::stream_encrypt_with_iv(token_key_, iv, encode_details(details));
   if (!token) return std::unexpected(token.error());
-  Credentials credentials;
-  credentials.ilp_address = server_address_ + "." + encoding::base64url_encode(*token);
-  if (!is_valid_address(credentials.ilp_address)) {
-    return fail(kErrBadCredentials, "the connection's ILP address would be too long");
-  }
-  credentials.shared_secret =
-      crypto::stream_connection_shared_secret(shared_secret_generator_, *token);
-  return credentials;
+  return credentials_for_token(server_address_, shared_secret_generator_, *token);
 }
 
 std::optional<ConnectionDetails> Receiver::decode_destination(std::string_view destination) const {
