@@ -11,6 +11,8 @@
 #include <iterator>
 #include <string>
 
+#include "net/internal.h"
+
 namespace rafiki::net {
 
 namespace {
@@ -88,10 +90,7 @@ AddressClass classify_ipv6(const std::uint8_t (&a)[16]) {
   return AddressClass::kPublic;
 }
 
-std::optional<AddressClass> classify_address(std::string_view text) {
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(std::string(text), ec);
-  if (ec) return std::nullopt;
+AddressClass internal::classify(const boost::asio::ip::address& address) {
   if (address.is_v4()) {
     const auto bytes = address.to_v4().to_bytes();
     std::uint8_t raw[4];
@@ -102,6 +101,13 @@ std::optional<AddressClass> classify_address(std::string_view text) {
   std::uint8_t raw[16];
   std::copy(bytes.begin(), bytes.end(), raw);
   return classify_ipv6(raw);
+}
+
+std::optional<AddressClass> classify_address(std::string_view text) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(text), ec);
+  if (ec) return std::nullopt;
+  return internal::classify(address);
 }
 
 std::optional<AddressClass> literal_host_class(std::string_view url) {

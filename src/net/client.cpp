@@ -27,6 +27,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
+#include "net/internal.h"
+
 namespace rafiki::net {
 
 namespace asio = boost::asio;
@@ -268,19 +270,6 @@ asio::awaitable<Result<tcp::resolver::results_type>> resolve(Connection& connect
   co_return std::move(lookup->results);
 }
 
-AddressClass classify(const asio::ip::address& address) {
-  if (address.is_v4()) {
-    const auto bytes = address.to_v4().to_bytes();
-    std::uint8_t raw[4];
-    std::copy(bytes.begin(), bytes.end(), raw);
-    return classify_ipv4(raw);
-  }
-  const auto bytes = address.to_v6().to_bytes();
-  std::uint8_t raw[16];
-  std::copy(bytes.begin(), bytes.end(), raw);
-  return classify_ipv6(raw);
-}
-
 asio::awaitable<Result<void>> connect(Connection& connection, const Target& target,
                                       std::uint32_t timeout_ms, bool tls_verify,
                                       AddressPolicy policy) {
@@ -293,7 +282,7 @@ asio::awaitable<Result<void>> connect(Connection& connection, const Target& targ
   std::vector<tcp::endpoint> allowed;
   std::optional<AddressClass> refused;
   for (const auto& entry : *endpoints) {
-    const AddressClass cls = classify(entry.endpoint().address());
+    const AddressClass cls = internal::classify(entry.endpoint().address());
     if (address_allowed(policy, cls))
       allowed.push_back(entry.endpoint());
     else if (!refused)
