@@ -16,6 +16,15 @@ int hex_value(char c) {
   return -1;
 }
 
+// A response of `status` carrying `body` as `content_type`.
+Response with_body(int status, std::string_view content_type, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.set("Content-Type", content_type);
+  r.body = std::move(body);
+  return r;
+}
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -94,19 +103,11 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
 }
 
 Response Response::json(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
+  return with_body(status, "application/json", std::move(body));
 }
 
 Response Response::text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "text/plain; charset=utf-8");
-  r.body = std::move(body);
-  return r;
+  return with_body(status, "text/plain; charset=utf-8", std::move(body));
 }
 
 Response Response::error(int status, std::string_view description) {
