@@ -14,11 +14,6 @@
 
 namespace rafiki::backend::asset {
 
-namespace asio = boost::asio;
-namespace json = boost::json;
-using graphql::FieldResult;
-using graphql::ResolveInfo;
-
 json::object to_json(const Asset& a) {
   json::object o;
   o["id"] = a.id.str();

@@ -23,6 +23,12 @@
 
 namespace rafiki::backend {
 
+// The names every resolvers.cpp uses, declared once for all of them.
+namespace asio = boost::asio;
+namespace json = boost::json;
+using graphql::FieldResult;
+using graphql::ResolveInfo;
+
 // What resolvers of one request read more than once, kept for that request only (so a page of
 // N objects of one tenant reads the tenant once for their `tenant` fields). Made per request by
 // the Admin API; with none (null), nothing is memoised.

@@ -8,11 +8,6 @@
 
 namespace rafiki::backend::fee {
 
-namespace asio = boost::asio;
-namespace json = boost::json;
-using graphql::FieldResult;
-using graphql::ResolveInfo;
-
 namespace {
 
 json::object to_json(const Fee& fee) {

@@ -12,11 +12,6 @@
 
 namespace rafiki::backend::liquidity {
 
-namespace asio = boost::asio;
-namespace json = boost::json;
-using graphql::FieldResult;
-using graphql::ResolveInfo;
-
 namespace {
 
 // The tenant whose accounts a request may touch: none for the operator (any tenant's).

@@ -17,11 +17,6 @@
 
 namespace rafiki::backend::peer {
 
-namespace asio = boost::asio;
-namespace json = boost::json;
-using graphql::FieldResult;
-using graphql::ResolveInfo;
-
 namespace {
 
 // Peer nodes carry assetId and tenantId for Peer.asset, Peer.liquidity and Peer.tenant.

@@ -15,11 +15,6 @@
 
 namespace rafiki::backend::tenant {
 
-namespace asio = boost::asio;
-namespace json = boost::json;
-using graphql::FieldResult;
-using graphql::ResolveInfo;
-
 namespace {
 
 json::value nullable(const std::optional<std::string>& s) {

@@ -18,10 +18,6 @@
 
 namespace rafiki::backend::wallet_address {
 
-namespace asio = boost::asio;
-namespace json = boost::json;
-using graphql::FieldResult;
-using graphql::ResolveInfo;
 using E = WalletAddressError;
 
 namespace {

@@ -12,11 +12,6 @@
 
 namespace rafiki::backend::webhook {
 
-namespace asio = boost::asio;
-namespace json = boost::json;
-using graphql::FieldResult;
-using graphql::ResolveInfo;
-
 namespace {
 
 // A FilterString list member: nullopt when absent or null.
