@@ -1,7 +1,5 @@
 #include "backend/wallet_address/service.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,7 +18,6 @@
 #include "base/encoding.h"
 #include "ledger/ledger.h"
 #include "net/http.h"
-#include "store/listen.h"
 
 namespace rafiki::backend::wallet_address {
 
@@ -83,46 +80,6 @@ Error asset_missing() {
 }
 
 }  // namespace
-
-// --- PublishedCache ---------------------------------------------------------------------------
-
-std::shared_ptr<const Published> PublishedCache::find(const std::string& url) const {
-  std::lock_guard lock(mutex_);
-  auto it = entries_.find(url);
-  return it == entries_.end() ? nullptr : it->second;
-}
-
-std::uint64_t PublishedCache::generation() const {
-  std::lock_guard lock(mutex_);
-  return generation_;
-}
-
-void PublishedCache::insert(std::uint64_t generation, const std::string& url,
-                            std::shared_ptr<const Published> entry) {
-  std::lock_guard lock(mutex_);
-  if (generation != generation_) return;
-  if (entries_.size() >= kCacheEntriesMax && !entries_.contains(url)) {
-    entries_.erase(entries_.begin());
-  }
-  entries_[url] = std::move(entry);
-}
-
-void PublishedCache::invalidate(const std::string& url) {
-  std::lock_guard lock(mutex_);
-  ++generation_;
-  entries_.erase(url);
-}
-
-void PublishedCache::clear() {
-  std::lock_guard lock(mutex_);
-  ++generation_;
-  entries_.clear();
-}
-
-std::size_t PublishedCache::size() const {
-  std::lock_guard lock(mutex_);
-  return entries_.size();
-}
 
 // --- URLs -------------------------------------------------------------------------------------
 
@@ -222,7 +179,18 @@ WalletAddressService::WalletAddressService(WalletAddressStore store, WalletAddre
       assets_(assets),
       liquidity_(liquidity),
       webhooks_(webhooks),
-      ledger_(ledger) {}
+      ledger_(ledger),
+      cache_([] {
+        Cache::Options options;
+        options.channel = std::string(kNotifyChannel);
+        options.name = "wallet address cache";
+        options.entries_max = kCacheEntriesMax;
+        options.key_of = [](std::string_view payload) {
+          return std::optional<std::string>(payload);
+        };
+        options.single_load = false;
+        return options;
+      }()) {}
 
 WalletAddressService::~WalletAddressService() {
   stop();
@@ -464,19 +432,13 @@ asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::
 
 asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::published(
     std::string url) {
-  const bool usable = cache_active();
-  if (usable) {
-    if (auto hit = cache_->find(url)) co_return hit;
-  }
-  const std::uint64_t generation = cache_->generation();
-  auto loaded = co_await load_published(url);
-  if (loaded && *loaded && usable && cache_active()) cache_->insert(generation, url, *loaded);
-  co_return loaded;
+  Cache::Loader load = [this, url] { return load_published(url); };
+  co_return co_await cache_.get(std::move(url), std::move(load));
 }
 
 asio::awaitable<Result<void>> WalletAddressService::emit_not_found(const std::string& url) {
   // The tenant whose WALLET_ADDRESS_URL is the longest prefix of the URL, else the operator.
-  auto owner = co_await store_.tenant_owning_url(url);
+  auto owner = co_await tenants_.tenant_of_wallet_address_url(url);
   if (!owner) co_return std::unexpected(owner.error());
   webhook::NewEvent event;
   event.type = std::string(webhook::event_type::kWalletAddressNotFound);
@@ -516,32 +478,11 @@ asio::awaitable<Result<std::shared_ptr<const Published>>> WalletAddressService::
 }
 
 void WalletAddressService::start(asio::any_io_executor executor) {
-  if (listener_) return;
   store::PgConfig config;
   config.url = settings_.database_url;
-  auto listener = store::PgListener::create(executor, config, {std::string(kNotifyChannel)});
-  if (!listener) {
-    spdlog::error("wallet address cache disabled: {}", listener.error().message);
-    return;
+  if (auto ok = cache_.start(std::move(executor), std::move(config)); !ok) {
+    spdlog::error("wallet address cache disabled: {}", ok.error().message);
   }
-  (*listener)->on_notification(
-      [cache = cache_](const store::PgNotification& n) { cache->invalidate(n.payload); });
-  (*listener)->on_resync([cache = cache_] { cache->clear(); });
-  listener_ = *listener;
-  asio::co_spawn(executor, listener_->run(), asio::detached);
-}
-
-std::shared_ptr<const Published> WalletAddressService::cached(const std::string& url) const {
-  if (!cache_active()) return nullptr;
-  return cache_->find(url);
-}
-
-bool WalletAddressService::cache_active() const {
-  return listener_ && listener_->connected();
-}
-
-void WalletAddressService::stop() {
-  if (listener_) listener_->stop();
 }
 
 }  // namespace rafiki::backend::wallet_address

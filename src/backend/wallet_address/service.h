@@ -5,26 +5,21 @@
 // asset domain (an address's asset), liquidity (withdrawals), webhooks (events), the ledger
 // (what an address received) and its store.
 //
-// Published documents are served from an in-memory cache keyed by the lower-cased URL that holds
-// the response bodies ready to send, so a GET costs no database round trip. The cache stays
-// correct across processes: every change to an address or its keys sends a notification on
-// kNotifyChannel (the store does, inside the changing transaction, payload = the address's URL)
-// and every process's PgListener drops that entry; a (re)connect of the listener drops
-// everything; while the listener is not connected the cache is bypassed. An entry read from the
-// database is only stored when no invalidation happened while it was being read.
+// Published documents are served from an in-memory cache (store::NotifyCache) keyed by the
+// lower-cased URL that holds the response bodies ready to send, so a GET costs no database round
+// trip. Every change to an address or its keys sends a notification on kNotifyChannel (the store
+// does, inside the changing transaction, payload = the address's URL) and every process's cache
+// drops that entry.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "backend/config.h"
@@ -34,10 +29,8 @@
 #include "backend/wallet_address/store.h"
 #include "base/errors.h"
 #include "crypto/ed25519.h"
+#include "store/notify_cache.h"
 
-namespace rafiki::store {
-class PgListener;
-}
 namespace rafiki::ledger {
 class Ledger;
 }
@@ -70,26 +63,6 @@ struct Published {
   std::string jwks;      // {"keys":[...]} of its non-revoked keys (JSON text)
 
   bool active(TimePoint now) const { return !deactivated_at || *deactivated_at > now; }
-};
-
-// The cache of Published entries (thread-safe).
-class PublishedCache {
- public:
-  // The entry for `url`, or null when absent.
-  std::shared_ptr<const Published> find(const std::string& url) const;
-  // A token to pass to insert() taken before reading the database.
-  std::uint64_t generation() const;
-  // Stores `entry` unless an invalidation happened since `generation` was taken.
-  void insert(std::uint64_t generation, const std::string& url,
-              std::shared_ptr<const Published> entry);
-  void invalidate(const std::string& url);
-  void clear();
-  std::size_t size() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<const Published>> entries_;
-  std::uint64_t generation_ = 0;
 };
 
 struct NewWalletAddress {
@@ -204,7 +177,9 @@ class WalletAddressService {
   boost::asio::awaitable<Result<std::shared_ptr<const Published>>> published(std::string url);
   // The cached entry for a (lower-cased) URL without suspending; null on a miss or while the
   // cache is not in use (then call published()).
-  std::shared_ptr<const Published> cached(const std::string& url) const;
+  std::shared_ptr<const Published> cached(const std::string& url) const {
+    return cache_.cached(url);
+  }
   // The same as published(), but on a miss emits wallet_address.not_found and polls for the address
   // until WALLET_ADDRESS_LOOKUP_TIMEOUT_MS (open-payments.md §7.1.3).
   boost::asio::awaitable<Result<std::shared_ptr<const Published>>> published_or_poll(
@@ -212,17 +187,18 @@ class WalletAddressService {
 
   // Starts / stops the cache's listener (the cache is bypassed until it is connected).
   void start(boost::asio::any_io_executor executor);
-  void stop();
-  PublishedCache& cache() { return *cache_; }
+  void stop() { cache_.stop(); }
+  using Cache = store::NotifyCache<std::string, Published>;
+  Cache& cache() { return cache_; }
   // Whether published() currently uses the cache (the listener is connected).
-  bool cache_active() const;
+  bool cache_active() const { return cache_.live(); }
 
  private:
   boost::asio::awaitable<Result<std::shared_ptr<const Published>>> load_published(
       const std::string& url);
   boost::asio::awaitable<Result<void>> emit_not_found(const std::string& url);
   // Drops the local copy at once (other processes hear the notification).
-  void changed(const std::string& url) { cache_->invalidate(url); }
+  void changed(const std::string& url) { cache_.invalidate(url); }
 
   WalletAddressStore store_;
   WalletAddressSettings settings_;
@@ -231,9 +207,7 @@ class WalletAddressService {
   liquidity::LiquidityService& liquidity_;
   webhook::WebhookService& webhooks_;
   ledger::Ledger& ledger_;
-  // Shared with the listener's callbacks, which may outlive the service briefly.
-  std::shared_ptr<PublishedCache> cache_ = std::make_shared<PublishedCache>();
-  std::shared_ptr<store::PgListener> listener_;
+  Cache cache_;
 };
 
 }  // namespace rafiki::backend::wallet_address

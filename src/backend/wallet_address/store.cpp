@@ -336,16 +336,4 @@ asio::awaitable<Result<void>> WalletAddressStore::mark_due(Uuid id, money::u128 
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<std::optional<Uuid>>> WalletAddressStore::tenant_owning_url(
-    const std::string& url) {
-  auto rows = co_await pg_.query(
-      "SELECT s.tenant_id FROM tenant_settings s JOIN tenants t ON t.id = s.tenant_id "
-      "WHERE s.key = $1 AND s.deleted_at IS NULL AND t.deleted_at IS NULL "
-      "AND starts_with($2, lower(s.value)) ORDER BY length(s.value) DESC LIMIT 1",
-      kSettingWalletAddressUrl, url);
-  if (!rows) co_return std::unexpected(rows.error());
-  if (rows->empty()) co_return std::optional<Uuid>();
-  co_return std::optional<Uuid>((*rows)[0].get<Uuid>(0));
-}
-
 }  // namespace rafiki::backend::wallet_address

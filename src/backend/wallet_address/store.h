@@ -87,11 +87,6 @@ class WalletAddressStore {
   // or its total_events_amount exceeds `reported_at_most`.
   boost::asio::awaitable<Result<void>> mark_due(Uuid id, money::u128 reported_at_most);
 
-  // The live tenant whose (live) WALLET_ADDRESS_URL setting is the longest prefix of `url`;
-  // nullopt when none. It reads the tenant domain's tables: it belongs in TenantService, and
-  // moves there when that service offers the lookup.
-  boost::asio::awaitable<Result<std::optional<Uuid>>> tenant_owning_url(const std::string& url);
-
  private:
   store::PgPool pg_;
 };

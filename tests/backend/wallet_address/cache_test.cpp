@@ -90,23 +90,25 @@ TEST(WalletAddressCache, ChangesFromAnotherBackendReachTheCache) {
   service.stop();
 }
 
+// The service's cache (a store::NotifyCache, whose own tests cover the mechanism) drops a value
+// read while an invalidation raced and keeps at most kCacheEntriesMax documents.
 TEST(WalletAddressCache, InsertIsDroppedWhenAnInvalidationRaced) {
-  wallet_address::PublishedCache cache;
-  auto entry = std::make_shared<wallet_address::Published>();
+  AdminHarness h;
+  auto& cache = h.backend().wallet_addresses->cache();
+  auto entry = std::make_shared<const wallet_address::Published>();
   auto before = cache.generation();
   cache.invalidate("https://x.example/a");
-  cache.insert(before, "https://x.example/a", entry);
+  cache.put(before, "https://x.example/a", entry);
   EXPECT_EQ(cache.find("https://x.example/a"), nullptr);
-  cache.insert(cache.generation(), "https://x.example/a", entry);
+  cache.put(cache.generation(), "https://x.example/a", entry);
   EXPECT_NE(cache.find("https://x.example/a"), nullptr);
   cache.clear();
   EXPECT_EQ(cache.size(), 0u);
   for (std::size_t i = 0; i < wallet_address::kCacheEntriesMax + 5; ++i) {
-    cache.insert(cache.generation(), "https://x.example/" + std::to_string(i), entry);
+    cache.put(cache.generation(), "https://x.example/" + std::to_string(i), entry);
   }
   EXPECT_EQ(cache.size(), wallet_address::kCacheEntriesMax);
 }
-
 
 }  // namespace
 }  // namespace rafiki::backend::test::wallet_address_test
