@@ -134,7 +134,7 @@ asio::awaitable<Result<AccountPtr>> DomainAccounts::peer_account(
     std::lock_guard lock(mutex_);
     auto it = peers_.find(peer->id);
     // The same snapshot object: the account built from it is still right.
-    if (it != peers_.end() && it->second.first == peer) co_return it->second.second;
+    if (it != peers_.end() && it->second.first.lock() == peer) co_return it->second.second;
   }
   auto asset_entry = co_await asset(peer->asset_id);
   if (!asset_entry) co_return std::unexpected(asset_entry.error());

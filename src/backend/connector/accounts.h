@@ -100,7 +100,7 @@ class DomainAccounts final : public AccountResolver {
   std::unordered_map<Uuid, SettingEntries> settings_;
   std::unordered_map<Uuid, TimedEntry<std::shared_ptr<const AssetEntry>>> assets_;
   std::unordered_map<Uuid, AccountPtr> wallets_;
-  std::unordered_map<Uuid, std::pair<std::shared_ptr<const peer::Peer>, AccountPtr>> peers_;
+  std::unordered_map<Uuid, std::pair<std::weak_ptr<const peer::Peer>, AccountPtr>> peers_;
 };
 
 }  // namespace rafiki::backend::connector
