@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -81,6 +82,15 @@ inline asio::awaitable<void> sleep_ms(int ms) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(std::chrono::milliseconds(ms));
   co_await timer.async_wait(asio::use_awaitable);
+}
+
+// Waits until pred() holds or `wait_ms` passed (polling every `poll_ms`); returns pred(). The
+// bound only keeps a broken component from hanging the suite: the wait ends as soon as the
+// condition holds.
+inline asio::awaitable<bool> eventually(std::function<bool()> pred, int wait_ms = 30'000,
+                                        int poll_ms = 5) {
+  for (int waited = 0; !pred() && waited < wait_ms; waited += poll_ms) co_await sleep_ms(poll_ms);
+  co_return pred();
 }
 
 }  // namespace rafiki::testing

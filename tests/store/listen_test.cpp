@@ -17,17 +17,13 @@
 using namespace rafiki;
 using namespace rafiki::store;
 using rafiki::testing::run_async;
+using rafiki::testing::eventually;
 using rafiki::testing::sleep_ms;
 using rafiki::testing::TestDatabase;
 namespace asio = boost::asio;
 using asio::awaitable;
 
 namespace {
-
-// Generous: these waits end as soon as the condition holds; the bound only keeps a broken
-// listener from hanging the suite.
-constexpr int kWaitMs = 30000;
-constexpr int kPollMs = 5;
 
 PgConfig config_for(const std::string& url) {
   PgConfig config;
@@ -43,12 +39,6 @@ PgPool make_pool(asio::any_io_executor ex, const TestDatabase& db) {
   auto pool = PgPool::create(std::move(ex), config_for(db.url()));
   if (!pool) throw std::runtime_error(pool.error().message);
   return std::move(*pool);
-}
-
-// Waits until pred() holds or kWaitMs passed; returns pred().
-awaitable<bool> eventually(std::function<bool()> pred) {
-  for (int waited = 0; !pred() && waited < kWaitMs; waited += kPollMs) co_await sleep_ms(kPollMs);
-  co_return pred();
 }
 
 // What a listener's callbacks saw; shared with them, so it outlives the test's handle.

@@ -25,6 +25,7 @@
 using namespace rafiki;
 using namespace rafiki::store;
 using rafiki::testing::run_async;
+using rafiki::testing::eventually;
 using rafiki::testing::sleep_ms;
 using rafiki::testing::TestDatabase;
 namespace asio = boost::asio;
@@ -32,7 +33,6 @@ using asio::awaitable;
 
 namespace {
 
-constexpr int kWaitMs = 30000;
 constexpr int kPollMs = 5;
 
 PgConfig config_for(const std::string& url) {
@@ -40,11 +40,6 @@ PgConfig config_for(const std::string& url) {
   config.url = url;
   config.max_connections = 4;
   return config;
-}
-
-awaitable<bool> eventually(std::function<bool()> pred) {
-  for (int waited = 0; !pred() && waited < kWaitMs; waited += kPollMs) co_await sleep_ms(kPollMs);
-  co_return pred();
 }
 
 using TextCache = NotifyCache<std::string, std::string>;
